@@ -1,0 +1,81 @@
+/**
+ * The configuration every role reads. `load-config.ts` builds it from defaults, the
+ * YAML file (`--config`), environment variables (`SKEIN_*`) and flags, in that order.
+ *
+ * A listener whose `port` is 0 picks a free port (tests); `enabled: false` turns it off.
+ */
+export interface ListenerConfig {
+  enabled: boolean;
+  host: string;
+  port: number;
+}
+
+export interface SkeinConfig {
+  receivers: {
+    otlpGrpc: ListenerConfig;
+    otlpHttp: ListenerConfig;
+    /** Largest accepted request body after decompression, bytes. */
+    maxBodyBytes: number;
+  };
+  pipeline: {
+    queue: {
+      /** Spans accepted but not yet written, at most. */
+      maxSpans: number;
+      /** Encoded bytes of batches accepted but not yet written, at most. */
+      maxBytes: number;
+    };
+    batch: {
+      /** A write batch is sent when it has this many spans... */
+      maxSpans: number;
+      /** ...or when its oldest span has waited this long (ms). */
+      maxDelayMs: number;
+    };
+    /** Write batches in flight to storage at once. */
+    writers: number;
+    /** Seconds a refused client is told to wait (Retry-After). */
+    retryAfterSeconds: number;
+  };
+  storage: {
+    backend: 'duckdb';
+    duckdb: {
+      /** Directory holding skein.duckdb; ':memory:' for an in-memory store. */
+      path: string;
+    };
+    /** Spans older than this are purged (hours). */
+    retentionHours: number;
+    /** How often the purge runs (minutes). */
+    purgeIntervalMinutes: number;
+  };
+  query: ListenerConfig & {
+    /** Default and maximum `limit` for trace searches. */
+    defaultLimit: number;
+    maxLimit: number;
+  };
+  admin: ListenerConfig;
+  log: {
+    level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  };
+}
+
+export const defaultConfig: SkeinConfig = {
+  receivers: {
+    otlpGrpc: { enabled: true, host: '0.0.0.0', port: 4317 },
+    otlpHttp: { enabled: true, host: '0.0.0.0', port: 4318 },
+    maxBodyBytes: 16 * 1024 * 1024,
+  },
+  pipeline: {
+    queue: { maxSpans: 200_000, maxBytes: 64 * 1024 * 1024 },
+    batch: { maxSpans: 10_000, maxDelayMs: 200 },
+    writers: 1,
+    retryAfterSeconds: 1,
+  },
+  storage: {
+    backend: 'duckdb',
+    duckdb: { path: './data' },
+    retentionHours: 7 * 24,
+    purgeIntervalMinutes: 10,
+  },
+  query: { enabled: true, host: '0.0.0.0', port: 16686, defaultLimit: 20, maxLimit: 1500 },
+  admin: { enabled: true, host: '0.0.0.0', port: 14269 },
+  log: { level: 'info' },
+};

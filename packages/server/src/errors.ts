@@ -1,0 +1,170 @@
+/**
+ * Every error Skein reports to a user, in one place (after Fastify's lib/errors.js).
+ *
+ * Each error has a stable `code`, an HTTP status, a gRPC status and a message that
+ * says what to do. `docs/errors.md` lists the same codes; `errors.test.ts` keeps the
+ * two in sync. Wrap lower-level failures with `{ cause }`.
+ */
+
+/** gRPC status codes used by the receivers (subset of grpc.status). */
+export const GrpcStatus = {
+  InvalidArgument: 3,
+  NotFound: 5,
+  ResourceExhausted: 8,
+  Internal: 13,
+  Unavailable: 14,
+  Unimplemented: 12,
+} as const;
+export type GrpcStatus = (typeof GrpcStatus)[keyof typeof GrpcStatus];
+
+export abstract class SkeinError extends Error {
+  abstract readonly code: string;
+  abstract readonly statusCode: number;
+  abstract readonly grpcCode: GrpcStatus;
+  /** Seconds a client should wait before retrying; set on overload errors. */
+  readonly retryAfterSeconds: number | undefined = undefined;
+}
+
+interface ErrorSpec<A extends unknown[]> {
+  code: string;
+  statusCode: number;
+  grpcCode: GrpcStatus;
+  /** One-line summary for docs/errors.md. */
+  summary: string;
+  message: (...args: A) => string;
+}
+
+export interface SkeinErrorClass<A extends unknown[]> {
+  new (args: A, options?: ErrorOptions & { retryAfterSeconds?: number }): SkeinError;
+  readonly code: string;
+  readonly statusCode: number;
+  readonly summary: string;
+}
+
+/** Registry of every error class, for docs and the sync test. */
+export const errorCatalog: SkeinErrorClass<never>[] = [];
+
+function defineError<A extends unknown[]>(spec: ErrorSpec<A>): SkeinErrorClass<A> {
+  class CodedError extends SkeinError {
+    static readonly code = spec.code;
+    static readonly statusCode = spec.statusCode;
+    static readonly summary = spec.summary;
+    readonly code = spec.code;
+    readonly statusCode = spec.statusCode;
+    readonly grpcCode = spec.grpcCode;
+    override readonly retryAfterSeconds: number | undefined;
+    constructor(args: A, options?: ErrorOptions & { retryAfterSeconds?: number }) {
+      super(spec.message(...args), options);
+      this.name = spec.code;
+      this.retryAfterSeconds = options?.retryAfterSeconds;
+    }
+  }
+  errorCatalog.push(CodedError as unknown as SkeinErrorClass<never>);
+  return CodedError;
+}
+
+// ---- receivers -------------------------------------------------------------------
+
+export const InvalidPayloadError = defineError({
+  code: 'SKEIN_INVALID_PAYLOAD',
+  statusCode: 400,
+  grpcCode: GrpcStatus.InvalidArgument,
+  summary: 'The request body could not be decoded as the protocol it claims to be.',
+  message: (format: string, detail: string) =>
+    `cannot decode ${format} payload: ${detail}; check that the exporter's protocol and Content-Type match the endpoint`,
+});
+
+export const UnsupportedMediaTypeError = defineError({
+  code: 'SKEIN_UNSUPPORTED_MEDIA_TYPE',
+  statusCode: 415,
+  grpcCode: GrpcStatus.InvalidArgument,
+  summary: 'The Content-Type is not one the endpoint accepts.',
+  message: (got: string, accepted: string) =>
+    `Content-Type "${got}" is not supported here; send one of: ${accepted}`,
+});
+
+export const UnsupportedEncodingError = defineError({
+  code: 'SKEIN_UNSUPPORTED_ENCODING',
+  statusCode: 415,
+  grpcCode: GrpcStatus.InvalidArgument,
+  summary: 'The Content-Encoding is not gzip or identity.',
+  message: (got: string) =>
+    `Content-Encoding "${got}" is not supported; send the body uncompressed or with gzip`,
+});
+
+export const BodyTooLargeError = defineError({
+  code: 'SKEIN_BODY_TOO_LARGE',
+  statusCode: 413,
+  grpcCode: GrpcStatus.ResourceExhausted,
+  summary: 'The (decompressed) request body is over the configured limit.',
+  message: (limitBytes: number) =>
+    `request body is over the limit of ${limitBytes} bytes (after decompression): raise receivers.maxBodyBytes or send smaller batches`,
+});
+
+export const PipelineFullError = defineError({
+  code: 'SKEIN_PIPELINE_FULL',
+  statusCode: 429,
+  grpcCode: GrpcStatus.ResourceExhausted,
+  summary: 'The ingest queue is full; the client should retry after the given delay.',
+  message: (what: string) =>
+    `ingest queue is full (${what}); retry later, or raise pipeline.queue.maxSpans / pipeline.queue.maxBytes`,
+});
+
+export const ShuttingDownError = defineError({
+  code: 'SKEIN_SHUTTING_DOWN',
+  statusCode: 503,
+  grpcCode: GrpcStatus.Unavailable,
+  summary:
+    'Skein is shutting down and no longer accepts spans; retry against another instance or later.',
+  message: () => 'skein is shutting down and accepts no more spans; retry later',
+});
+
+// ---- query API -------------------------------------------------------------------
+
+export const InvalidParameterError = defineError({
+  code: 'SKEIN_INVALID_PARAMETER',
+  statusCode: 400,
+  grpcCode: GrpcStatus.InvalidArgument,
+  summary: 'A query parameter is missing or malformed.',
+  message: (name: string, why: string) => `parameter "${name}" ${why}`,
+});
+
+export const TraceNotFoundError = defineError({
+  code: 'SKEIN_TRACE_NOT_FOUND',
+  statusCode: 404,
+  grpcCode: GrpcStatus.NotFound,
+  summary: 'No span of the requested trace is stored (in the requested time range).',
+  message: (traceId: string) =>
+    `trace ${traceId} not found; it may be older than the retention period or not yet written`,
+});
+
+export const RouteNotFoundError = defineError({
+  code: 'SKEIN_ROUTE_NOT_FOUND',
+  statusCode: 404,
+  grpcCode: GrpcStatus.Unimplemented,
+  summary: 'No endpoint at that method and path.',
+  message: (method: string, url: string) =>
+    `no endpoint ${method} ${url}; see docs/api.md for the endpoints Skein serves`,
+});
+
+// ---- storage and runtime ---------------------------------------------------------
+
+export const StorageError = defineError({
+  code: 'SKEIN_STORAGE_ERROR',
+  statusCode: 500,
+  grpcCode: GrpcStatus.Internal,
+  summary: 'The storage backend failed; the message and the server log say why.',
+  message: (operation: string, detail: string) => `storage failed to ${operation}: ${detail}`,
+});
+
+export const ConfigError = defineError({
+  code: 'SKEIN_CONFIG_INVALID',
+  statusCode: 500,
+  grpcCode: GrpcStatus.Internal,
+  summary: 'The configuration file, environment or flags are invalid; skein refuses to start.',
+  message: (where: string, why: string) => `invalid configuration at ${where}: ${why}`,
+});
+
+export function isSkeinError(err: unknown): err is SkeinError {
+  return err instanceof SkeinError;
+}

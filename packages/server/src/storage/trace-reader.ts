@@ -1,0 +1,71 @@
+import type { Trace } from '../model/span.ts';
+
+/** A time window in µs since epoch, both ends inclusive. */
+export interface TimeRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * A trace search, with Jaeger's semantics (`spanstore.TraceQueryParameters`):
+ * a trace matches when ONE of its spans matches every given condition at once.
+ */
+export interface TraceQuery {
+  /** Resource `service.name`; undefined or '' searches every service. */
+  serviceName?: string;
+  /** Span name; undefined or '' means any. */
+  operationName?: string;
+  /**
+   * Attribute conditions, key → value compared as a string (`123`, `72.5`, `true`).
+   * One condition matches when the key/value is found in the span's attributes, its
+   * events' attributes, its links' attributes, its resource attributes or its scope
+   * attributes. `otel.scope.name` / `otel.scope.version` match the scope's name and
+   * version; `error=true` matches spans with status ERROR; `span.kind` matches the
+   * span kind as Jaeger names it (server, client, ...).
+   */
+  tags: Record<string, string>;
+  /** µs since epoch; the span's start time must be in [startTimeMin, startTimeMax]. */
+  startTimeMin: number;
+  startTimeMax: number;
+  /** µs; 0 or undefined means no bound. */
+  durationMin?: number;
+  durationMax?: number;
+  /** Maximum number of traces (Jaeger's "search depth"); most recent first. */
+  limit: number;
+}
+
+/** One operation of a service, as `GetOperations` returns it. */
+export interface Operation {
+  name: string;
+  /** Jaeger's span kind name: '', 'internal', 'server', 'client', 'producer', 'consumer'. */
+  spanKind: string;
+}
+
+export interface OperationQuery {
+  serviceName: string;
+  /** When set, only operations seen with this kind (Jaeger span kind name). */
+  spanKind?: string;
+}
+
+/**
+ * Reads traces back.
+ *
+ * Contract:
+ * - Returned objects are owned by the caller; the reader keeps no reference.
+ * - `getTrace` returns null (not an error) when no span of the trace is stored in
+ *   the range. With a range, spans outside it may still be returned when the
+ *   backend finds the trace cheaply; the range is a hint to bound the lookup.
+ * - `findTraces` returns whole traces (every stored span, not only the matching
+ *   one), ordered by the most recent matching span first, at most `limit` traces.
+ * - `findTraceIds` returns the same trace ids `findTraces` would, in the same order.
+ * - `getServices` is sorted by name; `getOperations` by name then kind.
+ * - Every method rejects with `StorageError` on backend failure, and never on
+ *   "nothing found".
+ */
+export interface TraceReader {
+  getTrace(traceId: string, range?: TimeRange): Promise<Trace | null>;
+  findTraces(query: TraceQuery): Promise<Trace[]>;
+  findTraceIds(query: TraceQuery): Promise<string[]>;
+  getServices(): Promise<string[]>;
+  getOperations(query: OperationQuery): Promise<Operation[]>;
+}
