@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { ConfigError } from '../errors.ts';
+import { defaultConfig } from './config.ts';
+import { envNames, loadConfig } from './load-config.ts';
+
+function yamlFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'skein-config-'));
+  const file = join(dir, 'skein.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('loadConfig', () => {
+  test('defaults when nothing is given', () => {
+    assert.deepEqual(loadConfig(), defaultConfig);
+  });
+
+  test('file, then environment, then flags, each overriding the one before', () => {
+    const file = yamlFile(
+      'query:\n  port: 1000\nadmin:\n  port: 1001\nstorage:\n  retentionHours: 24\n',
+    );
+    const config = loadConfig({
+      file,
+      env: { SKEIN_ADMIN_PORT: '2001', SKEIN_RECEIVERS_OTLP_GRPC_ENABLED: 'false' },
+      overrides: { 'storage.retentionHours': '48' },
+    });
+    assert.equal(config.query.port, 1000);
+    assert.equal(config.admin.port, 2001);
+    assert.equal(config.receivers.otlpGrpc.enabled, false);
+    assert.equal(config.storage.retentionHours, 48);
+    assert.equal(config.receivers.otlpHttp.port, 4318);
+  });
+
+  test('environment names are derived from the config paths', () => {
+    const names = new Map(envNames(defaultConfig, ''));
+    assert.equal(names.get('receivers.otlpGrpc.port'), 'SKEIN_RECEIVERS_OTLP_GRPC_PORT');
+    assert.equal(names.get('storage.duckdb.path'), 'SKEIN_STORAGE_DUCKDB_PATH');
+    assert.equal(names.get('pipeline.queue.maxSpans'), 'SKEIN_PIPELINE_QUEUE_MAX_SPANS');
+  });
+
+  test('an unknown key in the file is an error that names it', () => {
+    const file = yamlFile('query:\n  prot: 1000\n');
+    assert.throws(
+      () => loadConfig({ file }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /query\.prot: unknown key; known keys here: enabled, host, port/);
+        return true;
+      },
+    );
+  });
+
+  test('a value of the wrong type is an error', () => {
+    assert.throws(
+      () => loadConfig({ overrides: { 'query.port': 'eighty' } }),
+      /expected a number, got "eighty"/,
+    );
+    assert.throws(
+      () => loadConfig({ env: { SKEIN_ADMIN_ENABLED: 'yes' } }),
+      /expected true or false/,
+    );
+  });
+
+  test('out of range values are rejected', () => {
+    assert.throws(
+      () => loadConfig({ overrides: { 'query.port': '70000' } }),
+      /port must be an integer from 0 to 65535/,
+    );
+    assert.throws(
+      () => loadConfig({ overrides: { 'pipeline.writers': '0' } }),
+      /must be a positive integer/,
+    );
+    assert.throws(() => loadConfig({ overrides: { 'log.level': 'loud' } }), /must be one of trace/);
+  });
+
+  test('an unknown flag is an error', () => {
+    assert.throws(
+      () => loadConfig({ overrides: { 'query.nope': '1' } }),
+      /unknown setting "query.nope"/,
+    );
+  });
+
+  test('a missing or malformed file is reported with its path', () => {
+    assert.throws(
+      () => loadConfig({ file: '/nonexistent/skein.yaml' }),
+      /\/nonexistent\/skein.yaml: cannot read the file/,
+    );
+    const bad = yamlFile('query: [1, 2\n');
+    assert.throws(() => loadConfig({ file: bad }), /not valid YAML/);
+  });
+});

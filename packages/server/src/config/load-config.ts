@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors.ts';
+import { defaultConfig, type SkeinConfig } from './config.ts';
+
+/** Where configuration comes from, lowest precedence first. */
+export interface ConfigSources {
+  /** Path of a YAML file, if any (`--config`). */
+  file?: string;
+  /** Environment (`SKEIN_QUERY_PORT=16687` sets query.port). */
+  env?: NodeJS.ProcessEnv;
+  /** Dotted overrides from flags (`--query.port=16687`), values as strings. */
+  overrides?: Record<string, string>;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const BACKENDS = ['duckdb'];
+
+/**
+ * Builds the effective configuration: defaults ← YAML file ← environment ← flags.
+ * Unknown keys and values of the wrong type are errors (a typo must not be ignored).
+ * @throws ConfigError naming the offending key and what it accepts.
+ */
+export function loadConfig(sources: ConfigSources = {}): SkeinConfig {
+  const config = structuredClone(defaultConfig);
+  if (sources.file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(sources.file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([sources.file, `cannot read the file (${(err as Error).message})`], {
+        cause: err,
+      });
+    }
+    let doc: unknown;
+    try {
+      doc = parseYaml(text);
+    } catch (err) {
+      throw new ConfigError([sources.file, `not valid YAML: ${(err as Error).message}`], {
+        cause: err,
+      });
+    }
+    if (doc !== null && doc !== undefined) mergeObject(config, doc, sources.file, '');
+  }
+  for (const [path, envName] of envNames(defaultConfig, '')) {
+    const raw = sources.env?.[envName];
+    if (raw !== undefined && raw !== '') setPath(config, path, raw, `environment ${envName}`);
+  }
+  for (const [path, raw] of Object.entries(sources.overrides ?? {})) {
+    setPath(config, path, raw, `--${path}`);
+  }
+  validate(config);
+  return config;
+}
+
+/** Every leaf path of the default config with its environment variable name. */
+export function envNames(obj: object, prefix: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [key, value] of Object.entries(obj)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (value !== null && typeof value === 'object') out.push(...envNames(value, path));
+    else
+      out.push([
+        path,
+        'SKEIN_' +
+          path
+            .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+            .replace(/\./g, '_')
+            .toUpperCase(),
+      ]);
+  }
+  return out;
+}
+
+function mergeObject(
+  target: Record<string, unknown>,
+  src: unknown,
+  where: string,
+  path: string,
+): void {
+  if (src === null || typeof src !== 'object' || Array.isArray(src)) {
+    throw new ConfigError([
+      `${where}: ${path || '(top level)'}`,
+      'expected a mapping of keys to values',
+    ]);
+  }
+  for (const [key, value] of Object.entries(src)) {
+    const keyPath = path === '' ? key : `${path}.${key}`;
+    if (!Object.hasOwn(target, key)) {
+      throw new ConfigError([
+        `${where}: ${keyPath}`,
+        `unknown key; known keys here: ${Object.keys(target).join(', ')}`,
+      ]);
+    }
+    const current = target[key];
+    if (current !== null && typeof current === 'object') {
+      mergeObject(current as Record<string, unknown>, value, where, keyPath);
+    } else {
+      target[key] = coerce(current, value, `${where}: ${keyPath}`);
+    }
+  }
+}
+
+function setPath(config: SkeinConfig, path: string, raw: string, where: string): void {
+  const parts = path.split('.');
+  let node: Record<string, unknown> = config as unknown as Record<string, unknown>;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = node[parts[i]];
+    if (next === null || typeof next !== 'object') {
+      throw new ConfigError([where, `unknown setting "${path}"; see docs/configuration.md`]);
+    }
+    node = next as Record<string, unknown>;
+  }
+  const leaf = parts[parts.length - 1];
+  if (!Object.hasOwn(node, leaf) || (node[leaf] !== null && typeof node[leaf] === 'object')) {
+    throw new ConfigError([where, `unknown setting "${path}"; see docs/configuration.md`]);
+  }
+  node[leaf] = coerce(node[leaf], raw, where);
+}
+
+/** Converts `value` to the type of the default `current`; strings from env/flags are parsed. */
+function coerce(current: unknown, value: unknown, where: string): unknown {
+  switch (typeof current) {
+    case 'number': {
+      const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+      if (typeof n !== 'number' || !Number.isFinite(n)) {
+        throw new ConfigError([where, `expected a number, got ${JSON.stringify(value)}`]);
+      }
+      return n;
+    }
+    case 'boolean': {
+      if (typeof value === 'boolean') return value;
+      if (value === 'true' || value === '1') return true;
+      if (value === 'false' || value === '0') return false;
+      throw new ConfigError([where, `expected true or false, got ${JSON.stringify(value)}`]);
+    }
+    default: {
+      if (typeof value === 'number') return String(value);
+      if (typeof value !== 'string') {
+        throw new ConfigError([where, `expected a string, got ${JSON.stringify(value)}`]);
+      }
+      return value;
+    }
+  }
+}
+
+function checkPort(name: string, port: number): void {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError([name, `port must be an integer from 0 to 65535, got ${port}`]);
+  }
+}
+
+function checkPositive(name: string, n: number): void {
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new ConfigError([name, `must be a positive integer, got ${n}`]);
+  }
+}
+
+function validate(c: SkeinConfig): void {
+  checkPort('receivers.otlpGrpc.port', c.receivers.otlpGrpc.port);
+  checkPort('receivers.otlpHttp.port', c.receivers.otlpHttp.port);
+  checkPort('query.port', c.query.port);
+  checkPort('admin.port', c.admin.port);
+  checkPositive('receivers.maxBodyBytes', c.receivers.maxBodyBytes);
+  checkPositive('pipeline.queue.maxSpans', c.pipeline.queue.maxSpans);
+  checkPositive('pipeline.queue.maxBytes', c.pipeline.queue.maxBytes);
+  checkPositive('pipeline.batch.maxSpans', c.pipeline.batch.maxSpans);
+  checkPositive('pipeline.batch.maxDelayMs', c.pipeline.batch.maxDelayMs);
+  checkPositive('pipeline.writers', c.pipeline.writers);
+  checkPositive('pipeline.retryAfterSeconds', c.pipeline.retryAfterSeconds);
+  checkPositive('storage.retentionHours', c.storage.retentionHours);
+  checkPositive('storage.purgeIntervalMinutes', c.storage.purgeIntervalMinutes);
+  checkPositive('query.defaultLimit', c.query.defaultLimit);
+  checkPositive('query.maxLimit', c.query.maxLimit);
+  if (c.query.defaultLimit > c.query.maxLimit) {
+    throw new ConfigError([
+      'query.defaultLimit',
+      `must not exceed query.maxLimit (${c.query.maxLimit})`,
+    ]);
+  }
+  if (!BACKENDS.includes(c.storage.backend)) {
+    throw new ConfigError([
+      'storage.backend',
+      `must be one of ${BACKENDS.join(', ')}, got "${c.storage.backend}"`,
+    ]);
+  }
+  if (!LOG_LEVELS.includes(c.log.level)) {
+    throw new ConfigError([
+      'log.level',
+      `must be one of ${LOG_LEVELS.join(', ')}, got "${c.log.level}"`,
+    ]);
+  }
+  if (c.storage.duckdb.path === '') {
+    throw new ConfigError(['storage.duckdb.path', "must be a directory or ':memory:'"]);
+  }
+}
