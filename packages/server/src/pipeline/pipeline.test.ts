@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { defaultConfig } from '../config/config.ts';
+import type { SkeinConfig } from '../config/config.ts';
+import { PipelineFullError, ShuttingDownError } from '../errors.ts';
+import type { Span } from '../model/span.ts';
+import type { SpanWriter } from '../storage/span-writer.ts';
+import { IngestMetrics } from './ingest-metrics.ts';
+import { Pipeline } from './pipeline.ts';
+import { makeTestSpans } from './test-support/test-spans.ts';
+
+interface PendingWrite {
+  spans: readonly Span[];
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** Fault injector: every write waits until the test resolves or rejects it. */
+class GatedWriter implements SpanWriter {
+  readonly pending: PendingWrite[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  #waiters: Array<() => void> = [];
+
+  write(spans: readonly Span[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.inFlight++;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      const done = () => this.inFlight--;
+      this.pending.push({
+        spans,
+        resolve: () => (done(), resolve()),
+        reject: (err) => (done(), reject(err)),
+      });
+      for (const w of this.#waiters.splice(0)) w();
+    });
+  }
+
+  /** Resolves with the oldest write not yet handed out, waiting for it if needed. */
+  async next(): Promise<PendingWrite> {
+    while (this.pending.length === 0) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+    return this.pending.shift()!;
+  }
+}
+
+/** Fault injector: fails the first `failures` writes, then records what it is given. */
+class FlakyWriter implements SpanWriter {
+  readonly written: Span[][] = [];
+  attempts = 0;
+  constructor(private failures: number) {}
+  async write(spans: readonly Span[]): Promise<void> {
+    this.attempts++;
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('disk on fire');
+    }
+    this.written.push([...spans]);
+  }
+}
+
+function pipelineConfig(overrides: Partial<SkeinConfig['pipeline']> = {}): SkeinConfig['pipeline'] {
+  return { ...defaultConfig.pipeline, ...overrides };
+}
+
+function setup(writer: SpanWriter, overrides: Partial<SkeinConfig['pipeline']> = {}) {
+  const registry = new Registry();
+  const metrics = new IngestMetrics(registry);
+  const logs: Array<{ level: number; msg: string }> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const pipeline = new Pipeline({
+    writer,
+    config: pipelineConfig(overrides),
+    metrics,
+    logger,
+    writeAttempts: 3,
+    retryBackoffMs: 1,
+  });
+  return { registry, metrics, logs, pipeline };
+}
+
+async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  assert.ok(metric, `metric ${name} is registered`);
+  const { values } = await metric.get();
+  const match = values.find((v) =>
+    Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want),
+  );
+  return match?.value ?? 0;
+}
+
+describe('Pipeline', () => {
+  test('coalesces small batches and splits big ones into write batches of batch.maxSpans', async () => {
+    const writer = new GatedWriter();
+    const { pipeline } = setup(writer, { batch: { maxSpans: 10, maxDelayMs: 60_000 } });
+    pipeline.consume(makeTestSpans(4), 400, 'test');
+    pipeline.consume(makeTestSpans(4), 400, 'test');
+    assert.equal(writer.pending.length, 0, 'no batch is due at 8 spans');
+    pipeline.consume(makeTestSpans(25), 2500, 'test');
+    const first = await writer.next();
+    assert.equal(first.spans.length, 10);
+    first.resolve();
+    const second = await writer.next();
+    assert.equal(second.spans.length, 10);
+    second.resolve();
+    const third = await writer.next();
+    assert.equal(third.spans.length, 10);
+    third.resolve();
+    // 3 spans left, not due by size: stop() flushes them.
+    const stopped = pipeline.stop();
+    const last = await writer.next();
+    assert.equal(last.spans.length, 3);
+    last.resolve();
+    await stopped;
+    assert.equal(pipeline.queuedSpans, 0);
+    assert.equal(pipeline.queuedBytes, 0);
+  });
+
+  test('writes a batch once its oldest span has waited batch.maxDelayMs', async () => {
+    const writer = new GatedWriter();
+    const { pipeline } = setup(writer, { batch: { maxSpans: 1000, maxDelayMs: 5 } });
+    pipeline.consume(makeTestSpans(3), 300, 'test');
+    const write = await writer.next();
+    assert.equal(write.spans.length, 3);
+    write.resolve();
+    await pipeline.stop();
+  });
+
+  test('keeps at most `writers` batches in flight and coalesces while they are busy', async () => {
+    const writer = new GatedWriter();
+    const { pipeline } = setup(writer, { writers: 2, batch: { maxSpans: 5, maxDelayMs: 60_000 } });
+    for (let i = 0; i < 6; i++) pipeline.consume(makeTestSpans(5), 500, 'test');
+    const a = await writer.next();
+    const b = await writer.next();
+    assert.equal(writer.pending.length, 0, 'a third write waits for a free writer');
+    assert.equal(writer.inFlight, 2);
+    a.resolve();
+    b.resolve();
+    for (let i = 0; i < 4; i++) (await writer.next()).resolve();
+    await pipeline.stop();
+    assert.equal(writer.maxInFlight, 2);
+  });
+
+  test('refuses a whole batch over the span bound with PipelineFullError and counts it', async () => {
+    const writer = new GatedWriter();
+    const { pipeline, registry } = setup(writer, {
+      queue: { maxSpans: 10, maxBytes: 1_000_000 },
+      batch: { maxSpans: 100, maxDelayMs: 60_000 },
+      retryAfterSeconds: 7,
+    });
+    pipeline.consume(makeTestSpans(8), 800, 'otlp_http');
+    assert.throws(
+      () => pipeline.consume(makeTestSpans(3), 300, 'otlp_http'),
+      (err: unknown) => {
+        assert.ok(err instanceof PipelineFullError);
+        assert.equal(err.retryAfterSeconds, 7);
+        assert.match(err.message, /8 spans queued \+ 3 in this batch > limit of 10/);
+        return true;
+      },
+    );
+    assert.equal(pipeline.queuedSpans, 8, 'no part of the refused batch was taken');
+    pipeline.consume(makeTestSpans(2), 200, 'otlp_http');
+    assert.equal(await metricValue(registry, 'skein_queue_spans'), 10);
+    assert.equal(await metricValue(registry, 'skein_queue_bytes'), 1000);
+    assert.equal(
+      await metricValue(registry, 'skein_spans_received_total', { protocol: 'otlp_http' }),
+      13,
+    );
+    assert.equal(
+      await metricValue(registry, 'skein_spans_accepted_total', { protocol: 'otlp_http' }),
+      10,
+    );
+    assert.equal(
+      await metricValue(registry, 'skein_spans_refused_total', {
+        protocol: 'otlp_http',
+        reason: 'queue_full',
+      }),
+      3,
+    );
+    const stopped = pipeline.stop();
+    (await writer.next()).resolve();
+    await stopped;
+    assert.equal(await metricValue(registry, 'skein_spans_written_total'), 10);
+    assert.equal(await metricValue(registry, 'skein_queue_spans'), 0);
+  });
+
+  test('refuses a batch over the byte bound, counting in-flight writes until they finish', async () => {
+    const writer = new GatedWriter();
+    const { pipeline } = setup(writer, {
+      queue: { maxSpans: 1000, maxBytes: 1000 },
+      batch: { maxSpans: 2, maxDelayMs: 60_000 },
+    });
+    pipeline.consume(makeTestSpans(2), 900, 'test');
+    const write = await writer.next();
+    assert.throws(() => pipeline.consume(makeTestSpans(1), 200, 'test'), PipelineFullError);
+    write.resolve();
+    const stopped = pipeline.stop();
+    await stopped;
+    assert.equal(pipeline.queuedBytes, 0);
+  });
+
+  test('retries a failed write with backoff, then writes it', async () => {
+    const writer = new FlakyWriter(2);
+    const { pipeline, registry } = setup(writer, { batch: { maxSpans: 5, maxDelayMs: 60_000 } });
+    pipeline.consume(makeTestSpans(5), 500, 'test');
+    await pipeline.stop();
+    assert.equal(writer.attempts, 3);
+    assert.equal(writer.written.length, 1);
+    assert.equal(await metricValue(registry, 'skein_storage_write_errors_total'), 2);
+    assert.equal(await metricValue(registry, 'skein_spans_written_total'), 5);
+    assert.equal(
+      await metricValue(registry, 'skein_spans_dropped_total', { reason: 'write_error' }),
+      0,
+    );
+  });
+
+  test('drops a batch after its last attempt, counts it and logs once per burst', async () => {
+    const writer = new FlakyWriter(Number.POSITIVE_INFINITY);
+    const { pipeline, registry, logs } = setup(writer, {
+      batch: { maxSpans: 5, maxDelayMs: 60_000 },
+    });
+    for (let i = 0; i < 4; i++) pipeline.consume(makeTestSpans(5), 500, 'test');
+    await pipeline.stop();
+    assert.equal(writer.attempts, 12, '4 batches x 3 attempts');
+    assert.equal(
+      await metricValue(registry, 'skein_spans_dropped_total', { reason: 'write_error' }),
+      20,
+    );
+    assert.equal(await metricValue(registry, 'skein_storage_write_errors_total'), 12);
+    assert.equal(await metricValue(registry, 'skein_spans_written_total'), 0);
+    assert.equal(pipeline.queuedSpans, 0);
+    const errors = logs.filter((l) => l.level >= 50);
+    assert.equal(errors.length, 1, 'one error line for the burst of drops');
+    const summary = logs.find((l) => l.msg.includes('stopped after storage write failures'));
+    assert.ok(summary, 'the burst is summarised');
+    assert.equal((summary as unknown as { droppedSpans: number }).droppedSpans, 20);
+  });
+
+  test('stop() refuses new spans and resolves only after everything accepted is written', async () => {
+    const writer = new GatedWriter();
+    const { pipeline, registry } = setup(writer, { batch: { maxSpans: 4, maxDelayMs: 60_000 } });
+    pipeline.consume(makeTestSpans(4), 400, 'test');
+    pipeline.consume(makeTestSpans(2), 200, 'test');
+    const stopped = pipeline.stop();
+    let done = false;
+    void stopped.then(() => (done = true));
+    assert.throws(() => pipeline.consume(makeTestSpans(1), 100, 'test'), ShuttingDownError);
+    const first = await writer.next();
+    first.resolve();
+    const second = await writer.next();
+    await Promise.resolve();
+    assert.equal(done, false, 'stop() waits for the last write');
+    second.resolve();
+    await stopped;
+    assert.equal(first.spans.length + second.spans.length, 6);
+    assert.equal(
+      await metricValue(registry, 'skein_spans_refused_total', {
+        protocol: 'test',
+        reason: 'shutting_down',
+      }),
+      1,
+    );
+  });
+});
