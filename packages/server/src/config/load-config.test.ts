@@ -93,3 +93,17 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ file: bad }), /not valid YAML/);
   });
 });
+
+test('docs/configuration.md documents every setting with its default', async () => {
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8');
+  for (const [path] of envNames(defaultConfig, '')) {
+    const value = path
+      .split('.')
+      .reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], defaultConfig);
+    assert.ok(
+      doc.includes(`| \`${path}\` | \`${String(value)}\` |`),
+      `docs/configuration.md lacks a row for ${path} = ${String(value)}`,
+    );
+  }
+});
