@@ -6,7 +6,6 @@ import {
   type Span as ApiSpan,
   type Tracer,
 } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -14,9 +13,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
-  type ReadableSpan,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
+import { CountingExporter } from './counting-exporter.ts';
 import { createRandom, planTrace, plannedServices, type PlannedKind } from './trace-plan.ts';
 
 export type TracegenProtocol = 'grpc' | 'http/protobuf' | 'http/json';
@@ -52,30 +51,6 @@ const KINDS: Record<PlannedKind, SpanKind> = {
   producer: SpanKind.PRODUCER,
   consumer: SpanKind.CONSUMER,
 };
-
-/** Counts what the real exporter reports, so tracegen's totals are what Skein answered. */
-class CountingExporter implements SpanExporter {
-  exported = 0;
-  failed = 0;
-  lastError = '';
-  constructor(private readonly inner: SpanExporter) {}
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.inner.export(spans, (result) => {
-      if (result.code === ExportResultCode.SUCCESS) this.exported += spans.length;
-      else {
-        this.failed += spans.length;
-        this.lastError = result.error?.message ?? 'export failed';
-      }
-      done(result);
-    });
-  }
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
-}
 
 function createExporter(opts: TracegenOptions): SpanExporter {
   const base = opts.endpoint.replace(/\/+$/, '');
