@@ -1,0 +1,253 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { InvalidParameterError, InvalidPayloadError } from '../../errors.ts';
+import type { Trace } from '../../model/span.ts';
+import { decodeOtlpJson } from '../../receivers/otlp/otlp-json-decoder.ts';
+import type { DependencyReader } from '../../storage/dependency-reader.ts';
+import type { TimeRange, TraceReader } from '../../storage/trace-reader.ts';
+import {
+  allParams,
+  firstParam,
+  parseDurationParam,
+  parseIntegerParam,
+  parseLimitParam,
+  parseTagParams,
+  parseTraceIdParam,
+} from '../query-params.ts';
+import type { QueryString } from '../query-params.ts';
+import {
+  DEFAULT_SEARCH_LOOKBACK_US,
+  checkSearchBounds,
+  checkSpanKind,
+  nowMicros,
+} from '../trace-search-params.ts';
+import { encodeJaegerTrace } from './encode-jaeger-trace.ts';
+import type {
+  JaegerDependencyLink,
+  JaegerEnvelope,
+  JaegerError,
+  JaegerTrace,
+} from './jaeger-json.ts';
+
+export interface JaegerRoutesOptions {
+  reader: TraceReader & DependencyReader;
+  defaultLimit: number;
+  maxLimit: number;
+}
+
+/** Jaeger's default dependency lookback (24 h), ms. */
+const DEFAULT_DEPENDENCY_LOOKBACK_MS = 24 * 3600 * 1000;
+
+/** Largest OTLP JSON body `/api/transform` accepts (Jaeger UI uploads whole trace files). */
+const TRANSFORM_BODY_LIMIT = 64 * 1024 * 1024;
+
+/** Jaeger's message for a missing trace; Jaeger UI shows it as is. */
+const TRACE_NOT_FOUND = 'trace not found';
+
+/** Builds a success envelope: `total` is the number of items, errors null unless given. */
+export function envelope<T>(
+  data: T,
+  total: number,
+  errors: JaegerError[] | null = null,
+): JaegerEnvelope<T> {
+  return { data, total, limit: 0, offset: 0, errors };
+}
+
+/** The envelope of a failed request: `data` null and one error carrying the HTTP status. */
+export function errorEnvelope(status: number, msg: string): JaegerEnvelope<null> {
+  return { data: null, total: 0, limit: 0, offset: 0, errors: [{ code: status, msg }] };
+}
+
+/**
+ * Jaeger's legacy HTTP JSON API (`/api/*`), as Jaeger UI ≤ 2.19 and Grafana's Jaeger data
+ * source call it. Every answer is a {@link JaegerEnvelope}; parameter errors become 400s
+ * through the app's error handler.
+ */
+export function registerJaegerRoutes(app: FastifyInstance, opts: JaegerRoutesOptions): void {
+  const { reader } = opts;
+
+  app.get('/api/services', async () => {
+    const services = await reader.getServices();
+    return envelope(services, services.length);
+  });
+
+  app.get<{ Params: { service: string } }>('/api/services/:service/operations', async (request) => {
+    const operations = await reader.getOperations({ serviceName: request.params.service });
+    const names = [...new Set(operations.map((o) => o.name))];
+    return envelope(names, names.length);
+  });
+
+  app.get('/api/operations', async (request) => {
+    const query = request.query as QueryString;
+    const serviceName = firstParam(query, 'service');
+    if (serviceName === undefined) throw new InvalidParameterError(['service', 'is required']);
+    const spanKind = checkSpanKind('spanKind', firstParam(query, 'spanKind'));
+    const operations = await reader.getOperations({ serviceName, spanKind });
+    const data = operations.map((o) => ({ name: o.name, spanKind: o.spanKind }));
+    return envelope(data, data.length);
+  });
+
+  app.get('/api/traces', async (request) => {
+    const query = request.query as QueryString;
+    const traceIdValues = allParams(query, 'traceID');
+    if (traceIdValues.length > 0) return tracesById(reader, query, traceIdValues);
+    return envelopeOfTraces(await reader.findTraces(parseSearch(query, opts)));
+  });
+
+  app.get<{ Params: { traceID: string } }>('/api/traces/:traceID', async (request, reply) => {
+    const traceId = parseTraceIdParam('traceID', request.params.traceID);
+    const trace = await reader.getTrace(traceId, parseRange(request.query as QueryString));
+    if (trace === null || trace.spans.length === 0) {
+      return reply.code(404).send(errorEnvelope(404, TRACE_NOT_FOUND));
+    }
+    return envelopeOfTraces([trace]);
+  });
+
+  app.get('/api/dependencies', async (request) => {
+    const query = request.query as QueryString;
+    const endTsValue = firstParam(query, 'endTs');
+    const endTsMs = endTsValue === undefined ? Date.now() : parseIntegerParam('endTs', endTsValue);
+    const lookbackValue = firstParam(query, 'lookback');
+    const lookbackMs =
+      lookbackValue === undefined
+        ? DEFAULT_DEPENDENCY_LOOKBACK_MS
+        : parseIntegerParam('lookback', lookbackValue);
+    if (lookbackMs <= 0) {
+      throw new InvalidParameterError([
+        'lookback',
+        `must be a positive number of milliseconds, got "${lookbackValue}"`,
+      ]);
+    }
+    const links = await reader.getDependencies(endTsMs * 1000, lookbackMs * 1000);
+    const service = firstParam(query, 'service');
+    const data: JaegerDependencyLink[] = [];
+    for (const link of links) {
+      if (service !== undefined && link.parent !== service && link.child !== service) continue;
+      data.push({ parent: link.parent, child: link.child, callCount: link.callCount });
+    }
+    return envelope(data, data.length);
+  });
+
+  app.register(async (scope) => {
+    // Jaeger UI posts the file's text without a JSON Content-Type, so take any body as is.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: TRANSFORM_BODY_LIMIT },
+      (_req, body, done) => {
+        done(null, body);
+      },
+    );
+    scope.post('/api/transform', async (request, reply: FastifyReply) => {
+      const body = request.body;
+      if (!Buffer.isBuffer(body) || body.length === 0) {
+        throw new InvalidPayloadError(['OTLP JSON', 'the request body is empty']);
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString('utf8'));
+      } catch (err) {
+        throw new InvalidPayloadError(['OTLP JSON', (err as Error).message], { cause: err });
+      }
+      const decoded = decodeOtlpJson(json);
+      const traces = groupByTrace(decoded.spans);
+      const errors = decoded.rejectedSpans > 0 ? [{ code: 400, msg: decoded.errorMessage }] : null;
+      return reply.send(envelope(traces.map(encodeJaegerTrace), traces.length, errors));
+    });
+  });
+}
+
+function envelopeOfTraces(
+  traces: Trace[],
+  errors: JaegerError[] | null = null,
+): JaegerEnvelope<JaegerTrace[]> {
+  const data: JaegerTrace[] = new Array(traces.length);
+  for (let i = 0; i < traces.length; i++) data[i] = encodeJaegerTrace(traces[i]);
+  return envelope(data, data.length, errors);
+}
+
+/**
+ * `traceID=` repeated: exactly those traces, other search parameters ignored except an
+ * optional start/end hint. Missing ones are reported in `errors` (Jaeger's `traceID` +
+ * "trace not found"), and the answer is still 200, as in Jaeger.
+ */
+async function tracesById(
+  reader: TraceReader,
+  query: QueryString,
+  values: string[],
+): Promise<JaegerEnvelope<JaegerTrace[]>> {
+  const ids = [...new Set(values.map((v) => parseTraceIdParam('traceID', v)))];
+  const range = parseRange(query);
+  const found = await Promise.all(ids.map((id) => reader.getTrace(id, range)));
+  const traces: Trace[] = [];
+  const errors: JaegerError[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const trace = found[i];
+    if (trace !== null && trace.spans.length > 0) traces.push(trace);
+    else errors.push({ code: 404, msg: TRACE_NOT_FOUND, traceID: ids[i] });
+  }
+  return envelopeOfTraces(traces, errors.length > 0 ? errors : null);
+}
+
+/** Optional `start`/`end` (µs) as a lookup hint; undefined when neither is given. */
+function parseRange(query: QueryString): TimeRange | undefined {
+  const start = firstParam(query, 'start');
+  const end = firstParam(query, 'end');
+  if (start === undefined && end === undefined) return undefined;
+  const range = {
+    start: start === undefined ? 0 : parseIntegerParam('start', start),
+    end: end === undefined ? Number.MAX_SAFE_INTEGER : parseIntegerParam('end', end),
+  };
+  if (range.start > range.end) throw new InvalidParameterError(['start', 'must not be after end']);
+  return range;
+}
+
+function parseSearch(query: QueryString, opts: JaegerRoutesOptions) {
+  const endValue = firstParam(query, 'end');
+  const end = endValue === undefined ? nowMicros() : parseIntegerParam('end', endValue);
+  const startValue = firstParam(query, 'start');
+  let start: number;
+  if (startValue !== undefined) start = parseIntegerParam('start', startValue);
+  else {
+    const lookback = firstParam(query, 'lookback');
+    // Jaeger UI sends lookback=custom together with explicit start/end.
+    const lookbackUs =
+      lookback === undefined || lookback === 'custom'
+        ? DEFAULT_SEARCH_LOOKBACK_US
+        : parseDurationParam('lookback', lookback);
+    start = end - lookbackUs;
+  }
+  const minDurationValue = firstParam(query, 'minDuration');
+  const maxDurationValue = firstParam(query, 'maxDuration');
+  const durationMin =
+    minDurationValue === undefined ? 0 : parseDurationParam('minDuration', minDurationValue);
+  const durationMax =
+    maxDurationValue === undefined ? 0 : parseDurationParam('maxDuration', maxDurationValue);
+  checkSearchBounds(
+    { startMin: start, startMax: end, durationMin, durationMax },
+    { start: 'start', end: 'end', durationMin: 'minDuration', durationMax: 'maxDuration' },
+  );
+  return {
+    serviceName: firstParam(query, 'service'),
+    operationName: firstParam(query, 'operation'),
+    tags: parseTagParams('tag', allParams(query, 'tag'), 'tags', allParams(query, 'tags')),
+    startTimeMin: start,
+    startTimeMax: end,
+    durationMin: durationMin || undefined,
+    durationMax: durationMax || undefined,
+    limit: parseLimitParam('limit', firstParam(query, 'limit'), opts.defaultLimit, opts.maxLimit),
+  };
+}
+
+/** Spans → traces in order of first appearance, for `/api/transform`. */
+function groupByTrace(spans: Trace['spans']): Trace[] {
+  const byId = new Map<string, Trace>();
+  for (const span of spans) {
+    let trace = byId.get(span.traceId);
+    if (trace === undefined) {
+      trace = { traceId: span.traceId, spans: [] };
+      byId.set(span.traceId, trace);
+    }
+    trace.spans.push(span);
+  }
+  return [...byId.values()];
+}

@@ -1,0 +1,71 @@
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { RouteNotFoundError, isSkeinError } from '../errors.ts';
+import type { DependencyReader } from '../storage/dependency-reader.ts';
+import type { TraceReader } from '../storage/trace-reader.ts';
+import { errorEnvelope, registerJaegerRoutes } from './jaeger/jaeger-routes.ts';
+import { apiV3Error, registerApiV3Routes } from './v3/api-v3-routes.ts';
+
+export interface QueryAppOptions {
+  reader: TraceReader & DependencyReader;
+  /** A pino logger for requests and server errors; false or absent logs nothing. */
+  logger?: Logger | false;
+  /** Trace search limit when the request gives none. */
+  defaultLimit: number;
+  /** Largest trace search limit; larger requested limits are lowered to it. */
+  maxLimit: number;
+}
+
+/**
+ * The query API served on :16686: Jaeger's legacy `/api/*` and `/api/v3/*`.
+ *
+ * Returns a ready, not listening, Fastify app; the caller listens and closes it. Other
+ * routes (the web UI at `/`) may be added before `ready()`. Errors are answered in the
+ * shape the route family uses: api_v3's `{error:{httpCode,message}}` under `/api/v3`,
+ * Jaeger's envelope with `errors` everywhere else. Unknown routes are 404s.
+ */
+export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInstance> {
+  const app = (opts.logger
+    ? Fastify({ loggerInstance: opts.logger })
+    : Fastify({ logger: false })) as unknown as FastifyInstance;
+
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    let status: number;
+    let message: string;
+    if (isSkeinError(err)) {
+      status = err.statusCode;
+      message = err.message;
+    } else if (
+      typeof err.statusCode === 'number' &&
+      err.statusCode >= 400 &&
+      err.statusCode < 500
+    ) {
+      // Fastify's own request errors (body too large, bad Content-Type, ...).
+      status = err.statusCode;
+      message = err.message;
+    } else {
+      status = 500;
+      message = 'internal error while answering the query; the server log has the details';
+    }
+    if (status >= 500) request.log.error({ err }, 'query API request failed');
+    return reply.code(status).send(errorBody(request.url, status, message));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const err = new RouteNotFoundError([request.method, request.url.split('?')[0]]);
+    return reply.code(err.statusCode).send(errorBody(request.url, err.statusCode, err.message));
+  });
+
+  registerJaegerRoutes(app, opts);
+  registerApiV3Routes(app, opts);
+  return app;
+}
+
+function errorBody(url: string, status: number, message: string): object {
+  return isApiV3(url) ? apiV3Error(status, message) : errorEnvelope(status, message);
+}
+
+function isApiV3(url: string): boolean {
+  return /^\/api\/v3(?:[/?]|$)/.test(url);
+}
