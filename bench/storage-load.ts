@@ -1,0 +1,173 @@
+/**
+ * Loads the embedded DuckDB store with a realistic workload and measures it against
+ * the product's storage targets.
+ *
+ *   node --import tsx bench/storage-load.ts --spans 1000000 --dir /tmp/skein-bench [--batch 5000] [--reps 50]
+ *
+ * Writes `--spans` spans (24 h of timestamps ending now, in arrival order) through
+ * DuckDbStorage.write in batches, closes the store (DuckDB checkpoints on close) to
+ * measure bytes per span on disk, reopens it, then times each read ~`--reps` times.
+ */
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Span } from '../packages/server/src/model/span.ts';
+import { DuckDbStorage } from '../packages/server/src/storage/duckdb/duckdb-storage.ts';
+import { createWorkload, rng } from './storage-workload.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '1000000' },
+    dir: { type: 'string', default: '/tmp/skein-storage-bench' },
+    batch: { type: 'string', default: '5000' },
+    reps: { type: 'string', default: '50' },
+  },
+});
+const totalSpans = Number(args.spans);
+const batchSize = Number(args.batch);
+const reps = Number(args.reps);
+const dir = args.dir!;
+
+const TARGETS = {
+  write: '≥ 50,000 spans/s',
+  bytes: '≤ 100 B/span',
+  getTrace: 'p50 ≤ 5 ms',
+  search: 'p50 ≤ 100 ms',
+  services: '≤ 20 ms',
+  operations: '≤ 20 ms',
+  dependencies: '≤ 1 s',
+};
+
+function dirBytes(path: string): number {
+  let total = 0;
+  for (const f of readdirSync(path)) total += statSync(join(path, f)).size;
+  return total;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+}
+
+async function time(fn: () => Promise<unknown>, n: number): Promise<{ p50: number; p95: number }> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: percentile(ms, 50), p95: percentile(ms, 95) };
+}
+
+rmSync(dir, { recursive: true, force: true });
+const HOUR = 3_600_000_000;
+const now = Date.now() * 1000;
+const windowStart = now - 24 * HOUR;
+
+let store = new DuckDbStorage({ path: dir });
+await store.open();
+const workload = createWorkload(42);
+const sampleIds: string[] = [];
+let written = 0;
+let traces = 0;
+let writeMs = 0;
+let genMs = 0;
+let batch: Span[] = [];
+while (written < totalSpans) {
+  const g0 = performance.now();
+  while (batch.length < batchSize && written + batch.length < totalSpans) {
+    const start = windowStart + Math.floor(((written + batch.length) / totalSpans) * 24 * HOUR);
+    const trace = workload.nextTrace(start);
+    if (traces++ % 97 === 0) sampleIds.push(trace[0].traceId);
+    for (const s of trace) batch.push(s);
+  }
+  genMs += performance.now() - g0;
+  const t0 = performance.now();
+  await store.write(batch);
+  writeMs += performance.now() - t0;
+  written += batch.length;
+  batch = [];
+  if (written % (batchSize * 100) < batchSize) {
+    process.stderr.write(
+      `\r${written} spans, ${Math.round(written / (writeMs / 1000))} spans/s   `,
+    );
+  }
+}
+process.stderr.write('\n');
+const c0 = performance.now();
+await store.close();
+const closeMs = performance.now() - c0;
+const bytes = dirBytes(dir);
+
+store = new DuckDbStorage({ path: dir });
+const o0 = performance.now();
+await store.open();
+const openMs = performance.now() - o0;
+
+const r = rng(7);
+const services = await store.getServices();
+const pick = <T>(xs: T[]): T => xs[(r() * xs.length) | 0];
+const results: [string, string, string, string][] = [];
+const row = (name: string, target: string, t: { p50: number; p95: number }): void => {
+  results.push([name, t.p50.toFixed(2) + ' ms', t.p95.toFixed(2) + ' ms', target]);
+};
+let searchHits = 0;
+row(
+  'getTrace (random known id)',
+  TARGETS.getTrace,
+  await time(() => store.getTrace(pick(sampleIds)), reps),
+);
+row(
+  'findTraces service+tag+minDuration, 1 h, limit 20',
+  TARGETS.search,
+  await time(async () => {
+    const found = await store.findTraces({
+      serviceName: pick(services),
+      tags: { 'http.method': 'POST' },
+      durationMin: 10_000,
+      startTimeMin: now - HOUR,
+      startTimeMax: now,
+      limit: 20,
+    });
+    searchHits += found.length;
+  }, reps),
+);
+row('getServices', TARGETS.services, await time(() => store.getServices(), reps));
+row(
+  'getOperations',
+  TARGETS.operations,
+  await time(() => store.getOperations({ serviceName: pick(services) }), reps),
+);
+row(
+  'getDependencies 24 h',
+  TARGETS.dependencies,
+  await time(() => store.getDependencies(now, 24 * HOUR), Math.max(5, Math.floor(reps / 5))),
+);
+const deps = await store.getDependencies(now, 24 * HOUR);
+await store.close();
+
+const table: [string, string, string, string][] = [
+  ['measure', 'value', '', 'target'],
+  ['spans written', String(written), `${traces} traces`, ''],
+  [
+    'write throughput',
+    `${Math.round(written / (writeMs / 1000))} spans/s`,
+    `batch ${batchSize}`,
+    TARGETS.write,
+  ],
+  ['generation (not in write)', `${Math.round(written / (genMs / 1000))} spans/s`, '', ''],
+  ['close (checkpoint)', `${closeMs.toFixed(0)} ms`, '', ''],
+  ['reopen', `${openMs.toFixed(0)} ms`, '', ''],
+  [
+    'bytes on disk',
+    `${(bytes / written).toFixed(1)} B/span`,
+    `${(bytes / 1e6).toFixed(1)} MB`,
+    TARGETS.bytes,
+  ],
+  ['read', 'p50', 'p95', 'target'],
+  ...results,
+  ['search hits (avg traces)', (searchHits / reps).toFixed(1), '', ''],
+  ['dependency edges', String(deps.length), '', ''],
+];
+const widths = [0, 1, 2, 3].map((i) => Math.max(...table.map((t) => t[i].length)));
+for (const t of table) console.log(t.map((c, i) => c.padEnd(widths[i])).join('  '));

@@ -1,0 +1,451 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BIGINT,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  LIST,
+  UHUGEINT,
+  UINTEGER,
+  UTINYINT,
+  VARCHAR,
+  listValue,
+} from '@duckdb/node-api';
+import type {
+  DuckDBAppender,
+  DuckDBConnection,
+  DuckDBMaterializedResult,
+  DuckDBType,
+  DuckDBValue,
+} from '@duckdb/node-api';
+import type { Logger } from 'pino';
+import { StorageError } from '../../errors.ts';
+import type { Span, Trace } from '../../model/span.ts';
+import type { DependencyLink } from '../dependency-reader.ts';
+import type { Storage } from '../storage.ts';
+import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
+import { ConnectionPool } from './connection-pool.ts';
+import { hexToBigInt, traceIdToHex } from './ids.ts';
+import { OriginBatch, OriginRegistry } from './origin-registry.ts';
+import type { OriginRow } from './origin-registry.ts';
+import {
+  CREATE_STATEMENTS,
+  SCHEMA_VERSION,
+  SPAN_SELECT_COLUMNS,
+  TRACE_COLUMN_TYPES,
+} from './schema.ts';
+import { SpanDecoder } from './span-decoder.ts';
+import { CHUNK_ROWS, encodeSpanChunk, micros } from './span-encoder.ts';
+import { buildTraceSearch, SPAN_KIND_NAMES, spanKindFromName } from './trace-search.ts';
+
+export interface DuckDbStorageOptions {
+  /** Directory holding `skein.duckdb` (created if missing), or ':memory:'. */
+  path: string;
+  logger?: Logger;
+}
+
+/** A trace id as users type it: 1 to 32 hex digits (Jaeger left-pads short ones). */
+const TRACE_ID_PATTERN = /^[0-9a-fA-F]{1,32}$/;
+
+/**
+ * How far before a dependency window a parent span may start and still be joined
+ * to its child. A parent always starts before its children; one hour covers all but
+ * pathological traces and keeps the join from scanning the whole retention period.
+ */
+const PARENT_LOOKBACK_MICROS = 3_600_000_000;
+
+const READ_CONNECTIONS = 2;
+
+function opKey(service: string, name: string, kind: number): string {
+  return service + '\u0000' + name + '\u0000' + kind;
+}
+
+/**
+ * The embedded storage backend: one DuckDB file (or an in-memory database).
+ *
+ * Writes go through one connection, one batch at a time, each batch one
+ * transaction (so a failed batch leaves nothing behind and may be retried).
+ * Reads borrow one of a few other connections and see committed data.
+ * Table design: see schema.ts.
+ */
+export class DuckDbStorage implements Storage {
+  readonly name = 'duckdb';
+  private readonly path: string;
+  private readonly logger: Logger | undefined;
+  private instance: DuckDBInstance | undefined;
+  private writer: DuckDBConnection | undefined;
+  private spanAppender: DuckDBAppender | undefined;
+  private traceAppender: DuckDBAppender | undefined;
+  private readers: ConnectionPool | undefined;
+  private readonly origins = new OriginRegistry();
+  /** (service, name, kind) seen so far, mirrored in the `operations` table. */
+  private readonly operations = new Map<string, { service: string; name: string; kind: number }>();
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(options: { path: string; logger?: Logger }) {
+    this.path = options.path;
+    this.logger = options.logger;
+  }
+
+  async open(): Promise<void> {
+    try {
+      let file = ':memory:';
+      if (this.path !== ':memory:') {
+        mkdirSync(this.path, { recursive: true });
+        file = join(this.path, 'skein.duckdb');
+      }
+      this.instance = await DuckDBInstance.create(file);
+      this.writer = await this.instance.connect();
+      for (const stmt of CREATE_STATEMENTS) await this.writer.run(stmt);
+      await this.writer.run(
+        `INSERT INTO skein_meta VALUES ('schema_version', $1) ON CONFLICT DO NOTHING`,
+        [String(SCHEMA_VERSION)],
+      );
+      await this.openAppenders();
+      this.readers = await ConnectionPool.create(this.instance, READ_CONNECTIONS);
+      await this.loadCaches(this.writer);
+      this.logger?.info({ path: file, operations: this.operations.size }, 'duckdb storage open');
+    } catch (err) {
+      throw new StorageError(['open the DuckDB store', `${this.path}: ${String(err)}`], {
+        cause: err,
+      });
+    }
+  }
+
+  private async openAppenders(): Promise<void> {
+    const w = this.writerConnection();
+    this.spanAppender = await w.createAppender('spans');
+    this.traceAppender = await w.createAppender('traces');
+  }
+
+  private async loadCaches(c: DuckDBConnection): Promise<void> {
+    const origins = await c.runAndReadAll('SELECT id, resource, scope FROM origins');
+    const rows: OriginRow[] = [];
+    for (const [id, resource, scope] of origins.getRows()) {
+      rows.push({ id: id as number, resource: resource as string, scope: scope as string });
+    }
+    this.origins.load(rows);
+    const ops = await c.runAndReadAll('SELECT DISTINCT service, name, kind FROM operations');
+    this.operations.clear();
+    for (const [service, name, kind] of ops.getRows()) {
+      const op = { service: service as string, name: name as string, kind: kind as number };
+      this.operations.set(opKey(op.service, op.name, op.kind), op);
+    }
+  }
+
+  private writerConnection(): DuckDBConnection {
+    if (this.closed || this.writer === undefined) {
+      throw new StorageError(['use the DuckDB store', 'it is closed (or was never opened)']);
+    }
+    return this.writer;
+  }
+
+  /** Runs `fn` after every earlier write, purge and close: the single-writer rule. */
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.writeChain.then(fn);
+    this.writeChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private read<T>(operation: string, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closed || this.readers === undefined) {
+      return Promise.reject(
+        new StorageError([operation, 'the store is closed (or was never opened)']),
+      );
+    }
+    return this.readers.use(fn).catch((err: unknown) => {
+      throw err instanceof StorageError
+        ? err
+        : new StorageError([operation, String(err)], { cause: err });
+    });
+  }
+
+  write(spans: readonly Span[]): Promise<void> {
+    if (spans.length === 0) return Promise.resolve();
+    return this.serialised(() => this.writeBatch(spans));
+  }
+
+  private async writeBatch(spans: readonly Span[]): Promise<void> {
+    const w = this.writerConnection();
+    const batch = new OriginBatch();
+    const newOps: { service: string; name: string; kind: number }[] = [];
+    const newOpKeys = new Set<string>();
+    // Appending in start-time order keeps each row group's start_time range narrow.
+    const order = new Uint32Array(spans.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => spans[a].startTime - spans[b].startTime);
+    const bounds = new Map<string, [number, number]>();
+    try {
+      await w.run('BEGIN TRANSACTION');
+      for (let from = 0; from < spans.length; from += CHUNK_ROWS) {
+        const to = Math.min(spans.length, from + CHUNK_ROWS);
+        this.spanAppender!.appendDataChunk(
+          encodeSpanChunk(spans, order, from, to, this.origins, batch),
+        );
+      }
+      this.spanAppender!.flushSync();
+      for (let i = 0; i < spans.length; i++) {
+        const s = spans[i];
+        const b = bounds.get(s.traceId);
+        if (b === undefined) bounds.set(s.traceId, [s.startTime, s.startTime]);
+        else if (s.startTime < b[0]) b[0] = s.startTime;
+        else if (s.startTime > b[1]) b[1] = s.startTime;
+        const key = opKey(s.resource.serviceName, s.name, s.kind);
+        if (!this.operations.has(key) && !newOpKeys.has(key)) {
+          newOpKeys.add(key);
+          newOps.push({ service: s.resource.serviceName, name: s.name, kind: s.kind });
+        }
+      }
+      this.appendTraceBounds(bounds);
+      for (const o of batch.added) {
+        await w.run(
+          'INSERT INTO origins VALUES ($1, $2, $3)',
+          [o.id, o.resource, o.scope],
+          [UINTEGER, VARCHAR, VARCHAR],
+        );
+      }
+      for (const op of newOps) {
+        await w.run(
+          'INSERT INTO operations VALUES ($1, $2, $3)',
+          [op.service, op.name, op.kind],
+          [VARCHAR, VARCHAR, UTINYINT],
+        );
+      }
+      await w.run('COMMIT');
+    } catch (err) {
+      await this.recoverWriter(w);
+      throw new StorageError(['write a batch of spans', String(err)], { cause: err });
+    }
+    this.origins.commit(batch);
+    for (const op of newOps) this.operations.set(opKey(op.service, op.name, op.kind), op);
+  }
+
+  private appendTraceBounds(bounds: Map<string, [number, number]>): void {
+    const ids = [...bounds.keys()];
+    for (let from = 0; from < ids.length; from += CHUNK_ROWS) {
+      const n = Math.min(CHUNK_ROWS, ids.length - from);
+      const chunk = DuckDBDataChunk.create(TRACE_COLUMN_TYPES, n);
+      const vId = chunk.getColumnVector(0);
+      const vMin = chunk.getColumnVector(1);
+      const vMax = chunk.getColumnVector(2);
+      for (let row = 0; row < n; row++) {
+        const id = ids[from + row];
+        const b = bounds.get(id)!;
+        vId.setItem(row, hexToBigInt(id));
+        vMin.setItem(row, micros(b[0]));
+        vMax.setItem(row, micros(b[1]));
+      }
+      vId.flush();
+      vMin.flush();
+      vMax.flush();
+      this.traceAppender!.appendDataChunk(chunk);
+    }
+    this.traceAppender!.flushSync();
+  }
+
+  /** After a failed batch: roll back and start fresh appenders (a failed one stays failed). */
+  private async recoverWriter(w: DuckDBConnection): Promise<void> {
+    try {
+      this.spanAppender?.closeSync();
+    } catch {
+      // The appender is being replaced because it failed; its close error says nothing new.
+    }
+    try {
+      this.traceAppender?.closeSync();
+    } catch {
+      // As above.
+    }
+    try {
+      await w.run('ROLLBACK');
+    } catch {
+      // No transaction was open (BEGIN itself failed): nothing to roll back.
+    }
+    await this.openAppenders();
+  }
+
+  async getTrace(traceId: string, range?: TimeRange): Promise<Trace | null> {
+    if (!TRACE_ID_PATTERN.test(traceId)) return null;
+    const id = BigInt('0x' + traceId);
+    return this.read('read a trace', async (c) => {
+      const b = await c.runAndReadAll(
+        'SELECT min(start_min), max(start_max) FROM traces WHERE trace_id = $1',
+        [id],
+        [UHUGEINT],
+      );
+      const [min, max] = b.getRows()[0] as [bigint | null, bigint | null];
+      if (min === null || max === null) return null;
+      if (range !== undefined && (Number(max) < range.start || Number(min) > range.end))
+        return null;
+      const spans = await this.selectSpans(
+        c,
+        `SELECT ${SPAN_SELECT_COLUMNS} FROM spans
+         WHERE start_time >= $1 AND start_time <= $2 AND trace_id = $3 ORDER BY start_time, span_id`,
+        [min, max, id],
+        [BIGINT, BIGINT, UHUGEINT],
+      );
+      return spans.length === 0 ? null : { traceId: traceIdToHex(id), spans };
+    });
+  }
+
+  private async selectSpans(
+    c: DuckDBConnection,
+    sql: string,
+    values: DuckDBValue[],
+    types: DuckDBType[],
+  ): Promise<Span[]> {
+    const result: DuckDBMaterializedResult = await c.run(sql, values, types);
+    const decoder = new SpanDecoder(this.origins);
+    const spans: Span[] = [];
+    for (let i = 0; i < result.chunkCount; i++) decoder.decodeChunk(result.getChunk(i), spans);
+    return spans;
+  }
+
+  private async searchIds(c: DuckDBConnection, q: TraceQuery): Promise<bigint[]> {
+    const { sql, values, types } = buildTraceSearch(q, this.origins);
+    const r = await c.runAndReadAll(sql, values, types);
+    return r.getColumns()[0] as bigint[];
+  }
+
+  findTraceIds(q: TraceQuery): Promise<string[]> {
+    return this.read('search traces', async (c) => (await this.searchIds(c, q)).map(traceIdToHex));
+  }
+
+  findTraces(q: TraceQuery): Promise<Trace[]> {
+    return this.read('search traces', async (c) => {
+      const ids = await this.searchIds(c, q);
+      if (ids.length === 0) return [];
+      const idList = listValue(ids);
+      const b = await c.runAndReadAll(
+        'SELECT min(start_min), max(start_max) FROM traces WHERE list_contains($1, trace_id)',
+        [idList],
+        [LIST(UHUGEINT)],
+      );
+      const [min, max] = b.getRows()[0] as [bigint, bigint];
+      const spans = await this.selectSpans(
+        c,
+        `SELECT ${SPAN_SELECT_COLUMNS} FROM spans
+         WHERE start_time >= $1 AND start_time <= $2 AND list_contains($3, trace_id)
+         ORDER BY start_time, span_id`,
+        [min, max, idList],
+        [BIGINT, BIGINT, LIST(UHUGEINT)],
+      );
+      const byId = new Map<string, Trace>();
+      const traces: Trace[] = [];
+      for (const id of ids) {
+        const t: Trace = { traceId: traceIdToHex(id), spans: [] };
+        byId.set(t.traceId, t);
+        traces.push(t);
+      }
+      for (const s of spans) byId.get(s.traceId)?.spans.push(s);
+      return traces;
+    });
+  }
+
+  getServices(): Promise<string[]> {
+    if (this.closed)
+      return Promise.reject(new StorageError(['list services', 'the store is closed']));
+    const services = new Set<string>();
+    for (const op of this.operations.values()) services.add(op.service);
+    return Promise.resolve([...services].sort());
+  }
+
+  getOperations(q: OperationQuery): Promise<Operation[]> {
+    if (this.closed)
+      return Promise.reject(new StorageError(['list operations', 'the store is closed']));
+    const kind = q.spanKind ? spanKindFromName(q.spanKind) : undefined;
+    if (q.spanKind && kind === undefined) return Promise.resolve([]);
+    const out: Operation[] = [];
+    for (const op of this.operations.values()) {
+      if (op.service !== q.serviceName || (kind !== undefined && op.kind !== kind)) continue;
+      out.push({ name: op.name, spanKind: SPAN_KIND_NAMES[op.kind] ?? '' });
+    }
+    out.sort((a, b) =>
+      a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : a.spanKind < b.spanKind
+            ? -1
+            : a.spanKind > b.spanKind
+              ? 1
+              : 0,
+    );
+    return Promise.resolve(out);
+  }
+
+  getDependencies(endTs: number, lookback: number): Promise<DependencyLink[]> {
+    const end = micros(endTs);
+    const start = micros(endTs - lookback);
+    return this.read('read dependencies', async (c) => {
+      const r = await c.runAndReadAll(
+        `SELECT p.service AS parent, s.service AS child, count(*) AS calls
+         FROM spans s JOIN spans p ON s.trace_id = p.trace_id AND s.parent_span_id = p.span_id
+         WHERE s.start_time > $1 AND s.start_time <= $2 AND s.parent_span_id <> 0
+           AND p.start_time > $3 AND p.start_time <= $2 AND p.service <> s.service
+         GROUP BY ALL ORDER BY parent, child`,
+        [start, end, start - BigInt(PARENT_LOOKBACK_MICROS)],
+        [BIGINT, BIGINT, BIGINT],
+      );
+      return r.getRows().map(([parent, child, calls]) => ({
+        parent: parent as string,
+        child: child as string,
+        callCount: Number(calls as bigint),
+      }));
+    });
+  }
+
+  purgeBefore(cutoff: number): Promise<number> {
+    return this.serialised(async () => {
+      const w = this.writerConnection();
+      const at = micros(cutoff);
+      let deleted = 0;
+      try {
+        await w.run('BEGIN TRANSACTION');
+        deleted = (await w.run('DELETE FROM spans WHERE start_time < $1', [at], [BIGINT]))
+          .rowsChanged;
+        await w.run('DELETE FROM traces WHERE start_max < $1', [at], [BIGINT]);
+        if (deleted > 0) {
+          await w.run('DELETE FROM operations');
+          await w.run('INSERT INTO operations SELECT DISTINCT service, name, kind FROM spans');
+          await w.run('DELETE FROM origins WHERE id NOT IN (SELECT DISTINCT origin_id FROM spans)');
+        }
+        await w.run('COMMIT');
+      } catch (err) {
+        await this.recoverWriter(w);
+        throw new StorageError(['purge old spans', String(err)], { cause: err });
+      }
+      if (deleted > 0) {
+        try {
+          await this.loadCaches(w);
+          if (this.path !== ':memory:') await w.run('CHECKPOINT');
+        } catch (err) {
+          throw new StorageError(['reload caches after a purge', String(err)], { cause: err });
+        }
+      }
+      return deleted;
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.serialised(async () => {
+      this.closed = true;
+      try {
+        this.spanAppender?.closeSync();
+        this.traceAppender?.closeSync();
+        this.readers?.close();
+        this.writer?.closeSync();
+        this.instance?.closeSync();
+      } catch (err) {
+        throw new StorageError(['close the DuckDB store', String(err)], { cause: err });
+      } finally {
+        this.spanAppender = undefined;
+        this.traceAppender = undefined;
+        this.readers = undefined;
+        this.writer = undefined;
+        this.instance = undefined;
+      }
+    });
+  }
+}

@@ -1,0 +1,148 @@
+import type { Resource, Scope } from '../../model/span.ts';
+import {
+  decodeAttributeList,
+  encodeAttributeList,
+  tagTerm,
+  valueToString,
+} from './attribute-codec.ts';
+
+/** One row of the `origins` table: a resource + scope pair, as JSON. */
+export interface OriginRow {
+  id: number;
+  resource: string;
+  scope: string;
+}
+
+interface Origin {
+  row: OriginRow;
+  /** Search terms of the resource and scope attributes, plus otel.scope.name/version. */
+  terms: Set<string>;
+}
+
+/** New origins met while encoding one write batch; registered once the batch commits. */
+export class OriginBatch {
+  readonly added: OriginRow[] = [];
+  readonly byKey = new Map<string, number>();
+  /** Spans of one decoded request share their resource and scope objects. */
+  readonly byIdentity = new Map<Resource, Map<Scope, number>>();
+}
+
+function encodeResource(r: Resource): string {
+  return JSON.stringify([
+    r.serviceName,
+    encodeAttributeList(r.attributes),
+    r.droppedAttributesCount,
+    r.schemaUrl,
+  ]);
+}
+
+function encodeScope(s: Scope): string {
+  return JSON.stringify([
+    s.name,
+    s.version,
+    encodeAttributeList(s.attributes),
+    s.droppedAttributesCount,
+    s.schemaUrl,
+  ]);
+}
+
+export function decodeResource(json: string): Resource {
+  const [serviceName, attrs, droppedAttributesCount, schemaUrl] = JSON.parse(json) as [
+    string,
+    string[],
+    number,
+    string,
+  ];
+  return { serviceName, attributes: decodeAttributeList(attrs), droppedAttributesCount, schemaUrl };
+}
+
+export function decodeScope(json: string): Scope {
+  const [name, version, attrs, droppedAttributesCount, schemaUrl] = JSON.parse(json) as [
+    string,
+    string,
+    string[],
+    number,
+    string,
+  ];
+  return {
+    name,
+    version,
+    attributes: decodeAttributeList(attrs),
+    droppedAttributesCount,
+    schemaUrl,
+  };
+}
+
+function originTerms(resource: Resource, scope: Scope): Set<string> {
+  const terms = new Set<string>();
+  for (const a of resource.attributes) terms.add(tagTerm(a.key, valueToString(a)));
+  for (const a of scope.attributes) terms.add(tagTerm(a.key, valueToString(a)));
+  if (scope.name !== '') terms.add(tagTerm('otel.scope.name', scope.name));
+  if (scope.version !== '') terms.add(tagTerm('otel.scope.version', scope.version));
+  return terms;
+}
+
+/**
+ * Every distinct resource + scope pair the store holds, in memory: there are few
+ * (one per SDK instance and instrumentation library), so keeping them here lets a
+ * span row carry a 4-byte id and lets tag search resolve resource and scope
+ * conditions to a set of ids before it touches the spans table.
+ */
+export class OriginRegistry {
+  private readonly byKey = new Map<string, number>();
+  private readonly byId = new Map<number, Origin>();
+  private nextId = 1;
+
+  load(rows: readonly OriginRow[]): void {
+    this.byKey.clear();
+    this.byId.clear();
+    this.nextId = 1;
+    for (const row of rows) this.add(row);
+  }
+
+  private add(row: OriginRow): void {
+    this.byKey.set(row.resource + '\n' + row.scope, row.id);
+    const resource = decodeResource(row.resource);
+    const scope = decodeScope(row.scope);
+    this.byId.set(row.id, { row, terms: originTerms(resource, scope) });
+    if (row.id >= this.nextId) this.nextId = row.id + 1;
+  }
+
+  /** The id of a resource + scope pair, allocating one (recorded in `batch`) if new. */
+  resolve(resource: Resource, scope: Scope, batch: OriginBatch): number {
+    let scopes = batch.byIdentity.get(resource);
+    if (scopes === undefined) {
+      scopes = new Map();
+      batch.byIdentity.set(resource, scopes);
+    }
+    const known = scopes.get(scope);
+    if (known !== undefined) return known;
+    const r = encodeResource(resource);
+    const s = encodeScope(scope);
+    const key = r + '\n' + s;
+    let id = this.byKey.get(key) ?? batch.byKey.get(key);
+    if (id === undefined) {
+      id = this.nextId++;
+      batch.byKey.set(key, id);
+      batch.added.push({ id, resource: r, scope: s });
+    }
+    scopes.set(scope, id);
+    return id;
+  }
+
+  /** Makes the origins of a committed batch known. */
+  commit(batch: OriginBatch): void {
+    for (const row of batch.added) this.add(row);
+  }
+
+  get(id: number): OriginRow | undefined {
+    return this.byId.get(id)?.row;
+  }
+
+  /** Ids of the origins whose resource or scope carries `term`. */
+  idsWithTerm(term: string): number[] {
+    const ids: number[] = [];
+    for (const [id, origin] of this.byId) if (origin.terms.has(term)) ids.push(id);
+    return ids;
+  }
+}

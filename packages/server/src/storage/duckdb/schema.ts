@@ -1,0 +1,89 @@
+import { BIGINT, LIST, UBIGINT, UHUGEINT, UINTEGER, UTINYINT, VARCHAR } from '@duckdb/node-api';
+import type { DuckDBType } from '@duckdb/node-api';
+
+/**
+ * The embedded store's tables. Why this shape (measured with bench/storage-load.ts):
+ *
+ * - `spans` holds one row per span, appended in batches sorted by start time, so the
+ *   per-row-group min/max (zonemap) of `start_time` prunes every time-bounded scan.
+ *   Ids are integers (UHUGEINT / UBIGINT), not hex text: half the bytes and cheap
+ *   equality. `service` and `name` are plain VARCHAR: DuckDB dictionary-compresses
+ *   them to a few bits per row.
+ * - `tags` is the searchable form of the span's attributes, then its events' and
+ *   links' attributes, as `key NUL value-as-string` terms: one `list_contains` per
+ *   search condition, vectorised, and the list's child column compresses well
+ *   because keys and most values repeat. The first `length(attr_types)` terms are
+ *   the span's own attributes and `attr_types` holds one type code per attribute,
+ *   so the same list also restores the typed attributes exactly (no second copy).
+ * - `extra` is a JSON array with what is rarely set (trace state, status message,
+ *   dropped counts, events, links); NULL for most spans.
+ * - `origins` deduplicates resource + scope pairs (a batch from one SDK shares
+ *   them): spans carry a small integer id. The process keeps every origin in memory,
+ *   so resource/scope tag conditions become `origin_id IN (...)` without a join.
+ * - `traces` keeps, per trace and write batch, the start time bounds; an ART index
+ *   on its trace id turns get-trace into an index probe plus a zonemap-bounded scan
+ *   of `spans`.
+ * - `operations` is the distinct (service, name, kind) set, maintained on write, so
+ *   services and operations never scan spans.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const CREATE_STATEMENTS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS skein_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS spans (
+    start_time BIGINT NOT NULL,
+    duration BIGINT NOT NULL,
+    trace_id UHUGEINT NOT NULL,
+    span_id UBIGINT NOT NULL,
+    parent_span_id UBIGINT NOT NULL,
+    service VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    kind UTINYINT NOT NULL,
+    status_code UTINYINT NOT NULL,
+    flags UINTEGER NOT NULL,
+    origin_id UINTEGER NOT NULL,
+    attr_types VARCHAR NOT NULL,
+    tags VARCHAR[] NOT NULL,
+    extra VARCHAR
+  )`,
+  `CREATE TABLE IF NOT EXISTS traces (
+    trace_id UHUGEINT NOT NULL,
+    start_min BIGINT NOT NULL,
+    start_max BIGINT NOT NULL
+  )`,
+  `CREATE INDEX IF NOT EXISTS traces_by_id ON traces (trace_id)`,
+  `CREATE TABLE IF NOT EXISTS origins (
+    id UINTEGER PRIMARY KEY,
+    resource VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS operations (
+    service VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    kind UTINYINT NOT NULL
+  )`,
+];
+
+/** Column types of `spans`, in table order, for the appender's data chunks. */
+export const SPAN_COLUMN_TYPES: readonly DuckDBType[] = [
+  BIGINT,
+  BIGINT,
+  UHUGEINT,
+  UBIGINT,
+  UBIGINT,
+  VARCHAR,
+  VARCHAR,
+  UTINYINT,
+  UTINYINT,
+  UINTEGER,
+  UINTEGER,
+  VARCHAR,
+  LIST(VARCHAR),
+  VARCHAR,
+];
+
+export const TRACE_COLUMN_TYPES: readonly DuckDBType[] = [UHUGEINT, BIGINT, BIGINT];
+
+/** The columns a reader selects to rebuild a span, in the order `decodeSpanRow` expects. */
+export const SPAN_SELECT_COLUMNS =
+  'start_time, duration, trace_id, span_id, parent_span_id, name, kind, status_code, flags, origin_id, attr_types, tags, extra';
