@@ -6,9 +6,11 @@ import { defaultConfig } from '../config/config.ts';
 import type { SkeinConfig } from '../config/config.ts';
 import { PipelineFullError, ShuttingDownError } from '../errors.ts';
 import type { Span } from '../model/span.ts';
+import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import type { SpanWriter } from '../storage/span-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
 import { Pipeline } from './pipeline.ts';
+import { metricValue } from './test-support/metric-value.ts';
 import { makeTestSpans } from './test-support/test-spans.ts';
 
 interface PendingWrite {
@@ -80,20 +82,6 @@ function setup(writer: SpanWriter, overrides: Partial<SkeinConfig['pipeline']> =
     retryBackoffMs: 1,
   });
   return { registry, metrics, logs, pipeline };
-}
-
-async function metricValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  assert.ok(metric, `metric ${name} is registered`);
-  const { values } = await metric.get();
-  const match = values.find((v) =>
-    Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want),
-  );
-  return match?.value ?? 0;
 }
 
 describe('Pipeline', () => {
@@ -267,5 +255,35 @@ describe('Pipeline', () => {
       }),
       1,
     );
+  });
+});
+
+describe('Pipeline into DuckDB', () => {
+  test('everything accepted is in the store after stop(), coalesced and split across batches', async () => {
+    const storage = new DuckDbStorage({ path: ':memory:' });
+    await storage.open();
+    try {
+      const { pipeline, registry } = setup(storage, {
+        writers: 2,
+        batch: { maxSpans: 50, maxDelayMs: 60_000 },
+      });
+      const traces = [makeTestSpans(3), makeTestSpans(120), makeTestSpans(1), makeTestSpans(77)];
+      for (const spans of traces) pipeline.consume(spans, spans.length * 100, 'test');
+      await pipeline.stop();
+      for (const sent of traces) {
+        const stored = await storage.getTrace(sent[0].traceId);
+        assert.ok(stored, `trace ${sent[0].traceId} is stored`);
+        assert.deepEqual(
+          stored.spans.map((s) => s.spanId).sort(),
+          sent.map((s) => s.spanId).sort(),
+        );
+      }
+      const stored = await storage.getTrace(traces[0][0].traceId);
+      assert.equal(stored?.spans[0].resource.serviceName, 'pipeline-test');
+      assert.equal(await metricValue(registry, 'skein_spans_written_total'), 201);
+      assert.equal(await metricValue(registry, 'skein_storage_write_errors_total'), 0);
+    } finally {
+      await storage.close();
+    }
   });
 });
