@@ -101,9 +101,33 @@ export function attributeFromString(key: string, code: string, s: string): Attri
   return { key, type: v.type, value: v.value } as Attribute;
 }
 
-/** The search term of one attribute: key, NUL, value string. */
+/**
+ * The search term of one attribute: key, NUL, value string. The key is cut at the
+ * first NUL, so a NUL (or the escape character U+0001) inside a key is escaped;
+ * real keys never contain either, so the check is all the common path pays.
+ */
 export function tagTerm(key: string, value: string): string {
+  if (key.indexOf('\u0000') >= 0 || key.indexOf('\u0001') >= 0) {
+    key = key.replaceAll('\u0001', '\u0001e').replaceAll('\u0000', '\u0001z');
+  }
   return key + TAG_SEPARATOR + value;
+}
+
+function unescapeKey(key: string): string {
+  let out = '';
+  for (let i = 0; i < key.length; i++) {
+    if (key[i] === '\u0001') out += key[++i] === 'z' ? '\u0000' : '\u0001';
+    else out += key[i];
+  }
+  return out;
+}
+
+/** Splits a term made by {@link tagTerm} back into key and value. */
+export function splitTerm(term: string): [string, string] {
+  const sep = term.indexOf(TAG_SEPARATOR);
+  let key = term.slice(0, sep);
+  if (key.indexOf('\u0001') >= 0) key = unescapeKey(key);
+  return [key, term.slice(sep + 1)];
 }
 
 /**

@@ -304,7 +304,7 @@ export class DuckDbStorage implements Storage {
   private async searchIds(c: DuckDBConnection, q: TraceQuery): Promise<bigint[]> {
     const { sql, values, types } = buildTraceSearch(q, this.origins);
     const r = await c.runAndReadAll(sql, values, types);
-    return r.getColumns()[0] as bigint[];
+    return (r.getColumns()[0] ?? []) as bigint[];
   }
 
   findTraceIds(q: TraceQuery): Promise<string[]> {

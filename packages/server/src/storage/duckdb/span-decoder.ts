@@ -8,7 +8,7 @@ import type {
   SpanLink,
   StatusCode,
 } from '../../model/span.ts';
-import { attributeFromString, decodeAttributeList, TAG_SEPARATOR } from './attribute-codec.ts';
+import { attributeFromString, decodeAttributeList, splitTerm } from './attribute-codec.ts';
 import { parentIdToHex, spanIdToHex, traceIdToHex } from './ids.ts';
 import { decodeResource, decodeScope } from './origin-registry.ts';
 import type { OriginRegistry } from './origin-registry.ts';
@@ -82,9 +82,8 @@ export class SpanDecoder {
       const terms = (vTags.getItem(row) as DuckDBListValue).items as string[];
       const attributes = new Array(types.length);
       for (let i = 0; i < types.length; i++) {
-        const term = terms[i];
-        const sep = term.indexOf(TAG_SEPARATOR);
-        attributes[i] = attributeFromString(term.slice(0, sep), types[i], term.slice(sep + 1));
+        const [key, value] = splitTerm(terms[i]);
+        attributes[i] = attributeFromString(key, types[i], value);
       }
       const { resource, scope } = this.origin(vOrigin.getItem(row) as number);
       const span: Span = {

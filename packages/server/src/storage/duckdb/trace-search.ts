@@ -1,7 +1,7 @@
 import { BIGINT, LIST, UINTEGER, UTINYINT, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { listValue } from '@duckdb/node-api';
-import type { SpanKind} from '../../model/span.ts';
+import type { SpanKind } from '../../model/span.ts';
 import { StatusCode } from '../../model/span.ts';
 import type { TraceQuery } from '../trace-reader.ts';
 import { tagTerm } from './attribute-codec.ts';

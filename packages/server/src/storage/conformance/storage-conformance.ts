@@ -1,0 +1,478 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { SpanKind, StatusCode, ValueType } from '../../model/span.ts';
+import type { Span, Trace } from '../../model/span.ts';
+import type { Storage } from '../storage.ts';
+import type { TraceQuery } from '../trace-reader.ts';
+import { fixtureShiftMicros, loadFixtureSpans, loadQueryCases } from './jaeger-fixtures.ts';
+import { fullFidelitySpan, hexId, makeSpan, testResource } from './test-spans.ts';
+
+/**
+ * The storage conformance suite (after Jaeger's StorageIntegration): every backend
+ * registers it with a factory that returns a new, empty, unopened store.
+ *
+ * The search cases are Jaeger's own fixtures, decoded by the OTLP/JSON receiver's
+ * decoder; the rest are built in code. Each group uses its own store, so groups
+ * may run in any order.
+ */
+export function runStorageConformance(name: string, createStorage: () => Promise<Storage>): void {
+  describe(`storage conformance: ${name}`, () => {
+    jaegerFindTraces(createStorage);
+    servicesAndOperations(createStorage);
+    getTraceCases(createStorage);
+    writeAndSearchCases(createStorage);
+    dependencies(createStorage);
+    purge(createStorage);
+  });
+}
+
+const HOUR = 3_600_000_000;
+
+function bySpanId(a: Span, b: Span): number {
+  return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
+}
+
+function sortedSpans(spans: readonly Span[]): Span[] {
+  return [...spans].sort(bySpanId);
+}
+
+/** Asserts `actual` holds exactly the traces in `expected` (trace id → spans), span for span. */
+function assertTraces(actual: Trace[], expected: Map<string, Span[]>, context: string): void {
+  assert.deepEqual(
+    actual.map((t) => t.traceId).sort(),
+    [...expected.keys()].sort(),
+    `${context}: trace ids`,
+  );
+  for (const t of actual) {
+    assert.deepStrictEqual(
+      sortedSpans(t.spans),
+      sortedSpans(expected.get(t.traceId)!),
+      `${context}: spans of ${t.traceId}`,
+    );
+  }
+}
+
+function groupByTrace(spans: readonly Span[]): Map<string, Span[]> {
+  const out = new Map<string, Span[]>();
+  for (const s of spans) {
+    const list = out.get(s.traceId);
+    if (list === undefined) out.set(s.traceId, [s]);
+    else list.push(s);
+  }
+  return out;
+}
+
+async function openStore(createStorage: () => Promise<Storage>): Promise<Storage> {
+  const store = await createStorage();
+  await store.open();
+  return store;
+}
+
+function query(
+  partial: Partial<TraceQuery> & Pick<TraceQuery, 'startTimeMin' | 'startTimeMax'>,
+): TraceQuery {
+  return { tags: {}, limit: 100, ...partial };
+}
+
+function jaegerFindTraces(createStorage: () => Promise<Storage>): void {
+  describe('FindTraces on the Jaeger fixtures', () => {
+    const shift = fixtureShiftMicros();
+    const cases = loadQueryCases(shift);
+    let store: Storage;
+    const fixtureTraces = new Map<string, Map<string, Span[]>>();
+    before(async () => {
+      store = await openStore(createStorage);
+      const names = new Set(cases.flatMap((c) => c.expectedFixtures));
+      for (const fixture of names) {
+        const spans = loadFixtureSpans(fixture, shift);
+        fixtureTraces.set(fixture, groupByTrace(loadFixtureSpans(fixture, shift)));
+        await store.write(spans);
+      }
+    });
+    after(() => store.close());
+
+    test('there are 25 cases', () => assert.equal(cases.length, 25));
+    for (const c of cases) {
+      test(c.caption, async () => {
+        const expected = new Map<string, Span[]>();
+        for (const f of c.expectedFixtures) {
+          for (const [id, spans] of fixtureTraces.get(f)!)
+            expected.set(id, [...(expected.get(id) ?? []), ...spans]);
+        }
+        const traces = await store.findTraces(c.query);
+        assertTraces(traces, expected, c.caption);
+        const ids = await store.findTraceIds(c.query);
+        assert.deepEqual(
+          ids,
+          traces.map((t) => t.traceId),
+          `${c.caption}: findTraceIds matches findTraces`,
+        );
+      });
+    }
+  });
+}
+
+function servicesAndOperations(createStorage: () => Promise<Storage>): void {
+  describe('GetServices and GetOperations', () => {
+    let store: Storage;
+    before(async () => {
+      store = await openStore(createStorage);
+      await store.write(loadFixtureSpans('example_trace', fixtureShiftMicros()));
+    });
+    after(() => store.close());
+
+    test('services of example_trace are exactly example-service-1..3', async () => {
+      assert.deepEqual(await store.getServices(), [
+        'example-service-1',
+        'example-service-2',
+        'example-service-3',
+      ]);
+    });
+    test('operations of a service, all kinds', async () => {
+      assert.deepEqual(await store.getOperations({ serviceName: 'example-service-1' }), [
+        { name: 'example-operation-1', spanKind: '' },
+        { name: 'example-operation-3', spanKind: 'server' },
+        { name: 'example-operation-4', spanKind: 'client' },
+      ]);
+    });
+    test('operations of a service, one kind', async () => {
+      assert.deepEqual(
+        await store.getOperations({ serviceName: 'example-service-1', spanKind: 'server' }),
+        [{ name: 'example-operation-3', spanKind: 'server' }],
+      );
+      assert.deepEqual(
+        await store.getOperations({ serviceName: 'example-service-1', spanKind: 'producer' }),
+        [],
+      );
+    });
+    test('operations of an unknown service are empty', async () => {
+      assert.deepEqual(await store.getOperations({ serviceName: 'no-such-service' }), []);
+    });
+  });
+}
+
+function getTraceCases(createStorage: () => Promise<Storage>): void {
+  describe('GetTrace', () => {
+    let store: Storage;
+    const now = Date.now() * 1000;
+    const example = loadFixtureSpans('example_trace', fixtureShiftMicros());
+    const exampleId = example[0].traceId;
+    before(async () => {
+      store = await openStore(createStorage);
+      await store.write(example);
+    });
+    after(() => store.close());
+
+    test('a missing trace id returns null', async () => {
+      assert.equal(await store.getTrace('00000000000000000000000000badbad'), null);
+      assert.equal(await store.getTrace('not hex at all'), null);
+    });
+    test('without a time range', async () => {
+      const t = await store.getTrace(exampleId);
+      assert.ok(t);
+      assert.equal(t.traceId, exampleId);
+      assert.deepStrictEqual(sortedSpans(t.spans), sortedSpans(example));
+    });
+    test('with a time range that holds the trace', async () => {
+      const start = example[0].startTime;
+      const t = await store.getTrace(exampleId, { start: start - HOUR, end: start + HOUR });
+      assert.ok(t);
+      assert.deepStrictEqual(sortedSpans(t.spans), sortedSpans(example));
+    });
+    test('with a time range the trace is not in', async () => {
+      assert.equal(
+        await store.getTrace(exampleId, { start: now + HOUR, end: now + 2 * HOUR }),
+        null,
+      );
+    });
+    test('every field and value type reads back exactly as written', async () => {
+      const span = fullFidelitySpan('000000000000000000000000f1de1177', now - 1000);
+      await store.write([span]);
+      const t = await store.getTrace(span.traceId);
+      assert.ok(t);
+      assert.deepStrictEqual(t.spans, [fullFidelitySpan(span.traceId, span.startTime)]);
+    });
+    test('a large trace (10,000 spans) reads back whole', async () => {
+      const traceId = hexId(0x1a2e, 1, 32);
+      const resource = testResource('large-trace-service');
+      const spans: Span[] = [];
+      for (let i = 0; i < 10_000; i++) {
+        const span = makeSpan({
+          traceId,
+          spanId: hexId(0x1a2e, i + 1, 16),
+          parentSpanId: i === 0 ? '' : hexId(0x1a2e, Math.floor(i / 10) + 1, 16),
+          resource,
+          name: `op-${i % 7}`,
+          startTime: now - 60_000_000 + i * 3,
+        });
+        span.attributes.push({ key: 'i', type: ValueType.Int, value: i });
+        spans.push(span);
+      }
+      await store.write(spans.slice(0, 4000));
+      await store.write(spans.slice(4000));
+      const t = await store.getTrace(traceId);
+      assert.ok(t);
+      assert.equal(t.spans.length, 10_000);
+      assert.deepStrictEqual(sortedSpans(t.spans), spans);
+    });
+  });
+}
+
+function writeAndSearchCases(createStorage: () => Promise<Storage>): void {
+  describe('writes and searches', () => {
+    let store: Storage;
+    const now = Date.now() * 1000;
+    before(async () => {
+      store = await openStore(createStorage);
+    });
+    after(() => store.close());
+
+    test('duplicate spans do not break reads', async () => {
+      const traceId = hexId(0xd0b1, 1, 32);
+      const resource = testResource('dup-service');
+      const root = makeSpan({
+        traceId,
+        spanId: hexId(0xd0b1, 1, 16),
+        resource,
+        name: 'dup-root',
+        startTime: now - 5000,
+      });
+      const child = makeSpan({
+        traceId,
+        spanId: hexId(0xd0b1, 2, 16),
+        parentSpanId: root.spanId,
+        resource,
+        startTime: now - 4000,
+      });
+      await store.write([root, child]);
+      await store.write([root]);
+      const t = await store.getTrace(traceId);
+      assert.ok(t);
+      assert.deepEqual(new Set(t.spans.map((s) => s.spanId)), new Set([root.spanId, child.spanId]));
+      for (const s of t.spans) assert.deepStrictEqual(s, s.spanId === root.spanId ? root : child);
+      const found = await store.findTraces(
+        query({ serviceName: 'dup-service', startTimeMin: now - HOUR, startTimeMax: now }),
+      );
+      assert.deepEqual(
+        found.map((f) => f.traceId),
+        [traceId],
+      );
+    });
+
+    test('search without a service name', async () => {
+      const resource = testResource('no-service-search');
+      const a = makeSpan({
+        traceId: hexId(0x5e5, 1, 32),
+        spanId: hexId(0x5e5, 1, 16),
+        resource,
+        startTime: now - 3000,
+      });
+      a.attributes.push({ key: 'order.id', type: ValueType.Int, value: 987654 });
+      const b = makeSpan({
+        traceId: hexId(0x5e5, 2, 32),
+        spanId: hexId(0x5e5, 2, 16),
+        resource,
+        startTime: now - 2000,
+      });
+      b.attributes.push({ key: 'order.id', type: ValueType.Int, value: 111 });
+      await store.write([a, b]);
+      const found = await store.findTraces(
+        query({ tags: { 'order.id': '987654' }, startTimeMin: now - HOUR, startTimeMax: now }),
+      );
+      assertTraces(found, new Map([[a.traceId, [a]]]), 'tag only');
+    });
+
+    test('most recent first, at most limit traces', async () => {
+      const resource = testResource('limit-service');
+      const spans: Span[] = [];
+      for (let i = 0; i < 5; i++) {
+        spans.push(
+          makeSpan({
+            traceId: hexId(0x11a, i, 32),
+            spanId: hexId(0x11a, i, 16),
+            resource,
+            startTime: now - 10_000 + i,
+          }),
+        );
+      }
+      await store.write(spans);
+      const ids = await store.findTraceIds(
+        query({
+          serviceName: 'limit-service',
+          startTimeMin: now - HOUR,
+          startTimeMax: now,
+          limit: 3,
+        }),
+      );
+      assert.deepEqual(ids, [spans[4].traceId, spans[3].traceId, spans[2].traceId]);
+    });
+
+    test("Jaeger's synthetic tags: error=true and span.kind", async () => {
+      const resource = testResource('synthetic-tags');
+      const failed = makeSpan({
+        traceId: hexId(0xe7, 1, 32),
+        spanId: hexId(0xe7, 1, 16),
+        resource,
+        kind: SpanKind.Server,
+        statusCode: StatusCode.Error,
+        startTime: now - 1000,
+      });
+      const ok = makeSpan({
+        traceId: hexId(0xe7, 2, 32),
+        spanId: hexId(0xe7, 2, 16),
+        resource,
+        kind: SpanKind.Client,
+        startTime: now - 900,
+      });
+      await store.write([failed, ok]);
+      const range = { serviceName: 'synthetic-tags', startTimeMin: now - HOUR, startTimeMax: now };
+      assert.deepEqual(await store.findTraceIds(query({ ...range, tags: { error: 'true' } })), [
+        failed.traceId,
+      ]);
+      assert.deepEqual(
+        await store.findTraceIds(query({ ...range, tags: { 'span.kind': 'client' } })),
+        [ok.traceId],
+      );
+    });
+
+    test('a search that matches nothing returns an empty list', async () => {
+      const q = query({ serviceName: 'nobody', startTimeMin: now - HOUR, startTimeMax: now });
+      assert.deepEqual(await store.findTraces(q), []);
+      assert.deepEqual(await store.findTraceIds(q), []);
+    });
+  });
+}
+
+function dependencies(createStorage: () => Promise<Storage>): void {
+  test('dependencies: one edge per cross-service parent → child, counted', async () => {
+    const store = await openStore(createStorage);
+    try {
+      const now = Date.now() * 1000;
+      const a = testResource('dep-a');
+      const b = testResource('dep-b');
+      const c = testResource('dep-c');
+      const spans: Span[] = [];
+      for (let t = 1; t <= 2; t++) {
+        const traceId = hexId(0xde9, t, 32);
+        const id = (n: number): string => hexId(0xde9 + t, n, 16);
+        const start = now - 10 * 60_000_000 + t;
+        spans.push(
+          makeSpan({
+            traceId,
+            spanId: id(1),
+            resource: a,
+            kind: SpanKind.Server,
+            startTime: start,
+          }),
+          makeSpan({
+            traceId,
+            spanId: id(2),
+            parentSpanId: id(1),
+            resource: a,
+            kind: SpanKind.Client,
+            startTime: start + 1,
+          }),
+          makeSpan({
+            traceId,
+            spanId: id(3),
+            parentSpanId: id(2),
+            resource: b,
+            kind: SpanKind.Server,
+            startTime: start + 2,
+          }),
+          makeSpan({
+            traceId,
+            spanId: id(4),
+            parentSpanId: id(3),
+            resource: b,
+            startTime: start + 3,
+          }),
+        );
+        if (t === 1) {
+          spans.push(
+            makeSpan({
+              traceId,
+              spanId: id(5),
+              parentSpanId: id(3),
+              resource: c,
+              kind: SpanKind.Server,
+              startTime: start + 4,
+            }),
+          );
+        }
+      }
+      // Outside the window: not counted.
+      const old = hexId(0xde9, 9, 32);
+      spans.push(
+        makeSpan({
+          traceId: old,
+          spanId: hexId(0xdea9, 1, 16),
+          resource: c,
+          startTime: now - 5 * HOUR,
+        }),
+        makeSpan({
+          traceId: old,
+          spanId: hexId(0xdea9, 2, 16),
+          parentSpanId: hexId(0xdea9, 1, 16),
+          resource: a,
+          startTime: now - 5 * HOUR + 1,
+        }),
+      );
+      await store.write(spans);
+      assert.deepEqual(await store.getDependencies(now, HOUR), [
+        { parent: 'dep-a', child: 'dep-b', callCount: 2 },
+        { parent: 'dep-b', child: 'dep-c', callCount: 1 },
+      ]);
+      assert.deepEqual(await store.getDependencies(now, 6 * HOUR), [
+        { parent: 'dep-a', child: 'dep-b', callCount: 2 },
+        { parent: 'dep-b', child: 'dep-c', callCount: 1 },
+        { parent: 'dep-c', child: 'dep-a', callCount: 1 },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+function purge(createStorage: () => Promise<Storage>): void {
+  test('purgeBefore removes old spans from every table', async () => {
+    const store = await openStore(createStorage);
+    try {
+      const now = Date.now() * 1000;
+      const oldRes = testResource('purge-old');
+      const keepRes = testResource('purge-keep');
+      const old = makeSpan({
+        traceId: hexId(0x01d, 1, 32),
+        spanId: hexId(0x01d, 1, 16),
+        resource: oldRes,
+        name: 'old-op',
+        startTime: now - 48 * HOUR,
+      });
+      old.attributes.push({ key: 'purge', type: ValueType.String, value: 'yes' });
+      const keep = makeSpan({
+        traceId: hexId(0x01d, 2, 32),
+        spanId: hexId(0x01d, 2, 16),
+        resource: keepRes,
+        name: 'new-op',
+        startTime: now - HOUR,
+      });
+      keep.attributes.push({ key: 'purge', type: ValueType.String, value: 'yes' });
+      await store.write([old, keep]);
+      assert.deepEqual(await store.getServices(), ['purge-keep', 'purge-old']);
+
+      assert.equal(await store.purgeBefore(now - 24 * HOUR), 1);
+      assert.equal(await store.getTrace(old.traceId), null);
+      assert.deepEqual(await store.getServices(), ['purge-keep']);
+      assert.deepEqual(await store.getOperations({ serviceName: 'purge-old' }), []);
+      const q = query({ tags: { purge: 'yes' }, startTimeMin: now - 72 * HOUR, startTimeMax: now });
+      assert.deepEqual(await store.findTraceIds(q), [keep.traceId]);
+      assert.deepEqual(await store.getDependencies(now, 72 * HOUR), []);
+      const kept = await store.getTrace(keep.traceId);
+      assert.ok(kept);
+      assert.deepStrictEqual(kept.spans, [keep]);
+      assert.equal(await store.purgeBefore(now - 24 * HOUR), 0);
+    } finally {
+      await store.close();
+    }
+  });
+}

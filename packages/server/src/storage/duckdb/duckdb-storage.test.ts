@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { isSkeinError } from '../../errors.ts';
+import { ValueType } from '../../model/span.ts';
+import { runStorageConformance } from '../conformance/storage-conformance.ts';
+import { fullFidelitySpan, hexId, makeSpan, testResource } from '../conformance/test-spans.ts';
+import { DuckDbStorage } from './duckdb-storage.ts';
+
+runStorageConformance('duckdb (:memory:)', () =>
+  Promise.resolve(new DuckDbStorage({ path: ':memory:' })),
+);
+
+describe('DuckDbStorage on disk', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skein-duckdb-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('spans survive close and reopen', async () => {
+    const now = Date.now() * 1000;
+    const span = fullFidelitySpan('0000000000000000000000000000d15c', now - 1000);
+    const other = makeSpan({
+      traceId: hexId(0xd15c, 2, 32),
+      spanId: hexId(0xd15c, 2, 16),
+      resource: testResource('disk-service'),
+      name: 'disk-op',
+      startTime: now - 500,
+    });
+    other.attributes.push({ key: 'disk', type: ValueType.Bool, value: true });
+
+    const first = new DuckDbStorage({ path: join(dir, 'nested', 'data') });
+    await first.open();
+    await first.write([span, other]);
+    await first.close();
+    assert.ok(statSync(join(dir, 'nested', 'data', 'skein.duckdb')).isFile());
+
+    const second = new DuckDbStorage({ path: join(dir, 'nested', 'data') });
+    await second.open();
+    try {
+      const t = await second.getTrace(span.traceId);
+      assert.ok(t);
+      assert.deepStrictEqual(t.spans, [fullFidelitySpan(span.traceId, span.startTime)]);
+      assert.deepEqual(await second.getServices(), ['disk-service', 'fidelity-service']);
+      assert.deepEqual(await second.getOperations({ serviceName: 'disk-service' }), [
+        { name: 'disk-op', spanKind: 'internal' },
+      ]);
+      // Resource and scope tags are searchable after a restart (the origin cache is reloaded).
+      const ids = await second.findTraceIds({
+        tags: { 'otel.scope.name': 'fidelity-lib', 'host.cores': '8' },
+        startTimeMin: now - 60_000_000,
+        startTimeMax: now,
+        limit: 10,
+      });
+      assert.deepEqual(ids, [span.traceId]);
+      // A new resource written after the restart gets a fresh origin id.
+      const third = makeSpan({
+        traceId: hexId(0xd15c, 3, 32),
+        spanId: hexId(0xd15c, 3, 16),
+        resource: testResource('after-restart'),
+        startTime: now - 100,
+      });
+      await second.write([third]);
+      assert.deepStrictEqual((await second.getTrace(third.traceId))?.spans, [third]);
+      assert.deepStrictEqual((await second.getTrace(other.traceId))?.spans, [other]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  test('calls after close reject with StorageError', async () => {
+    const store = new DuckDbStorage({ path: ':memory:' });
+    await store.open();
+    await store.close();
+    await assert.rejects(
+      store.getTrace(hexId(1, 1, 32)),
+      (err) => isSkeinError(err) && err.code === 'SKEIN_STORAGE_ERROR',
+    );
+    await assert.rejects(
+      store.write([
+        makeSpan({
+          traceId: hexId(1, 1, 32),
+          spanId: hexId(1, 1, 16),
+          resource: testResource('x'),
+          startTime: 1,
+        }),
+      ]),
+      (err) => isSkeinError(err) && err.code === 'SKEIN_STORAGE_ERROR',
+    );
+  });
+
+  test('a batch that fails is not half written, and the store keeps working', async () => {
+    const store = new DuckDbStorage({ path: ':memory:' });
+    await store.open();
+    try {
+      const resource = testResource('failing');
+      const good = makeSpan({
+        traceId: hexId(0xfa, 1, 32),
+        spanId: hexId(0xfa, 1, 16),
+        resource,
+        startTime: 1_000_000,
+      });
+      const bad = makeSpan({
+        traceId: 'zz-not-hex',
+        spanId: hexId(0xfa, 2, 16),
+        resource,
+        startTime: 1_000_001,
+      });
+      await assert.rejects(
+        store.write([good, bad]),
+        (err) => isSkeinError(err) && err.code === 'SKEIN_STORAGE_ERROR',
+      );
+      assert.equal(await store.getTrace(good.traceId), null);
+      assert.deepEqual(await store.getServices(), []);
+      await store.write([good]);
+      assert.deepStrictEqual((await store.getTrace(good.traceId))?.spans, [good]);
+    } finally {
+      await store.close();
+    }
+  });
+});
