@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { SpanKind, StatusCode, ValueType } from '../model/span.ts';
 import type { Span } from '../model/span.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
@@ -580,5 +582,47 @@ describe('Jaeger api_v3', () => {
         message: 'no endpoint GET /api/v3/nothing; see docs/api.md for the endpoints Skein serves',
       },
     });
+  });
+});
+
+describe('storage failures', () => {
+  test('are 500s in the error shape of the route, logged once with their cause', async () => {
+    const closed = new DuckDbStorage({ path: ':memory:' });
+    await closed.open();
+    await closed.close();
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const failing = await createQueryApp({
+      reader: closed,
+      logger: pino({ level: 'info' }, sink),
+      defaultLimit: 20,
+      maxLimit: 100,
+    });
+    try {
+      const legacy = await failing.inject({ method: 'GET', url: '/api/services' });
+      assert.equal(legacy.statusCode, 500);
+      const body = legacy.json() as JaegerEnvelope<null>;
+      assert.equal(body.data, null);
+      assert.equal(body.errors?.[0].code, 500);
+      assert.match(body.errors?.[0].msg ?? '', /^storage failed to /);
+      const v3 = await failing.inject({ method: 'GET', url: '/api/v3/services' });
+      assert.equal(v3.statusCode, 500);
+      assert.equal((v3.json() as ApiV3Error).error.httpCode, 500);
+      const logged = lines.map((l) => JSON.parse(l) as { msg: string; err?: { code?: string } });
+      assert.deepEqual(
+        logged.map((l) => [l.msg, l.err?.code]),
+        [
+          ['query API request failed', 'SKEIN_STORAGE_ERROR'],
+          ['query API request failed', 'SKEIN_STORAGE_ERROR'],
+        ],
+      );
+    } finally {
+      await failing.close();
+    }
   });
 });

@@ -26,8 +26,10 @@ export interface QueryAppOptions {
  * Jaeger's envelope with `errors` everywhere else. Unknown routes are 404s.
  */
 export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInstance> {
+  // Per-request log lines would drown the rest at info level (a UI page makes dozens of
+  // calls); server errors are logged by the error handler below.
   const app = (opts.logger
-    ? Fastify({ loggerInstance: opts.logger })
+    ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true })
     : Fastify({ logger: false })) as unknown as FastifyInstance;
 
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
