@@ -12,6 +12,7 @@ import type {
 } from '../../model/span.ts';
 import { ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
+import { MAX_ANY_VALUE_DEPTH } from './limits.ts';
 import { serviceNameOf } from './service-name.ts';
 import { SpanRejections } from './span-rejections.ts';
 
@@ -343,12 +344,12 @@ function linksField(s: JsonObject): SpanLink[] {
 let valueType: ValueType = ValueType.Empty;
 let valueValue: unknown = null;
 
-function attributesField(o: JsonObject, camel: string, snake: string): Attribute[] {
+function attributesField(o: JsonObject, camel: string, snake: string, depth = 0): Attribute[] {
   const list = arrayField(o, camel, snake);
   const attributes: Attribute[] = [];
   for (let i = 0; i < list.length; i++) {
     try {
-      attributes.push(decodeKeyValue(list[i]));
+      attributes.push(decodeKeyValue(list[i], depth));
     } catch (err) {
       throw atPath(err, `${camel}[${i}]`);
     }
@@ -356,17 +357,18 @@ function attributesField(o: JsonObject, camel: string, snake: string): Attribute
   return attributes;
 }
 
-function decodeKeyValue(value: unknown): Attribute {
+function decodeKeyValue(value: unknown, depth: number): Attribute {
   const kv = asObject(value, 'expected an object (a KeyValue)');
   const key = stringField(kv, 'key', 'key');
   try {
-    readAnyValue(field(kv, 'value', 'value'));
+    readAnyValue(field(kv, 'value', 'value'), depth);
   } catch (err) {
     throw atPath(err, 'value');
   }
   return { key, type: valueType, value: valueValue } as Attribute;
 }
 
+const TOO_DEEP = `arrays and kvlists nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`;
 const INT_PATTERN = /^-?[0-9]{1,20}$/;
 const BASE64_PATTERN = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const MIN_INT64 = -(2n ** 63n);
@@ -376,7 +378,7 @@ const MAX_INT64 = 2n ** 63n - 1n;
  * Reads an AnyValue (undefined = not set = Empty) into valueType/valueValue.
  * Error paths are relative to the AnyValue; the caller prefixes where it sits.
  */
-function readAnyValue(value: unknown): void {
+function readAnyValue(value: unknown, depth: number): void {
   if (value === undefined) {
     valueType = ValueType.Empty;
     valueValue = null;
@@ -422,8 +424,9 @@ function readAnyValue(value: unknown): void {
   f = field(v, 'arrayValue', 'array_value');
   if (f !== undefined) {
     const array = asObject(f, 'expected an object (an ArrayValue)', 'arrayValue');
+    if (depth >= MAX_ANY_VALUE_DEPTH) throw new ShapeError('arrayValue', TOO_DEEP);
     try {
-      valueValue = arrayValues(array);
+      valueValue = arrayValues(array, depth + 1);
     } catch (err) {
       throw atPath(err, 'arrayValue');
     }
@@ -433,8 +436,9 @@ function readAnyValue(value: unknown): void {
   f = field(v, 'kvlistValue', 'kvlist_value');
   if (f !== undefined) {
     const kvlist = asObject(f, 'expected an object (a KeyValueList)', 'kvlistValue');
+    if (depth >= MAX_ANY_VALUE_DEPTH) throw new ShapeError('kvlistValue', TOO_DEEP);
     try {
-      valueValue = attributesField(kvlist, 'values', 'values');
+      valueValue = attributesField(kvlist, 'values', 'values', depth + 1);
     } catch (err) {
       throw atPath(err, 'kvlistValue');
     }
@@ -445,12 +449,12 @@ function readAnyValue(value: unknown): void {
   valueValue = null;
 }
 
-function arrayValues(array: JsonObject): AnyValue[] {
+function arrayValues(array: JsonObject, depth: number): AnyValue[] {
   const list = arrayField(array, 'values', 'values');
   const values: AnyValue[] = [];
   for (let i = 0; i < list.length; i++) {
     try {
-      readAnyValue(list[i]);
+      readAnyValue(list[i], depth);
     } catch (err) {
       throw atPath(err, `values[${i}]`);
     }
