@@ -104,10 +104,6 @@ function spans(): Span[] {
   ];
 }
 
-/** Reported to the storage owner; the tests that hit it run but do not fail the suite meanwhile. */
-const STORAGE_EMPTY_SEARCH_BUG =
-  'DuckDbStorage.findTraces rejects when no trace matches (searchIds reads column 0 of an empty result)';
-
 let storage: DuckDbStorage;
 let app: FastifyInstance;
 
@@ -236,15 +232,11 @@ describe('Jaeger legacy API', () => {
     assert.deepEqual(ids(window.body), [TD]);
   });
 
-  test(
-    'GET /api/traces finding nothing is a 200 with empty data',
-    { todo: STORAGE_EMPTY_SEARCH_BUG },
-    async () => {
-      const { status, body } = await get<TracesEnvelope>('/api/traces?service=nobody');
-      assert.equal(status, 200);
-      assert.deepEqual(body, { data: [], total: 0, limit: 0, offset: 0, errors: null });
-    },
-  );
+  test('GET /api/traces finding nothing is a 200 with empty data', async () => {
+    const { status, body } = await get<TracesEnvelope>('/api/traces?service=nobody');
+    assert.equal(status, 200);
+    assert.deepEqual(body, { data: [], total: 0, limit: 0, offset: 0, errors: null });
+  });
 
   test('GET /api/traces rejects bad parameters with a 400 naming them', async () => {
     await assertLegacy400('/api/traces?minDuration=10', 'minDuration');
@@ -490,17 +482,11 @@ describe('Jaeger api_v3', () => {
     assert.deepEqual(spanIdsOf(camel.body.result), ['b000000000000001']);
   });
 
-  test(
-    'GET /api/v3/traces finding nothing is a 200 with no resourceSpans',
-    { todo: STORAGE_EMPTY_SEARCH_BUG },
-    async () => {
-      const none = await get<{ result: OtlpTracesData }>(
-        '/api/v3/traces?query.service_name=nobody',
-      );
-      assert.equal(none.status, 200);
-      assert.deepEqual(none.body, { result: { resourceSpans: [] } });
-    },
-  );
+  test('GET /api/v3/traces finding nothing is a 200 with no resourceSpans', async () => {
+    const none = await get<{ result: OtlpTracesData }>('/api/v3/traces?query.service_name=nobody');
+    assert.equal(none.status, 200);
+    assert.deepEqual(none.body, { result: { resourceSpans: [] } });
+  });
 
   test('GET /api/v3/traces rejects bad parameters in the api_v3 error shape', async () => {
     await assertV3400('/api/v3/traces?query.start_time_min=yesterday', 'query.start_time_min');
