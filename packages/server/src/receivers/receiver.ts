@@ -1,3 +1,6 @@
+/** How long `stop` waits for requests in flight by default. */
+export const DEFAULT_STOP_GRACE_MS = 10_000;
+
 /** Where a receiver listens once started (the actual port when configured with 0). */
 export interface ReceiverAddress {
   host: string;
@@ -15,7 +18,9 @@ export interface ReceiverAddress {
  *   rejects if it cannot listen (port in use...). Call it once.
  * - `stop` stops accepting new connections and requests, lets requests already
  *   being handled finish (their spans are handed to the consumer or refused), and
- *   resolves when none is left. Safe to call more than once and before `start`.
+ *   resolves when none is left. Connections still busy after `graceMs` are closed
+ *   (their clients retry; spans already handed over stay accepted). Safe to call
+ *   more than once (later calls return the first call's promise) and before `start`.
  * - `listening` is true between a successful `start` and the beginning of `stop`
  *   (readiness checks read it).
  */
@@ -24,5 +29,5 @@ export interface Receiver {
   readonly name: string;
   readonly listening: boolean;
   start(): Promise<ReceiverAddress>;
-  stop(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
 }

@@ -10,6 +10,7 @@ import type { SkeinConfig } from '../../config/config.ts';
 import { PipelineFullError, isSkeinError } from '../../errors.ts';
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
+import { DEFAULT_STOP_GRACE_MS } from '../receiver.ts';
 import type { Receiver, ReceiverAddress } from '../receiver.ts';
 import { decodeOtlpProto } from './otlp-proto-decoder.ts';
 import { encodeExportTraceResponseProto, encodeRpcStatusProto } from './otlp-response.ts';
@@ -86,13 +87,17 @@ export class OtlpGrpcReceiver implements Receiver {
     });
   }
 
-  stop(): Promise<void> {
+  stop(graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
     if (this.#stopped === undefined) {
       this.#listening = false;
       this.#stopped = new Promise((resolve) => {
         if (!this.#started) return resolve();
         // Stops listening and sends GOAWAY; calls already running complete first.
-        this.#server.tryShutdown(() => resolve());
+        const force = setTimeout(() => this.#server.forceShutdown(), graceMs);
+        this.#server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
       });
     }
     return this.#stopped;

@@ -389,3 +389,35 @@ describe('OtlpHttpReceiver backpressure and shutdown', () => {
     await harness.close();
   });
 });
+
+describe('OtlpHttpReceiver stop grace', () => {
+  test('stop(graceMs) closes a connection whose body never arrives', async () => {
+    const harness = await startIngestHarness();
+    const receiver = new OtlpHttpReceiver(
+      harness.config,
+      harness.pipeline,
+      harness.metrics,
+      harness.logger,
+    );
+    const { port } = await receiver.start();
+    const stalled = new Promise<Error>((resolve) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/traces',
+        headers: { ...json, 'content-length': 100, expect: '100-continue' },
+      });
+      req.on('error', resolve);
+      req.on('response', () => resolve(new Error('unexpected response')));
+      // The server has the request; the body is never sent.
+      req.on('continue', () => void receiver.stop(10));
+      req.flushHeaders();
+    });
+    const err = await stalled;
+    assert.match(err.message, /socket hang up|ECONNRESET/);
+    await receiver.stop();
+    assert.equal(harness.written.count, 0);
+    await harness.close();
+  });
+});

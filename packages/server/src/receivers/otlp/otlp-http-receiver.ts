@@ -19,6 +19,7 @@ import type { SkeinError } from '../../errors.ts';
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import type { DecodeResult } from '../decode-result.ts';
+import { DEFAULT_STOP_GRACE_MS } from '../receiver.ts';
 import type { Receiver, ReceiverAddress } from '../receiver.ts';
 import { decodeOtlpJson } from './otlp-json-decoder.ts';
 import { decodeOtlpProto } from './otlp-proto-decoder.ts';
@@ -92,7 +93,7 @@ export class OtlpHttpReceiver implements Receiver {
     });
   }
 
-  stop(): Promise<void> {
+  stop(graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
     if (this.#stopped === undefined) {
       this.#listening = false;
       this.#stopping = true;
@@ -100,7 +101,11 @@ export class OtlpHttpReceiver implements Receiver {
         if (!this.#server.listening) return resolve();
         // close() stops accepting and waits for open connections; idle keep-alive
         // ones are closed now, busy ones after their response (Connection: close).
-        this.#server.close(() => resolve());
+        const force = setTimeout(() => this.#server.closeAllConnections(), graceMs);
+        this.#server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
         this.#server.closeIdleConnections();
       });
     }
