@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { SpanKind, StatusCode, ValueType } from '../model/span.ts';
 import type { Span } from '../model/span.ts';
+import { decodeOtlpJson } from '../receivers/otlp/otlp-json-decoder.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import type { JaegerEnvelope, JaegerTrace } from './jaeger/jaeger-json.ts';
 import type { OtlpTracesData } from './otlp/encode-otlp-json.ts';
@@ -524,6 +525,17 @@ describe('Jaeger api_v3', () => {
     assert.match(missing.body.error.message, new RegExp(`trace ${MISSING} not found`));
     await assertV3400('/api/v3/traces/nothex', 'trace_id');
     await assertV3400(`/api/v3/traces/${TA}?start_time=noon`, 'start_time');
+  });
+
+  test('GET /api/v3/traces/:traceId round-trips through the OTLP JSON decoder to the written spans', async () => {
+    const { body } = await get<{ result: OtlpTracesData }>(`/api/v3/traces/${TA}`);
+    const decoded = decodeOtlpJson(body.result);
+    assert.equal(decoded.rejectedSpans, 0);
+    const bySpanId = (a: Span, b: Span) => (a.spanId < b.spanId ? -1 : 1);
+    const written = spans()
+      .filter((s) => s.traceId === TA)
+      .sort(bySpanId);
+    assert.deepEqual(decoded.spans.sort(bySpanId), written);
   });
 
   test('GET /api/v3/trace-summaries summarizes each trace with Skein and Jaeger fields', async () => {
