@@ -10,7 +10,7 @@ import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import type { JaegerEnvelope, JaegerTrace } from './jaeger/jaeger-json.ts';
 import type { OtlpTracesData } from './otlp/encode-otlp-json.ts';
 import { createQueryApp } from './query-app.ts';
-import { makeResource, makeScope, makeSpan } from './test-spans.ts';
+import { makeResource, makeScope, makeSpan } from './test-support/span-builders.ts';
 import type { TraceSummary } from './v3/summarize-trace.ts';
 
 /*

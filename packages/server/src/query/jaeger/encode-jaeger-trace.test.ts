@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanKind, StatusCode, ValueType } from '../../model/span.ts';
-import { makeResource, makeScope, makeSpan } from '../test-spans.ts';
+import { makeResource, makeScope, makeSpan } from '../test-support/span-builders.ts';
 import { encodeJaegerTrace, encodeKeyValue } from './encode-jaeger-trace.ts';
 
 const T = '0af7651916cd43dd8448eb211c80319c';

@@ -3,7 +3,7 @@ import { InvalidParameterError, InvalidPayloadError } from '../../errors.ts';
 import type { Trace } from '../../model/span.ts';
 import { decodeOtlpJson } from '../../receivers/otlp/otlp-json-decoder.ts';
 import type { DependencyReader } from '../../storage/dependency-reader.ts';
-import type { TimeRange, TraceReader } from '../../storage/trace-reader.ts';
+import type { TimeRange, TraceQuery, TraceReader } from '../../storage/trace-reader.ts';
 import {
   allParams,
   firstParam,
@@ -201,7 +201,8 @@ function parseRange(query: QueryString): TimeRange | undefined {
   return range;
 }
 
-function parseSearch(query: QueryString, opts: JaegerRoutesOptions) {
+/** Search parameters → a trace query, with Jaeger's defaults for the window. */
+function parseSearch(query: QueryString, opts: JaegerRoutesOptions): TraceQuery {
   const endValue = firstParam(query, 'end');
   const end = endValue === undefined ? nowMicros() : parseIntegerParam('end', endValue);
   const startValue = firstParam(query, 'start');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SpanKind, StatusCode, ValueType } from '../../model/span.ts';
 import type { Span } from '../../model/span.ts';
 import { decodeOtlpJson } from '../../receivers/otlp/otlp-json-decoder.ts';
-import { makeResource, makeScope, makeSpan } from '../test-spans.ts';
+import { makeResource, makeScope, makeSpan } from '../test-support/span-builders.ts';
 import { encodeOtlpJson, microsToNanoString } from './encode-otlp-json.ts';
 
 const T = '0af7651916cd43dd8448eb211c80319c';

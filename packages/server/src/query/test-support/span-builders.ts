@@ -1,5 +1,5 @@
-import { SpanKind, StatusCode, ValueType } from '../model/span.ts';
-import type { Attribute, Resource, Scope, Span } from '../model/span.ts';
+import { SpanKind, StatusCode, ValueType } from '../../model/span.ts';
+import type { Attribute, Resource, Scope, Span } from '../../model/span.ts';
 
 /** Test support for the query tests: spans built in code with every field set explicitly. */
 
