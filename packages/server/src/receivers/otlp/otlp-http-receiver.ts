@@ -142,13 +142,20 @@ export class OtlpHttpReceiver implements Receiver {
       this.#refuse(res, format, new BodyTooLargeError([this.#maxBodyBytes]));
       return;
     }
-    readBody(req, this.#maxBodyBytes).then(
-      (raw) => this.#export(res, format, encoding === 'gzip', raw),
-      (err: unknown) => {
-        // A client that went away gets no answer; an oversized body does.
-        if (isSkeinError(err)) this.#refuse(res, format, err);
-      },
-    );
+    readBody(req, this.#maxBodyBytes)
+      .then(
+        (raw) => this.#export(res, format, encoding === 'gzip', raw),
+        (err: unknown) => {
+          // A client that went away gets no answer; an oversized body does.
+          if (isSkeinError(err)) this.#refuse(res, format, err);
+        },
+      )
+      .catch(this.#onUnexpected);
+  };
+
+  /** Last line of defence: a bug while answering must not take the process down. */
+  readonly #onUnexpected = (err: unknown): void => {
+    this.#logger.error({ err }, 'unexpected failure while answering an OTLP/HTTP request');
   };
 
   async #export(res: ServerResponse, format: BodyFormat, gzip: boolean, raw: Buffer) {
