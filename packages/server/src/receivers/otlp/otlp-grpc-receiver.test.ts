@@ -177,6 +177,24 @@ describe('OtlpGrpcReceiver', () => {
     );
   });
 
+  test('random bytes never crash the receiver: each answer is OK or INVALID_ARGUMENT', async () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const codes = new Set<number>();
+    for (let i = 0; i < 30; i++) {
+      const body = Buffer.from(
+        Array.from({ length: 1 + Math.floor(random() * 300) }, () => Math.floor(random() * 256)),
+      );
+      codes.add((await rawExport(port, body)).error?.code ?? status.OK);
+    }
+    assert.ok(
+      [...codes].every((c) => c === status.OK || c === status.INVALID_ARGUMENT),
+      `codes: ${[...codes]}`,
+    );
+    assert.ok(codes.has(status.INVALID_ARGUMENT));
+    assert.equal((await rawExport(port, exportRequest(1, 0xd4))).error, null);
+  });
+
   test('RESOURCE_EXHAUSTED for a message over maxBodyBytes, compressed or not', async () => {
     const big = exportRequest(1, 0xd3, { name: 'x'.repeat(MAX_BODY) });
     const plain = await rawExport(port, big);

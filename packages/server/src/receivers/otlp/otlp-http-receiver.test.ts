@@ -257,6 +257,25 @@ describe('OtlpHttpReceiver', () => {
     assert.match(JSON.parse(other.body.toString()).message, /no endpoint POST \/v1\/metrics/);
   });
 
+  test('random bytes never crash the receiver: each answer is 200 or 400', async () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const statuses = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      const body = Buffer.from(
+        Array.from({ length: 1 + Math.floor(random() * 300) }, () => Math.floor(random() * 256)),
+      );
+      const headers = i % 2 === 0 ? proto : json;
+      statuses.add((await send(port, { headers }, body)).status);
+    }
+    assert.ok(
+      [...statuses].every((s) => s === 200 || s === 400),
+      `statuses: ${[...statuses]}`,
+    );
+    assert.ok(statuses.has(400));
+    assert.equal((await send(port, { headers: json }, jsonRequest(ids(1, 0xa4)))).status, 200);
+  });
+
   test('content type parameters and case are accepted', async () => {
     const res = await send(
       port,
