@@ -396,6 +396,15 @@ describe('Jaeger legacy API', () => {
       },
     ]);
 
+    // Uploaded trace files are often larger than Fastify's default 1 MiB body limit.
+    const large = await app.inject({
+      method: 'POST',
+      url: '/api/transform',
+      payload: JSON.stringify({ ...otlp, padding: 'x'.repeat(3 * 1024 * 1024) }),
+    });
+    assert.equal(large.statusCode, 200);
+    assert.equal((large.json() as TracesEnvelope).data.length, 1);
+
     const bad = await app.inject({
       method: 'POST',
       url: '/api/transform',
