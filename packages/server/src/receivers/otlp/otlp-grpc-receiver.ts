@@ -105,14 +105,17 @@ export class OtlpGrpcReceiver implements Receiver {
 
   readonly #export = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
     const body = call.request;
+    let response: Buffer;
     try {
       const result = decodeOtlpProto(body);
       this.#metrics.invalidSpans(this.name, result.rejectedSpans);
       this.#consumer.consume(result.spans, body.length, this.name);
-      callback(null, encodeExportTraceResponseProto(result.rejectedSpans, result.errorMessage));
+      response = encodeExportTraceResponseProto(result.rejectedSpans, result.errorMessage);
     } catch (err) {
       callback(this.#toStatus(err));
+      return;
     }
+    callback(null, response);
   };
 
   #toStatus(err: unknown): Partial<ServerErrorResponse> {
