@@ -163,6 +163,14 @@ describe('Jaeger legacy API', () => {
     assert.deepEqual(body.data, ['AddItem', 'ListItems']);
   });
 
+  test('service names longer than 100 characters work in the path', async () => {
+    const { status, body } = await get<JaegerEnvelope<string[]>>(
+      `/api/services/${'x'.repeat(300)}/operations`,
+    );
+    assert.equal(status, 200);
+    assert.deepEqual(body.data, []);
+  });
+
   test('GET /api/operations filters by span kind and requires service', async () => {
     const all = await get<JaegerEnvelope<{ name: string; spanKind: string }[]>>(
       '/api/operations?service=frontend',

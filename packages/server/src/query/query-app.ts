@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { RouteNotFoundError, isSkeinError } from '../errors.ts';
@@ -26,11 +26,18 @@ export interface QueryAppOptions {
  * Jaeger's envelope with `errors` everywhere else. Unknown routes are 404s.
  */
 export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInstance> {
+  // Service names travel in the path (/api/services/{service}/operations) and may be
+  // longer than find-my-way's default limit of 100 characters.
+  const routerOptions = { maxParamLength: 1024 };
   // Per-request log lines would drown the rest at info level (a UI page makes dozens of
   // calls); server errors are logged by the error handler below.
   const app = (opts.logger
-    ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true })
-    : Fastify({ logger: false })) as unknown as FastifyInstance;
+    ? Fastify({
+        routerOptions,
+        loggerInstance: opts.logger,
+        logController: new LogController({ disableRequestLogging: true }),
+      })
+    : Fastify({ routerOptions, logger: false })) as unknown as FastifyInstance;
 
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let status: number;
