@@ -73,6 +73,7 @@ export const InvalidPayloadError = defineError({
   message: (format: string, detail: string) =>
     `cannot decode ${format} payload: ${detail}; check that the exporter's protocol and Content-Type match the endpoint`,
 });
+export type InvalidPayloadError = InstanceType<typeof InvalidPayloadError>;
 
 export const UnsupportedMediaTypeError = defineError({
   code: 'SKEIN_UNSUPPORTED_MEDIA_TYPE',
@@ -82,6 +83,7 @@ export const UnsupportedMediaTypeError = defineError({
   message: (got: string, accepted: string) =>
     `Content-Type "${got}" is not supported here; send one of: ${accepted}`,
 });
+export type UnsupportedMediaTypeError = InstanceType<typeof UnsupportedMediaTypeError>;
 
 export const UnsupportedEncodingError = defineError({
   code: 'SKEIN_UNSUPPORTED_ENCODING',
@@ -91,6 +93,7 @@ export const UnsupportedEncodingError = defineError({
   message: (got: string) =>
     `Content-Encoding "${got}" is not supported; send the body uncompressed or with gzip`,
 });
+export type UnsupportedEncodingError = InstanceType<typeof UnsupportedEncodingError>;
 
 export const BodyTooLargeError = defineError({
   code: 'SKEIN_BODY_TOO_LARGE',
@@ -100,6 +103,7 @@ export const BodyTooLargeError = defineError({
   message: (limitBytes: number) =>
     `request body is over the limit of ${limitBytes} bytes (after decompression): raise receivers.maxBodyBytes or send smaller batches`,
 });
+export type BodyTooLargeError = InstanceType<typeof BodyTooLargeError>;
 
 export const PipelineFullError = defineError({
   code: 'SKEIN_PIPELINE_FULL',
@@ -109,6 +113,7 @@ export const PipelineFullError = defineError({
   message: (what: string) =>
     `ingest queue is full (${what}); retry later, or raise pipeline.queue.maxSpans / pipeline.queue.maxBytes`,
 });
+export type PipelineFullError = InstanceType<typeof PipelineFullError>;
 
 export const ShuttingDownError = defineError({
   code: 'SKEIN_SHUTTING_DOWN',
@@ -118,6 +123,7 @@ export const ShuttingDownError = defineError({
     'Skein is shutting down and no longer accepts spans; retry against another instance or later.',
   message: () => 'skein is shutting down and accepts no more spans; retry later',
 });
+export type ShuttingDownError = InstanceType<typeof ShuttingDownError>;
 
 // ---- query API -------------------------------------------------------------------
 
@@ -128,6 +134,7 @@ export const InvalidParameterError = defineError({
   summary: 'A query parameter is missing or malformed.',
   message: (name: string, why: string) => `parameter "${name}" ${why}`,
 });
+export type InvalidParameterError = InstanceType<typeof InvalidParameterError>;
 
 export const TraceNotFoundError = defineError({
   code: 'SKEIN_TRACE_NOT_FOUND',
@@ -137,6 +144,7 @@ export const TraceNotFoundError = defineError({
   message: (traceId: string) =>
     `trace ${traceId} not found; it may be older than the retention period or not yet written`,
 });
+export type TraceNotFoundError = InstanceType<typeof TraceNotFoundError>;
 
 export const RouteNotFoundError = defineError({
   code: 'SKEIN_ROUTE_NOT_FOUND',
@@ -146,6 +154,7 @@ export const RouteNotFoundError = defineError({
   message: (method: string, url: string) =>
     `no endpoint ${method} ${url}; see docs/api.md for the endpoints Skein serves`,
 });
+export type RouteNotFoundError = InstanceType<typeof RouteNotFoundError>;
 
 // ---- storage and runtime ---------------------------------------------------------
 
@@ -156,6 +165,7 @@ export const StorageError = defineError({
   summary: 'The storage backend failed; the message and the server log say why.',
   message: (operation: string, detail: string) => `storage failed to ${operation}: ${detail}`,
 });
+export type StorageError = InstanceType<typeof StorageError>;
 
 export const ConfigError = defineError({
   code: 'SKEIN_CONFIG_INVALID',
@@ -164,6 +174,7 @@ export const ConfigError = defineError({
   summary: 'The configuration file, environment or flags are invalid; skein refuses to start.',
   message: (where: string, why: string) => `invalid configuration at ${where}: ${why}`,
 });
+export type ConfigError = InstanceType<typeof ConfigError>;
 
 export function isSkeinError(err: unknown): err is SkeinError {
   return err instanceof SkeinError;

@@ -40,7 +40,8 @@ export function loadConfig(sources: ConfigSources = {}): SkeinConfig {
         cause: err,
       });
     }
-    if (doc !== null && doc !== undefined) mergeObject(config, doc, sources.file, '');
+    if (doc !== null && doc !== undefined)
+      mergeObject(config as unknown as Record<string, unknown>, doc, sources.file, '');
   }
   for (const [path, envName] of envNames(defaultConfig, '')) {
     const raw = sources.env?.[envName];
