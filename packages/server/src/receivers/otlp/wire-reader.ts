@@ -1,3 +1,4 @@
+import type { SkeinError } from '../../errors.ts';
 import { InvalidPayloadError } from '../../errors.ts';
 
 /** Protobuf wire types (the low 3 bits of a field tag). */
@@ -66,7 +67,7 @@ export class WireReader {
   }
 
   /** The error to throw for malformed input at the current position. */
-  fail(detail: string): InvalidPayloadError {
+  fail(detail: string): SkeinError {
     const field = this.tagValue === 0 ? '' : ` field ${this.tagValue >>> 3}`;
     return new InvalidPayloadError([
       'OTLP/protobuf',
