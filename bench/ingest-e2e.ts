@@ -1,0 +1,196 @@
+/**
+ * End-to-end ingest benchmark: a separate `skein all` process on the DuckDB file store,
+ * this process as the load generator sending OTLP/HTTP protobuf, and a decode-only
+ * baseline over the same payloads measured in the same run.
+ *
+ *   node --import tsx bench/ingest-e2e.ts [--spans 2000000] [--batch 500] [--connections 4]
+ *        [--store file|memory] [--queue-spans N] [--batch-spans N]
+ *
+ * "End to end" ends when skein reports every accepted span written
+ * (skein_spans_written_total), i.e. committed and queryable; one trace is then read
+ * back through the query API to prove it.
+ */
+import { statSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeOtlpProto } from '../packages/server/src/receivers/otlp/otlp-proto-decoder.ts';
+import { startSkein } from '../packages/server/test/e2e/skein-process.ts';
+import { buildOtlpJsonRequest, buildOtlpRequest } from './payloads.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+}
+
+const totalSpans = Number(arg('spans', '2000000'));
+const batch = Number(arg('batch', '500'));
+const connections = Number(arg('connections', '4'));
+const store = arg('store', 'file');
+const extra: string[] = [];
+if (arg('queue-spans', '') !== '')
+  extra.push(`--pipeline.queue.maxSpans=${arg('queue-spans', '')}`);
+if (arg('batch-spans', '') !== '')
+  extra.push(`--pipeline.batch.maxSpans=${arg('batch-spans', '')}`);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// ---- payloads: PAYLOADS distinct requests; each round rewrites the trace ids in place
+const PAYLOADS = 100;
+const nowNs = `${Date.now()}000000`;
+const payloads: Buffer[] = [];
+const idOffsets: number[][] = [];
+for (let p = 0; p < PAYLOADS; p++) {
+  const opts = { spans: batch, seed: p + 1, startTimeUnixNano: nowNs, serviceName: `svc-${p % 8}` };
+  const bytes = Buffer.from(buildOtlpRequest(opts));
+  const json = buildOtlpJsonRequest(opts) as {
+    resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[];
+  };
+  const offsets: number[] = [];
+  const traceIds = new Set(
+    json.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((x) => x.traceId))),
+  );
+  for (const id of traceIds) {
+    const needle = Buffer.from(id, 'hex');
+    for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1))
+      offsets.push(at);
+  }
+  payloads.push(bytes);
+  idOffsets.push(offsets);
+}
+const requests = Math.ceil(totalSpans / batch);
+const spansSent = requests * batch;
+const payloadBytes = payloads.reduce((n, b) => n + b.length, 0) / PAYLOADS;
+
+/** Makes request i's trace ids unique: the round number goes into the first 4 id bytes. */
+function payloadFor(i: number): Buffer {
+  const p = i % PAYLOADS;
+  const round = Math.floor(i / PAYLOADS);
+  const buf = payloads[p];
+  for (const at of idOffsets[p]) buf.writeUInt32BE(round, at);
+  return buf;
+}
+
+// ---- decode-only baseline, same payloads, same process layout (one core)
+const decodeRates: number[] = [];
+for (let r = 0; r < 5; r++) {
+  const n = Math.min(requests, 1000);
+  const t0 = performance.now();
+  let spans = 0;
+  for (let i = 0; i < n; i++) spans += decodeOtlpProto(payloadFor(i)).spans.length;
+  decodeRates.push(spans / ((performance.now() - t0) / 1000));
+}
+
+// ---- the server
+const dir = mkdtempSync(join(tmpdir(), 'skein-bench-'));
+const skein = await startSkein('all', [
+  `--storage.duckdb.path=${store === 'memory' ? ':memory:' : dir}`,
+  ...extra,
+]);
+const otlp = new URL(skein.urls.get('otlp-http')!);
+const admin = skein.urls.get('admin')!;
+const query = skein.urls.get('query')!;
+const pid = skein.child.pid!;
+
+const rss: number[] = [];
+const rssTimer = setInterval(() => {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (m) rss.push(Number(m[1]) / 1024);
+  } catch {
+    /* the process is gone */
+  }
+}, 200);
+
+const agent = new Agent({ keepAlive: true, maxSockets: connections });
+let refused = 0;
+let next = 0;
+
+function post(body: Buffer): Promise<{ status: number; retryAfter: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: otlp.hostname,
+        port: otlp.port,
+        path: '/v1/traces',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: Number(res.headers['retry-after'] ?? 1),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function worker(): Promise<void> {
+  while (next < requests) {
+    const i = next++;
+    for (;;) {
+      const res = await post(payloadFor(i));
+      if (res.status === 200) break;
+      if (res.status !== 429 && res.status !== 503)
+        throw new Error(`request ${i}: HTTP ${res.status}`);
+      refused++;
+      await new Promise((r) => setTimeout(r, res.retryAfter * 1000));
+    }
+  }
+}
+
+async function written(): Promise<number> {
+  const text = await (await fetch(`${admin.replace(/\/metrics$/, '')}/metrics`)).text();
+  const m = /^skein_spans_written_total (\d+)/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+const t0 = performance.now();
+await Promise.all(Array.from({ length: connections }, worker));
+const acceptedAt = performance.now();
+while ((await written()) < spansSent) await new Promise((r) => setTimeout(r, 50));
+const writtenAt = performance.now();
+clearInterval(rssTimer);
+
+const probe =
+  idOffsets[0].length > 0
+    ? payloadFor(0)
+        .subarray(idOffsets[0][0], idOffsets[0][0] + 16)
+        .toString('hex')
+    : '';
+const readBack = await fetch(`${query}/api/traces/${probe}`);
+const exitCode = await skein.stop();
+const fileBytes = store === 'memory' ? 0 : statSync(join(dir, 'skein.duckdb')).size;
+rmSync(dir, { recursive: true, force: true });
+
+const e2e = spansSent / ((writtenAt - t0) / 1000);
+const decode = median(decodeRates);
+const rows: [string, string][] = [
+  [
+    'spans sent',
+    `${spansSent} in ${requests} requests of ${batch} spans (${(payloadBytes / 1024).toFixed(1)} KiB each), ${connections} connections`,
+  ],
+  ['decode-only (median of 5)', `${Math.round(decode)} spans/s`],
+  ['accepted (all 200s)', `${Math.round(spansSent / ((acceptedAt - t0) / 1000))} spans/s`],
+  ['end to end (written, queryable)', `${Math.round(e2e)} spans/s`],
+  ['end to end / decode-only', (e2e / decode).toFixed(3)],
+  ['429/503 answers (retried)', String(refused)],
+  ['server RSS median / max', `${median(rss).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MB`],
+  [
+    'bytes per span on disk',
+    store === 'memory' ? 'n/a (memory)' : (fileBytes / spansSent).toFixed(1),
+  ],
+  ['trace read back after run', `HTTP ${readBack.status}`],
+  ['server exit code', String(exitCode)],
+];
+const w = Math.max(...rows.map((r) => r[0].length));
+console.log(`\ningest-e2e (store=${store})`);
+for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
+agent.destroy();

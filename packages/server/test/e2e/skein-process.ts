@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/** A `skein` child process started the way a user starts it, on free ports. */
+export interface SkeinProcess {
+  child: ChildProcess;
+  /** Listener name (from the startup banner) → base URL with the real port. */
+  urls: Map<string, string>;
+  output: string[];
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `skein <role>` with every listener on port 0 and resolves once its banner
+ * says where each listener is. Rejects with the process output if it exits first.
+ */
+export async function startSkein(role: string, extraArgs: string[]): Promise<SkeinProcess> {
+  const args = [
+    '--import',
+    'tsx',
+    MAIN,
+    role,
+    '--receivers.otlpGrpc.port=0',
+    '--receivers.otlpHttp.port=0',
+    '--query.port=0',
+    '--admin.port=0',
+    '--receivers.otlpGrpc.host=127.0.0.1',
+    '--receivers.otlpHttp.host=127.0.0.1',
+    '--query.host=127.0.0.1',
+    '--admin.host=127.0.0.1',
+    '--log.level=warn',
+    ...extraArgs,
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const urls = new Map<string, string>();
+  const lines = createInterface({ input: child.stdout! });
+  createInterface({ input: child.stderr! }).on('line', (l) => output.push(l));
+  const ready = new Promise<void>((resolve, reject) => {
+    lines.on('line', (line) => {
+      output.push(line);
+      const m = /^\s{2}(\S+)\s+((?:https?|grpc):\/\/[^\s/]+)/.exec(line);
+      if (m) urls.set(m[1], m[2].replace(/^grpc:/, 'http:'));
+      if (/ is running/.test(line)) resolve();
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`skein exited with ${code} before it was ready:\n${output.join('\n')}`)),
+    );
+  });
+  await ready;
+  return {
+    child,
+    urls,
+    output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      const [code] = await exited;
+      return code as number | null;
+    },
+  };
+}
