@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { AdminServer } from '../admin/admin-server.ts';
 import type { ListenerConfig, SkeinConfig } from '../config/config.ts';
 import { IngestMetrics } from '../pipeline/ingest-metrics.ts';
