@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { hexId, makeSpan, testResource } from './conformance/test-spans.ts';
+import { DuckDbStorage } from './duckdb/duckdb-storage.ts';
+import { Retention } from './retention.ts';
+import type { PurgeReport } from './retention.ts';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Retention's timer is unref'd by design, so while a test awaits a timer-driven run
+ * nothing else would keep the event loop alive; this ref'd no-op interval does.
+ */
+function keepAlive(): () => void {
+  const t = setInterval(() => {}, 60_000);
+  return () => clearInterval(t);
+}
+
+function logCapture(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines };
+}
+
+function spanAt(n: number, startMs: number) {
+  return makeSpan({
+    traceId: hexId(0x7e7, n, 32),
+    spanId: hexId(0x7e7, n, 16),
+    resource: testResource('retention-test'),
+    startTime: startMs * 1000,
+  });
+}
+
+test('retention purges spans older than retentionHours from a real store, on start and then every interval', async () => {
+  const store = new DuckDbStorage({ path: ':memory:' });
+  await store.open();
+  const now = Date.now();
+  const { logger, lines } = logCapture();
+  const release = keepAlive();
+  const retention = new Retention({
+    storage: store,
+    retentionHours: 24,
+    // 6 ms: the second run must come from the timer, not from start().
+    purgeIntervalMinutes: 0.0001,
+    logger,
+    now: () => now,
+  });
+  try {
+    const old = spanAt(1, now - 25 * HOUR_MS);
+    const fresh = spanAt(2, now - 23 * HOUR_MS);
+    await store.write([old, fresh]);
+
+    const first = once(retention, 'purged') as Promise<[PurgeReport]>;
+    retention.start();
+    const [report] = await first;
+    assert.equal(report.deleted, 1);
+    assert.equal(report.cutoff, (now - 24 * HOUR_MS) * 1000);
+    assert.equal(await store.getTrace(old.traceId), null);
+    assert.ok(await store.getTrace(fresh.traceId));
+    const info = lines.find((l) => l.msg === 'retention purged old spans');
+    assert.ok(info, 'the purge is logged');
+    assert.equal(info.deleted, 1);
+
+    // Written after the first run: only a later, timer-driven run can delete it.
+    const late = spanAt(3, now - 30 * HOUR_MS);
+    await store.write([late]);
+    for (;;) {
+      const [next] = (await once(retention, 'purged')) as [PurgeReport];
+      if (next.deleted > 0) {
+        assert.equal(next.deleted, 1);
+        break;
+      }
+    }
+    assert.equal(await store.getTrace(late.traceId), null);
+    assert.ok(await store.getTrace(fresh.traceId));
+  } finally {
+    await retention.stop();
+    await store.close();
+    release();
+  }
+});
+
+test('a failed purge is logged and the schedule goes on', async () => {
+  const { logger, lines } = logCapture();
+  let calls = 0;
+  const retention = new Retention({
+    storage: {
+      purgeBefore: () => {
+        calls++;
+        return calls === 1 ? Promise.reject(new Error('disk on fire')) : Promise.resolve(0);
+      },
+    },
+    retentionHours: 1,
+    purgeIntervalMinutes: 0.0001,
+    logger,
+  });
+  const release = keepAlive();
+  retention.start();
+  await once(retention, 'purged');
+  await retention.stop();
+  release();
+  assert.ok(calls >= 2);
+  const err = lines.find((l) => l.msg === 'retention purge failed; retrying at the next interval');
+  assert.ok(err);
+});
+
+test('stop() waits for a purge in progress and no run starts afterwards', async () => {
+  let release: () => void = () => {};
+  let calls = 0;
+  const retention = new Retention({
+    storage: {
+      purgeBefore: () => {
+        calls++;
+        return new Promise<number>((resolve) => {
+          release = () => resolve(0);
+        });
+      },
+    },
+    retentionHours: 1,
+    purgeIntervalMinutes: 0.0001,
+  });
+  retention.start();
+  let stopped = false;
+  const stopping = retention.stop().then(() => {
+    stopped = true;
+  });
+  await Promise.resolve();
+  assert.equal(stopped, false, 'stop waits for the running purge');
+  release();
+  await stopping;
+  assert.equal(calls, 1);
+});
