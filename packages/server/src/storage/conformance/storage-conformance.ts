@@ -428,6 +428,34 @@ function dependencies(createStorage: () => Promise<Storage>): void {
         { parent: 'dep-b', child: 'dep-c', callCount: 1 },
         { parent: 'dep-c', child: 'dep-a', callCount: 1 },
       ]);
+      // A write into a window that was already read shows up in the next read.
+      const later = hexId(0xde9, 10, 32);
+      spans.length = 0;
+      spans.push(
+        makeSpan({
+          traceId: later,
+          spanId: hexId(0xdeaa, 1, 16),
+          resource: a,
+          startTime: now - 3 * HOUR,
+        }),
+        makeSpan({
+          traceId: later,
+          spanId: hexId(0xdeaa, 2, 16),
+          parentSpanId: hexId(0xdeaa, 1, 16),
+          resource: c,
+          startTime: now - 3 * HOUR + 1,
+        }),
+      );
+      await store.write(spans);
+      assert.deepEqual(await store.getDependencies(now, 6 * HOUR), [
+        { parent: 'dep-a', child: 'dep-b', callCount: 2 },
+        { parent: 'dep-a', child: 'dep-c', callCount: 1 },
+        { parent: 'dep-b', child: 'dep-c', callCount: 1 },
+        { parent: 'dep-c', child: 'dep-a', callCount: 1 },
+      ]);
+      assert.deepEqual(await store.getDependencies(now - 2 * HOUR, 2 * HOUR), [
+        { parent: 'dep-a', child: 'dep-c', callCount: 1 },
+      ]);
     } finally {
       await store.close();
     }

@@ -25,6 +25,8 @@ import type { DependencyLink } from '../dependency-reader.ts';
 import type { Storage } from '../storage.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
 import { ConnectionPool } from './connection-pool.ts';
+import { DependencyHours, HOUR_MICROS } from './dependency-hours.ts';
+import type { EdgeRow } from './dependency-hours.ts';
 import { hexToBigInt, traceIdToHex } from './ids.ts';
 import { OriginBatch, OriginRegistry } from './origin-registry.ts';
 import type { OriginRow } from './origin-registry.ts';
@@ -47,14 +49,11 @@ export interface DuckDbStorageOptions {
 /** A trace id as users type it: 1 to 32 hex digits (Jaeger left-pads short ones). */
 const TRACE_ID_PATTERN = /^[0-9a-fA-F]{1,32}$/;
 
-/**
- * How far before a dependency window a parent span may start and still be joined
- * to its child. A parent always starts before its children; one hour covers all but
- * pathological traces and keeps the join from scanning the whole retention period.
- */
-const PARENT_LOOKBACK_MICROS = 3_600_000_000;
-
 const READ_CONNECTIONS = 2;
+
+function* startTimesInOrder(spans: readonly Span[], order: Uint32Array): Generator<number> {
+  for (let i = 0; i < order.length; i++) yield spans[order[i]].startTime;
+}
 
 function opKey(service: string, name: string, kind: number): string {
   return service + '\u0000' + name + '\u0000' + kind;
@@ -80,6 +79,7 @@ export class DuckDbStorage implements Storage {
   private readonly origins = new OriginRegistry();
   /** (service, name, kind) seen so far, mirrored in the `operations` table. */
   private readonly operations = new Map<string, { service: string; name: string; kind: number }>();
+  private readonly dependencyHours = new DependencyHours();
   private writeChain: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -218,6 +218,7 @@ export class DuckDbStorage implements Storage {
       throw new StorageError(['write a batch of spans', String(err)], { cause: err });
     }
     this.origins.commit(batch);
+    this.dependencyHours.invalidate(startTimesInOrder(spans, order));
     for (const op of newOps) this.operations.set(opKey(op.service, op.name, op.kind), op);
   }
 
@@ -375,24 +376,49 @@ export class DuckDbStorage implements Storage {
   }
 
   getDependencies(endTs: number, lookback: number): Promise<DependencyLink[]> {
-    const end = micros(endTs);
-    const start = micros(endTs - lookback);
-    return this.read('read dependencies', async (c) => {
-      const r = await c.runAndReadAll(
-        `SELECT p.service AS parent, s.service AS child, count(*) AS calls
-         FROM spans s JOIN spans p ON s.trace_id = p.trace_id AND s.parent_span_id = p.span_id
-         WHERE s.start_time > $1 AND s.start_time <= $2 AND s.parent_span_id <> 0
-           AND p.start_time > $3 AND p.start_time <= $2 AND p.service <> s.service
-         GROUP BY ALL ORDER BY parent, child`,
-        [start, end, start - BigInt(PARENT_LOOKBACK_MICROS)],
-        [BIGINT, BIGINT, BIGINT],
-      );
-      return r.getRows().map(([parent, child, calls]) => ({
-        parent: parent as string,
-        child: child as string,
-        callCount: Number(calls as bigint),
-      }));
-    });
+    // (endTs - lookback, endTs] in whole µs is [from, to).
+    const to = Math.floor(endTs) + 1;
+    const from = Math.floor(endTs - lookback) + 1;
+    return this.read('read dependencies', (c) =>
+      this.dependencyHours.edges(from, to, (lo, hi, byHour) => this.queryEdges(c, lo, hi, byHour)),
+    );
+  }
+
+  /**
+   * Cross-service parent → child pairs for children starting in [from, to). The
+   * parent side is bounded to an hour around the child (see DependencyHours), which
+   * keeps both sides of the join time-bounded (zonemap-pruned).
+   */
+  private async queryEdges(
+    c: DuckDBConnection,
+    from: number,
+    to: number,
+    byHour: boolean,
+  ): Promise<EdgeRow[]> {
+    const hour = byHour ? `floor(s.start_time / ${HOUR_MICROS})::BIGINT` : '0::BIGINT';
+    const r = await c.runAndReadAll(
+      `SELECT ${hour} AS hour, p.service AS parent, s.service AS child, count(*) AS calls
+       FROM spans s JOIN spans p ON s.parent_span_id = p.span_id AND s.trace_id = p.trace_id
+       WHERE s.start_time >= $1 AND s.start_time < $2 AND s.parent_span_id <> 0
+         AND p.start_time >= $3 AND p.start_time < $4
+         AND p.start_time >= s.start_time - $5 AND p.start_time <= s.start_time + $5
+         AND p.service <> s.service
+       GROUP BY ALL`,
+      [
+        BigInt(from),
+        BigInt(to),
+        BigInt(from - HOUR_MICROS),
+        BigInt(to + HOUR_MICROS),
+        BigInt(HOUR_MICROS),
+      ],
+      [BIGINT, BIGINT, BIGINT, BIGINT, BIGINT],
+    );
+    return r.getRows().map(([h, parent, child, calls]) => ({
+      hour: Number(h as bigint),
+      parent: parent as string,
+      child: child as string,
+      calls: Number(calls as bigint),
+    }));
   }
 
   purgeBefore(cutoff: number): Promise<number> {
@@ -416,6 +442,7 @@ export class DuckDbStorage implements Storage {
         throw new StorageError(['purge old spans', String(err)], { cause: err });
       }
       if (deleted > 0) {
+        this.dependencyHours.clear();
         try {
           await this.loadCaches(w);
           if (this.path !== ':memory:') await w.run('CHECKPOINT');
