@@ -14,6 +14,13 @@ export interface SkeinConfig {
   receivers: {
     otlpGrpc: ListenerConfig;
     otlpHttp: ListenerConfig;
+    /** Zipkin receiver (v1/v2 spans) and Zipkin's read API, on one port. */
+    zipkin: ListenerConfig & {
+      /** Comma-separated tag keys `/api/v2/autocompleteKeys` offers (Zipkin's AUTOCOMPLETE_KEYS). */
+      autocompleteKeys: string;
+      /** How far back `/api/v2/traces` and `/dependencies` look when `lookback` is absent (ms). */
+      queryLookbackMs: number;
+    };
     /** Largest accepted request body after decompression, bytes. */
     maxBodyBytes: number;
   };
@@ -61,6 +68,13 @@ export const defaultConfig: SkeinConfig = {
   receivers: {
     otlpGrpc: { enabled: true, host: '0.0.0.0', port: 4317 },
     otlpHttp: { enabled: true, host: '0.0.0.0', port: 4318 },
+    zipkin: {
+      enabled: true,
+      host: '0.0.0.0',
+      port: 9411,
+      autocompleteKeys: '',
+      queryLookbackMs: 24 * 60 * 60 * 1000,
+    },
     maxBodyBytes: 16 * 1024 * 1024,
   },
   pipeline: {

@@ -160,6 +160,8 @@ function checkPositive(name: string, n: number): void {
 function validate(c: SkeinConfig): void {
   checkPort('receivers.otlpGrpc.port', c.receivers.otlpGrpc.port);
   checkPort('receivers.otlpHttp.port', c.receivers.otlpHttp.port);
+  checkPort('receivers.zipkin.port', c.receivers.zipkin.port);
+  checkPositive('receivers.zipkin.queryLookbackMs', c.receivers.zipkin.queryLookbackMs);
   checkPort('query.port', c.query.port);
   checkPort('admin.port', c.admin.port);
   checkPositive('receivers.maxBodyBytes', c.receivers.maxBodyBytes);
