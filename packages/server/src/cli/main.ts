@@ -53,18 +53,24 @@ async function runRole(
       : `${config.storage.duckdb.path}/skein.duckdb`;
   const width = Math.max(...app.endpoints.map((e) => e.name.length));
   const lines = [`skein ${VERSION}, role ${role}, storage duckdb ${storagePath}`];
-  for (const e of app.endpoints) lines.push(`  ${e.name.padEnd(width)}  ${e.url}`);
+  // Where data comes in first, then where it is read, then the admin port.
+  const rank = (name: string) => (name === 'query' ? 1 : name === 'admin' ? 2 : 0);
+  const endpoints = [...app.endpoints].sort((a, b) => rank(a.name) - rank(b.name));
+  for (const e of endpoints) lines.push(`  ${e.name.padEnd(width)}  ${e.url}`);
   lines.push('skein is running; Ctrl-C stops it after writing everything it accepted');
   console.log(lines.join('\n'));
 
   return new Promise((resolve) => {
-    let stopping = false;
+    let stoppingSince = 0;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
+      if (stoppingSince !== 0) {
+        // Ctrl-C under `npm start` reaches us twice (from the terminal and from npm):
+        // only a signal sent deliberately later cuts the flush short.
+        if (Date.now() - stoppingSince < 2000) return;
         logger.warn({ signal }, 'second signal: exiting without waiting for the flush');
         process.exit(1);
       }
-      stopping = true;
+      stoppingSince = Date.now();
       logger.info({ signal }, 'stopping: no new spans are accepted; flushing what was accepted');
       ctx.admin?.markShuttingDown();
       app.stop().then(
