@@ -1,8 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { SkeinConfig } from '../../config/config.ts';
 import {
@@ -11,7 +9,6 @@ import {
   InvalidPayloadError,
   RouteNotFoundError,
   ShuttingDownError,
-  UnsupportedEncodingError,
   UnsupportedMediaTypeError,
   isSkeinError,
 } from '../../errors.ts';
@@ -19,6 +16,7 @@ import type { SkeinError } from '../../errors.ts';
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import type { DecodeResult } from '../decode-result.ts';
+import { declaresTooLarge, gunzipBody, isGzipEncoded, mediaType, readBody } from '../http-body.ts';
 import { DEFAULT_STOP_GRACE_MS } from '../receiver.ts';
 import type { Receiver, ReceiverAddress } from '../receiver.ts';
 import { decodeOtlpJson } from './otlp-json-decoder.ts';
@@ -29,8 +27,6 @@ import {
   encodeRpcStatusJson,
   encodeRpcStatusProto,
 } from './otlp-response.ts';
-
-const gunzipAsync = promisify(gunzip);
 
 const TRACES_PATH = '/v1/traces';
 const PROTOBUF = 'application/x-protobuf';
@@ -132,19 +128,20 @@ export class OtlpHttpReceiver implements Receiver {
       this.#refuse(res, format, new UnsupportedMediaTypeError([got, ACCEPTED_TYPES]));
       return;
     }
-    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-    if (encoding !== 'identity' && encoding !== 'gzip') {
-      this.#refuse(res, format, new UnsupportedEncodingError([encoding]));
+    let gzip: boolean;
+    try {
+      gzip = isGzipEncoded(req);
+    } catch (err) {
+      this.#refuse(res, format, err as SkeinError);
       return;
     }
-    const declared = Number(req.headers['content-length'] ?? -1);
-    if (declared > this.#maxBodyBytes) {
+    if (declaresTooLarge(req, this.#maxBodyBytes)) {
       this.#refuse(res, format, new BodyTooLargeError([this.#maxBodyBytes]));
       return;
     }
     readBody(req, this.#maxBodyBytes)
       .then(
-        (raw) => this.#export(res, format, encoding === 'gzip', raw),
+        (raw) => this.#export(res, format, gzip, raw),
         (err: unknown) => {
           // A client that went away gets no answer; an oversized body does.
           if (isSkeinError(err)) this.#refuse(res, format, err);
@@ -162,7 +159,7 @@ export class OtlpHttpReceiver implements Receiver {
     let result: DecodeResult;
     let body = raw;
     try {
-      if (gzip) body = await this.#gunzip(raw);
+      if (gzip) body = await gunzipBody(raw, this.#maxBodyBytes);
       result = format === 'protobuf' ? decodeOtlpProto(body) : decodeOtlpJson(parseJson(body));
       this.#metrics.invalidSpans(this.name, result.rejectedSpans);
       this.#consumer.consume(result.spans, body.length, this.name);
@@ -182,17 +179,6 @@ export class OtlpHttpReceiver implements Receiver {
       this.#send(res, 200, PROTOBUF, encodeExportTraceResponseProto(rejectedSpans, errorMessage));
     } else {
       this.#send(res, 200, JSON_TYPE, encodeExportTraceResponseJson(rejectedSpans, errorMessage));
-    }
-  }
-
-  async #gunzip(raw: Buffer): Promise<Buffer> {
-    try {
-      return await gunzipAsync(raw, { maxOutputLength: this.#maxBodyBytes });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new BodyTooLargeError([this.#maxBodyBytes], { cause: err });
-      }
-      throw new InvalidPayloadError(['gzip', (err as Error).message], { cause: err });
     }
   }
 
@@ -246,11 +232,7 @@ export class OtlpHttpReceiver implements Receiver {
 
 /** The body format a Content-Type names, ignoring parameters and case. */
 function bodyFormat(contentType: string | undefined): BodyFormat | undefined {
-  if (contentType === undefined) return undefined;
-  const semicolon = contentType.indexOf(';');
-  const media = (semicolon === -1 ? contentType : contentType.slice(0, semicolon))
-    .trim()
-    .toLowerCase();
+  const media = mediaType(contentType);
   if (media === PROTOBUF) return 'protobuf';
   if (media === JSON_TYPE) return 'json';
   return undefined;
@@ -262,35 +244,4 @@ function parseJson(body: Buffer): unknown {
   } catch (err) {
     throw new InvalidPayloadError(['OTLP/JSON', (err as Error).message], { cause: err });
   }
-}
-
-/**
- * Reads a request body of at most `limit` bytes. Rejects with BodyTooLargeError
- * past the limit (and stops reading), or with the stream error if the client
- * goes away.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const onData = (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > limit) {
-        req.off('data', onData);
-        req.pause();
-        reject(new BodyTooLargeError([limit]));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => {
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length));
-    });
-    req.once('error', reject);
-    // A client that disconnects mid-body closes the request without 'error'.
-    req.once('close', () => {
-      if (!req.complete) reject(new Error('client closed the connection mid-body'));
-    });
-  });
 }

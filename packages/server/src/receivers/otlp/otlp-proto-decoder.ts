@@ -14,7 +14,7 @@ import type { DecodeResult } from '../decode-result.ts';
 import { MAX_ANY_VALUE_DEPTH } from './limits.ts';
 import { serviceNameOf } from './service-name.ts';
 import { SpanRejections } from './span-rejections.ts';
-import { WireReader } from './wire-reader.ts';
+import { WireReader } from '../wire-reader.ts';
 
 /*
  * A hand-written decoder for opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest
@@ -37,7 +37,7 @@ const TOO_DEEP = `arrays and kvlists nested deeper than ${MAX_ANY_VALUE_DEPTH} l
  * @throws InvalidPayloadError when the bytes are not a well-formed message.
  */
 export function decodeOtlpProto(buf: Uint8Array): DecodeResult {
-  const r = new WireReader(buf);
+  const r = new WireReader(buf, 'OTLP/protobuf');
   const out: Span[] = [];
   const rejections = new SpanRejections();
   decodeRequest(r, buf.byteLength, out, rejections);

@@ -1,5 +1,5 @@
-import type { SkeinError } from '../../errors.ts';
-import { InvalidPayloadError } from '../../errors.ts';
+import type { SkeinError } from '../errors.ts';
+import { InvalidPayloadError } from '../errors.ts';
 
 /** Protobuf wire types (the low 3 bits of a field tag). */
 export const WireType = {
@@ -49,6 +49,8 @@ interface Utf8SliceBuffer extends Buffer {
  */
 export class WireReader {
   readonly buf: Uint8Array;
+  /** The protocol being decoded, e.g. "OTLP/protobuf", for error messages. */
+  readonly format: string;
   pos = 0;
   lo = 0;
   hi = 0;
@@ -59,7 +61,8 @@ export class WireReader {
   private readonly text: Utf8SliceBuffer;
   private readonly view: DataView;
 
-  constructor(buf: Uint8Array) {
+  constructor(buf: Uint8Array, format: string) {
+    this.format = format;
     // A plain Uint8Array view: slice() then copies (Buffer#slice would not).
     this.buf = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength) as Utf8SliceBuffer;
@@ -70,7 +73,7 @@ export class WireReader {
   fail(detail: string): SkeinError {
     const field = this.tagValue === 0 ? '' : ` field ${this.tagValue >>> 3}`;
     return new InvalidPayloadError([
-      'OTLP/protobuf',
+      this.format,
       `${this.message}${field} at byte ${this.pos}: ${detail}`,
     ]);
   }
@@ -261,7 +264,7 @@ export class WireReader {
         return;
       case WireType.StartGroup:
       case WireType.EndGroup:
-        throw this.fail('group wire types (3, 4) are not used by OTLP');
+        throw this.fail(`group wire types (3, 4) are not used by ${this.format}`);
       default:
         throw this.fail(`invalid wire type ${wireType}`);
     }
