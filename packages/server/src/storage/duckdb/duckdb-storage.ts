@@ -23,6 +23,7 @@ import { StorageError } from '../../errors.ts';
 import type { Span, Trace } from '../../model/span.ts';
 import type { DependencyLink } from '../dependency-reader.ts';
 import type { Storage } from '../storage.ts';
+import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
 import { ConnectionPool } from './connection-pool.ts';
 import { DependencyHours, HOUR_MICROS } from './dependency-hours.ts';
@@ -37,6 +38,7 @@ import {
   TRACE_COLUMN_TYPES,
 } from './schema.ts';
 import { SpanDecoder } from './span-decoder.ts';
+import { readTagValues } from './tag-values.ts';
 import { CHUNK_ROWS, encodeSpanChunk, micros } from './span-encoder.ts';
 import { buildTraceSearch, SPAN_KIND_NAMES, spanKindFromName } from './trace-search.ts';
 
@@ -67,7 +69,7 @@ function opKey(service: string, name: string, kind: number): string {
  * Reads borrow one of a few other connections and see committed data.
  * Table design: see schema.ts.
  */
-export class DuckDbStorage implements Storage {
+export class DuckDbStorage implements Storage, TagValueReader {
   readonly name = 'duckdb';
   private readonly path: string;
   private readonly logger: Logger | undefined;
@@ -341,6 +343,15 @@ export class DuckDbStorage implements Storage {
       for (const s of spans) byId.get(s.traceId)?.spans.push(s);
       return traces;
     });
+  }
+
+  getTagValues(q: TagValueQuery): Promise<string[]> {
+    return this.read('read tag values', (c) => readTagValues(c, q));
+  }
+
+  /** buildTraceSearch understands `keys`, so this is the ordinary search. */
+  findTraceIdsWithKeys(q: KeyedTraceQuery): Promise<string[]> {
+    return this.findTraceIds(q);
   }
 
   getServices(): Promise<string[]> {

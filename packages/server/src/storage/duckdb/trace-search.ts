@@ -3,9 +3,11 @@ import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { listValue } from '@duckdb/node-api';
 import type { SpanKind } from '../../model/span.ts';
 import { StatusCode } from '../../model/span.ts';
+import type { KeyedTraceQuery } from '../tag-value-reader.ts';
 import type { TraceQuery } from '../trace-reader.ts';
 import { tagTerm } from './attribute-codec.ts';
 import type { OriginRegistry } from './origin-registry.ts';
+import { keyCondition } from './tag-values.ts';
 
 /** Jaeger's span kind names, indexed by OTLP kind number. */
 export const SPAN_KIND_NAMES: readonly string[] = [
@@ -37,9 +39,12 @@ export interface BoundSql {
  * the span's own terms (attributes, event and link attributes) contain `key NUL
  * value`, or its origin (resource / scope) carries it, or it is one of Jaeger's
  * synthetic tags (`error=true`, `span.kind=...`). Traces are ranked by their most
- * recent matching span.
+ * recent matching span. `keys` (KeyedTraceQuery) add "has this key" conditions.
  */
-export function buildTraceSearch(q: TraceQuery, origins: OriginRegistry): BoundSql {
+export function buildTraceSearch(
+  q: TraceQuery | KeyedTraceQuery,
+  origins: OriginRegistry,
+): BoundSql {
   const values: DuckDBValue[] = [];
   const types: DuckDBType[] = [];
   const param = (v: DuckDBValue, t: DuckDBType): string => {
@@ -70,6 +75,8 @@ export function buildTraceSearch(q: TraceQuery, origins: OriginRegistry): BoundS
     if (kind !== undefined) alternatives.push(`kind = ${param(kind, UTINYINT)}`);
     where.push('(' + alternatives.join(' OR ') + ')');
   }
+  const keys = 'keys' in q ? q.keys : [];
+  for (const key of keys) where.push(keyCondition(key, param));
   const limit = param(Math.max(1, Math.trunc(q.limit)), UINTEGER);
   return {
     sql: `SELECT trace_id, max(start_time) AS last FROM spans WHERE ${where.join(' AND ')}
