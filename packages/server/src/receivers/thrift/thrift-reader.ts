@@ -19,6 +19,49 @@ interface Utf8SliceBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
 }
 
+/** 16 lowercase hex digits of the 64-bit value hi·2^32 + lo (a span id). */
+export function hex64(hi: number, lo: number): string {
+  const H = HEX_HIGH;
+  const L = HEX_LOW;
+  const h0 = hi >>> 24;
+  const h1 = (hi >>> 16) & 0xff;
+  const h2 = (hi >>> 8) & 0xff;
+  const h3 = hi & 0xff;
+  const l0 = lo >>> 24;
+  const l1 = (lo >>> 16) & 0xff;
+  const l2 = (lo >>> 8) & 0xff;
+  const l3 = lo & 0xff;
+  // prettier-ignore
+  return String.fromCharCode(
+    H[h0], L[h0], H[h1], L[h1], H[h2], L[h2], H[h3], L[h3],
+    H[l0], L[l0], H[l1], L[l1], H[l2], L[l2], H[l3], L[l3],
+  );
+}
+
+/**
+ * 32 lowercase hex digits of a 128-bit id given as two i64 halves (a trace id),
+ * built as one flat string rather than a concatenation.
+ */
+export function hex128(highHi: number, highLo: number, lowHi: number, lowLo: number): string {
+  const H = HEX_HIGH;
+  const L = HEX_LOW;
+  const a = highHi;
+  const b = highLo;
+  const c = lowHi;
+  const d = lowLo;
+  // prettier-ignore
+  return String.fromCharCode(
+    H[a >>> 24], L[a >>> 24], H[(a >>> 16) & 0xff], L[(a >>> 16) & 0xff],
+    H[(a >>> 8) & 0xff], L[(a >>> 8) & 0xff], H[a & 0xff], L[a & 0xff],
+    H[b >>> 24], L[b >>> 24], H[(b >>> 16) & 0xff], L[(b >>> 16) & 0xff],
+    H[(b >>> 8) & 0xff], L[(b >>> 8) & 0xff], H[b & 0xff], L[b & 0xff],
+    H[c >>> 24], L[c >>> 24], H[(c >>> 16) & 0xff], L[(c >>> 16) & 0xff],
+    H[(c >>> 8) & 0xff], L[(c >>> 8) & 0xff], H[c & 0xff], L[c & 0xff],
+    H[d >>> 24], L[d >>> 24], H[(d >>> 16) & 0xff], L[(d >>> 16) & 0xff],
+    H[(d >>> 8) & 0xff], L[(d >>> 8) & 0xff], H[d & 0xff], L[d & 0xff],
+  );
+}
+
 /**
  * A bounds-checked cursor over one thrift-encoded buffer, for hand-written
  * decoders; `ThriftBinaryReader` and `ThriftCompactReader` implement the two
@@ -171,23 +214,7 @@ export abstract class ThriftReader {
 
   /** The last i64 as 16 lowercase hex digits (an id), big-endian. */
   i64Hex(): string {
-    const hi = this.hi;
-    const lo = this.lo;
-    const H = HEX_HIGH;
-    const L = HEX_LOW;
-    const h0 = hi >>> 24;
-    const h1 = (hi >>> 16) & 0xff;
-    const h2 = (hi >>> 8) & 0xff;
-    const h3 = hi & 0xff;
-    const l0 = lo >>> 24;
-    const l1 = (lo >>> 16) & 0xff;
-    const l2 = (lo >>> 8) & 0xff;
-    const l3 = lo & 0xff;
-    // prettier-ignore
-    return String.fromCharCode(
-      H[h0], L[h0], H[h1], L[h1], H[h2], L[h2], H[h3], L[h3],
-      H[l0], L[l0], H[l1], L[l1], H[l2], L[l2], H[l3], L[l3],
-    );
+    return hex64(this.hi, this.lo);
   }
 
   /** Skips one value of `type` (an unknown field, or one read with another type). */
