@@ -10,6 +10,12 @@ export interface ListenerConfig {
   port: number;
 }
 
+/** A UDP listener: packets wait in the socket's receive buffer while the process is busy. */
+export interface UdpListenerConfig extends ListenerConfig {
+  /** SO_RCVBUF asked for, bytes (the kernel caps it at net.core.rmem_max). */
+  receiveBufferBytes: number;
+}
+
 export interface SkeinConfig {
   receivers: {
     otlpGrpc: ListenerConfig;
@@ -21,6 +27,14 @@ export interface SkeinConfig {
       /** How far back `/api/v2/traces` and `/dependencies` look when `lookback` is absent (ms). */
       queryLookbackMs: number;
     };
+    /** Jaeger collector HTTP: `POST /api/traces` with a thrift Batch. */
+    jaegerThriftHttp: ListenerConfig;
+    /** Jaeger collector gRPC: `jaeger.api_v2.CollectorService/PostSpans`. */
+    jaegerGrpc: ListenerConfig;
+    /** Jaeger agent UDP, compact thrift `Agent.emitBatch` / `emitZipkinBatch`. */
+    jaegerAgentCompact: UdpListenerConfig;
+    /** Jaeger agent UDP, binary thrift. */
+    jaegerAgentBinary: UdpListenerConfig;
     /** Largest accepted request body after decompression, bytes. */
     maxBodyBytes: number;
   };
@@ -74,6 +88,20 @@ export const defaultConfig: SkeinConfig = {
       port: 9411,
       autocompleteKeys: '',
       queryLookbackMs: 24 * 60 * 60 * 1000,
+    },
+    jaegerThriftHttp: { enabled: true, host: '0.0.0.0', port: 14268 },
+    jaegerGrpc: { enabled: true, host: '0.0.0.0', port: 14250 },
+    jaegerAgentCompact: {
+      enabled: true,
+      host: '0.0.0.0',
+      port: 6831,
+      receiveBufferBytes: 8 * 1024 * 1024,
+    },
+    jaegerAgentBinary: {
+      enabled: true,
+      host: '0.0.0.0',
+      port: 6832,
+      receiveBufferBytes: 8 * 1024 * 1024,
     },
     maxBodyBytes: 16 * 1024 * 1024,
   },

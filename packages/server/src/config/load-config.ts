@@ -162,6 +162,12 @@ function validate(c: SkeinConfig): void {
   checkPort('receivers.otlpHttp.port', c.receivers.otlpHttp.port);
   checkPort('receivers.zipkin.port', c.receivers.zipkin.port);
   checkPositive('receivers.zipkin.queryLookbackMs', c.receivers.zipkin.queryLookbackMs);
+  checkPort('receivers.jaegerThriftHttp.port', c.receivers.jaegerThriftHttp.port);
+  checkPort('receivers.jaegerGrpc.port', c.receivers.jaegerGrpc.port);
+  for (const name of ['jaegerAgentCompact', 'jaegerAgentBinary'] as const) {
+    checkPort(`receivers.${name}.port`, c.receivers[name].port);
+    checkPositive(`receivers.${name}.receiveBufferBytes`, c.receivers[name].receiveBufferBytes);
+  }
   checkPort('query.port', c.query.port);
   checkPort('admin.port', c.admin.port);
   checkPositive('receivers.maxBodyBytes', c.receivers.maxBodyBytes);
