@@ -5,9 +5,11 @@ import type { ListenerConfig, SkeinConfig } from '../config/config.ts';
 import { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import { createQueryApp } from '../query/query-app.ts';
+import { registerUi } from '../query/ui-static.ts';
 import { OtlpGrpcReceiver } from '../receivers/otlp/otlp-grpc-receiver.ts';
 import { OtlpHttpReceiver } from '../receivers/otlp/otlp-http-receiver.ts';
 import type { Receiver } from '../receivers/receiver.ts';
+import { ZipkinReceiver } from '../receivers/zipkin/zipkin-receiver.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import { Retention } from '../storage/retention.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -25,15 +27,23 @@ export interface AppContext {
 }
 
 export type ModuleName =
-  'metrics' | 'admin' | 'storage' | 'retention' | 'pipeline' | 'otlp-grpc' | 'otlp-http' | 'query';
+  | 'metrics'
+  | 'admin'
+  | 'storage'
+  | 'retention'
+  | 'pipeline'
+  | 'otlp-grpc'
+  | 'otlp-http'
+  | 'zipkin'
+  | 'query';
 
 export type Role = 'all' | 'collector' | 'query';
 
 /** Which modules each role asks for; dependencies come along (see `modules`). */
 export const roles: Record<Role, readonly ModuleName[]> = {
-  collector: ['otlp-grpc', 'otlp-http', 'retention', 'admin'],
+  collector: ['otlp-grpc', 'otlp-http', 'zipkin', 'retention', 'admin'],
   query: ['query', 'admin'],
-  all: ['otlp-grpc', 'otlp-http', 'retention', 'query', 'admin'],
+  all: ['otlp-grpc', 'otlp-http', 'zipkin', 'retention', 'query', 'admin'],
 };
 
 const NOTHING_TO_STOP: RunningModule = { stop: async () => {} };
@@ -180,6 +190,21 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
     'http',
     '',
   ),
+  // Zipkin's port also serves Zipkin's read API, so it reads the store too.
+  zipkin: receiverModule(
+    (ctx) =>
+      new ZipkinReceiver(
+        ctx.config,
+        need(ctx.pipeline, 'pipeline'),
+        need(ctx.metrics, 'metrics'),
+        ctx.logger,
+        need(ctx.storage, 'storage'),
+      ),
+    (c) => c.receivers.zipkin,
+    'zipkin',
+    'http',
+    '/api/v2/spans',
+  ),
   query: {
     dependsOn: ['storage'],
     async start(ctx) {
@@ -191,6 +216,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         defaultLimit: query.defaultLimit,
         maxLimit: query.maxLimit,
       });
+      await registerUi(app);
       await app.listen({ host: query.host, port: query.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address !== null ? address.port : query.port;
