@@ -71,6 +71,7 @@ const sampleIds: string[] = [];
 let written = 0;
 let traces = 0;
 let writeMs = 0;
+let writeCpuMicros = 0;
 let genMs = 0;
 let batch: Span[] = [];
 while (written < totalSpans) {
@@ -83,7 +84,10 @@ while (written < totalSpans) {
   }
   genMs += performance.now() - g0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await store.write(batch);
+  const cpu = process.cpuUsage(cpu0);
+  writeCpuMicros += cpu.user + cpu.system;
   writeMs += performance.now() - t0;
   written += batch.length;
   batch = [];
@@ -154,6 +158,12 @@ const table: [string, string, string, string][] = [
     `${Math.round(written / (writeMs / 1000))} spans/s`,
     `batch ${batchSize}`,
     TARGETS.write,
+  ],
+  [
+    'write CPU, all threads',
+    `${(writeCpuMicros / written).toFixed(1)} µs/span`,
+    `${(writeCpuMicros / 1000 / writeMs).toFixed(2)} cores busy`,
+    '',
   ],
   ['generation (not in write)', `${Math.round(written / (genMs / 1000))} spans/s`, '', ''],
   ['close (checkpoint)', `${closeMs.toFixed(0)} ms`, '', ''],

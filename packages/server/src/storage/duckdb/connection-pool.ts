@@ -14,6 +14,7 @@ export class ConnectionPool {
     const pool = new ConnectionPool();
     for (let i = 0; i < size; i++) {
       const c = await instance.connect();
+      await c.run('USE skein');
       pool.all.push(c);
       pool.idle.push(c);
     }
