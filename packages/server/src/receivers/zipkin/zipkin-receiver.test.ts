@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { SpanKind as OtelKind, SpanStatusCode } from '@opentelemetry/api';
+import {
+  SpanKind as OtelKind,
+  SpanStatusCode,
+  context,
+  trace as otelTrace,
+} from '@opentelemetry/api';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -19,8 +24,6 @@ import {
 import { sendZipkinJsTrace } from './test-support/zipkin-js-trace.ts';
 import type { ZipkinJsTrace } from './test-support/zipkin-js-trace.ts';
 import { ZipkinReceiver } from './zipkin-receiver.ts';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers are checked field by field */
 
 let h: IngestHarness;
 let receiver: ZipkinReceiver;
@@ -197,10 +200,7 @@ describe('Zipkin receiver with real clients, read back through the query API and
     const before = h.written.count;
     const t0 = Date.now();
     const parent = tracer.startSpan('handle', { kind: OtelKind.SERVER, startTime: t0 });
-    const parentContext = (await import('@opentelemetry/api')).trace.setSpan(
-      (await import('@opentelemetry/api')).context.active(),
-      parent,
-    );
+    const parentContext = otelTrace.setSpan(context.active(), parent);
     const child = tracer.startSpan(
       'query db',
       {
