@@ -192,3 +192,64 @@ export function v1ThriftPayload(traceId: string, t0: number): Buffer {
     list: [{ struct: span }],
   });
 }
+
+/**
+ * Zipkin v2 spans with every field set somewhere (ids of both widths, kinds,
+ * endpoints with v4 and v6 addresses, annotations, tags, debug, shared), for fuzz
+ * seeds and benchmarks.
+ */
+export function sampleZipkinV2Spans(t0: number): ZipkinSpan[] {
+  return [
+    {
+      traceId: '5af7183fb1d4cf5f',
+      id: '352bff9a74ca9ad2',
+      parentId: '6b221d5bc9e6496c',
+      name: 'get /api',
+      kind: 'SERVER',
+      timestamp: t0,
+      duration: 1431,
+      localEndpoint: { serviceName: 'backend', ipv4: '192.168.99.1', port: 3306 },
+      remoteEndpoint: { ipv4: '172.19.0.2', port: 58648 },
+      annotations: [{ timestamp: t0 + 10, value: 'ws' }],
+      tags: { 'http.method': 'GET', 'http.path': '/api', 'otel.status_code': 'OK' },
+    },
+    {
+      traceId: '4e441824ec2b6a44ffdc9bb9a6453df3',
+      id: 'ffdc9bb9a6453df3',
+      name: 'charge',
+      kind: 'CLIENT',
+      timestamp: t0 + 100,
+      duration: 800,
+      debug: true,
+      localEndpoint: { serviceName: 'frontend', ipv6: '2001:db8::c001' },
+      remoteEndpoint: { serviceName: 'payments', ipv4: '10.9.8.7', port: 8443 },
+      tags: { error: 'card declined', 'otel.scope.name': 'pay-lib', 'otel.scope.version': '1.2' },
+    },
+    {
+      traceId: '4e441824ec2b6a44ffdc9bb9a6453df3',
+      id: 'ffdc9bb9a6453df3',
+      name: 'charge',
+      kind: 'SERVER',
+      shared: true,
+      timestamp: t0 + 150,
+      duration: 600,
+      localEndpoint: { serviceName: 'payments' },
+      annotations: [
+        { timestamp: t0 + 200, value: 'db query' },
+        { timestamp: t0 + 300, value: 'retry' },
+      ],
+      tags: { 'db.system': 'postgresql' },
+    },
+    {
+      traceId: '4e441824ec2b6a44ffdc9bb9a6453df3',
+      id: '0000000000000abc',
+      parentId: 'ffdc9bb9a6453df3',
+      name: 'publish',
+      kind: 'PRODUCER',
+      timestamp: t0 + 400,
+      duration: 5,
+      localEndpoint: { serviceName: 'payments' },
+      remoteEndpoint: { serviceName: 'kafka' },
+    },
+  ];
+}
