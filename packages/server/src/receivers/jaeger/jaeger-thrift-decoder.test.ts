@@ -5,7 +5,10 @@ import { SpanKind, StatusCode, ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { decodeAgentPacket } from './jaeger-agent-decoder.ts';
 import { decodeJaegerThriftBatch } from './jaeger-thrift-decoder.ts';
+import { apacheEncodeMessage } from '../thrift/test-support/apache-thrift-encoder.ts';
+import { ThriftMessageType, ThriftType } from '../thrift/thrift-type.ts';
 import {
+  batchValue,
   encodeBatch,
   encodeEmitBatch,
   sampleBatch,
@@ -97,6 +100,15 @@ describe('Jaeger thrift decoders', () => {
   test('agent: compact and binary emitBatch decode alike', () => {
     checkSample(decodeAgentPacket(encodeEmitBatch('compact', sampleBatch()), 'compact'));
     checkSample(decodeAgentPacket(encodeEmitBatch('binary', sampleBatch()), 'binary'));
+  });
+
+  test('agent: emitBatch written by Apache Thrift (compact and binary) decodes alike', () => {
+    for (const protocol of ['compact', 'binary'] as const) {
+      const packet = apacheEncodeMessage(protocol, 'emitBatch', ThriftMessageType.Oneway, 9, [
+        [1, ThriftType.Struct, batchValue(sampleBatch())],
+      ]);
+      checkSample(decodeAgentPacket(packet, protocol));
+    }
   });
 
   test('64-bit trace ids get leading zeros; CHILD_OF reference gives the parent', () => {

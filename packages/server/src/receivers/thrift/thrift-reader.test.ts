@@ -5,6 +5,7 @@ import { ThriftBinaryReader } from './thrift-binary-reader.ts';
 import { ThriftCompactReader } from './thrift-compact-reader.ts';
 import type { ThriftReader } from './thrift-reader.ts';
 import { MAX_THRIFT_DEPTH, ThriftMessageType, ThriftType as T } from './thrift-type.ts';
+import { apacheEncode, apacheEncodeMessage } from './test-support/apache-thrift-encoder.ts';
 import { encodeThrift, encodeThriftMessage } from './test-support/thrift-writer.ts';
 import type { ThriftField, ThriftProtocol, ThriftValue } from './test-support/thrift-writer.ts';
 
@@ -99,6 +100,28 @@ describe('thrift readers', () => {
       const r = reader(protocol, bytes);
       assert.deepEqual(readValue(r, T.Struct), everything);
       assert.equal(r.pos, bytes.length);
+    });
+
+    test(`${protocol}: reads what Apache Thrift's own protocol writes, byte for byte like the test encoder`, () => {
+      const apache = apacheEncode(protocol, T.Struct, everything);
+      assert.deepEqual(readValue(reader(protocol, apache), T.Struct), everything);
+      assert.deepEqual(encodeThrift(protocol, T.Struct, everything), apache);
+      const args: ThriftField[] = [[1, T.List, { list: ['a', 'b'], elemType: T.String }]];
+      const message = apacheEncodeMessage(
+        protocol,
+        'emitZipkinBatch',
+        ThriftMessageType.Oneway,
+        3,
+        args,
+      );
+      assert.deepEqual(
+        encodeThriftMessage(protocol, 'emitZipkinBatch', ThriftMessageType.Oneway, 3, args),
+        message,
+      );
+      const r = reader(protocol, message);
+      r.messageBegin();
+      assert.deepEqual([r.messageName, r.messageType, r.seqId], ['emitZipkinBatch', 4, 3]);
+      assert.deepEqual(readValue(r, T.Struct), { struct: args });
     });
 
     test(`${protocol}: skip() passes over fields of every type`, () => {
