@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { isSkeinError } from '../../errors.ts';
 import { ValueType } from '../../model/span.ts';
 import { runStorageConformance } from '../conformance/storage-conformance.ts';
@@ -65,6 +66,53 @@ describe('DuckDbStorage on disk', () => {
       assert.deepStrictEqual((await second.getTrace(other.traceId))?.spans, [other]);
     } finally {
       await second.close();
+    }
+  });
+
+  test('purgeBefore leaves no row of a purged span in any table', async () => {
+    const path = join(dir, 'purge');
+    const now = Date.now() * 1000;
+    const old = makeSpan({
+      traceId: hexId(0x9e, 1, 32),
+      spanId: hexId(0x9e, 1, 16),
+      resource: testResource('purged-service'),
+      name: 'purged-op',
+      startTime: now - 100 * 3_600_000_000,
+    });
+    const kept = makeSpan({
+      traceId: hexId(0x9e, 2, 32),
+      spanId: hexId(0x9e, 2, 16),
+      resource: testResource('kept-service'),
+      name: 'kept-op',
+      startTime: now - 1000,
+    });
+    const store = new DuckDbStorage({ path });
+    await store.open();
+    await store.write([old, kept]);
+    assert.equal(await store.purgeBefore(now - 3_600_000_000), 1);
+    await store.close();
+
+    const instance = await DuckDBInstance.create(join(path, 'skein.duckdb'));
+    const c = await instance.connect();
+    try {
+      const count = async (sql: string): Promise<number> =>
+        Number((await c.runAndReadAll(sql)).getRows()[0][0] as bigint);
+      assert.equal(await count('SELECT count(*) FROM spans'), 1);
+      assert.equal(await count(`SELECT count(*) FROM spans WHERE service = 'purged-service'`), 0);
+      assert.equal(await count('SELECT count(*) FROM traces'), 1);
+      assert.equal(
+        await count(`SELECT count(*) FROM operations WHERE service = 'purged-service'`),
+        0,
+      );
+      assert.equal(await count('SELECT count(*) FROM operations'), 1);
+      assert.equal(
+        await count(`SELECT count(*) FROM origins WHERE resource LIKE '%purged-service%'`),
+        0,
+      );
+      assert.equal(await count('SELECT count(*) FROM origins'), 1);
+    } finally {
+      c.closeSync();
+      instance.closeSync();
     }
   });
 

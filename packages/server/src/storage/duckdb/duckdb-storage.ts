@@ -251,7 +251,11 @@ export class DuckDbStorage implements Storage, TagValueReader {
     this.traceAppender!.flushSync();
   }
 
-  /** After a failed batch: roll back and start fresh appenders (a failed one stays failed). */
+  /**
+   * After a failed batch: roll back and start fresh appenders (a failed one stays
+   * failed). Never throws: the batch's own error is the one to report; a store that
+   * cannot even reopen its appenders fails the next write with its own error.
+   */
   private async recoverWriter(w: DuckDBConnection): Promise<void> {
     try {
       this.spanAppender?.closeSync();
@@ -268,7 +272,14 @@ export class DuckDbStorage implements Storage, TagValueReader {
     } catch {
       // No transaction was open (BEGIN itself failed): nothing to roll back.
     }
-    await this.openAppenders();
+    try {
+      await this.openAppenders();
+    } catch (err) {
+      this.logger?.error(
+        { err },
+        'duckdb storage could not reopen its appenders after a failed write',
+      );
+    }
   }
 
   /**
