@@ -178,6 +178,14 @@ export function encodeZipkinSpan(span: Span, parentOf: (spanId: string) => strin
     tags[ZipkinAttribute.StatusCode] = 'OK';
     tagCount++;
   }
+  if (span.droppedAttributesCount > 0) {
+    tags[ZipkinAttribute.DroppedAttributes] = String(span.droppedAttributesCount);
+    tagCount++;
+  }
+  if (span.droppedEventsCount > 0) {
+    tags[ZipkinAttribute.DroppedEvents] = String(span.droppedEventsCount);
+    tagCount++;
+  }
   if (span.scope.name !== '') {
     tags[ZipkinAttribute.ScopeName] = span.scope.name;
     tagCount++;

@@ -11,6 +11,8 @@ export const ZipkinAttribute = {
   ScopeVersion: 'otel.scope.version',
   LibraryName: 'otel.library.name',
   LibraryVersion: 'otel.library.version',
+  DroppedAttributes: 'otel.dropped_attributes_count',
+  DroppedEvents: 'otel.dropped_events_count',
   /** Local endpoint address and port (older OTel semantic conventions, as the Collector maps them). */
   HostIp: 'net.host.ip',
   HostPort: 'net.host.port',

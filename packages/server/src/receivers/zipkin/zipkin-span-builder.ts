@@ -51,6 +51,7 @@ export function kindFromZipkin(kind: string): SpanKind {
  * - `remoteEndpoint` → `peer.service`, `net.peer.ip`, `net.peer.port`;
  * - tags `otel.status_code` / `otel.status_description` / `error` → status (and are
  *   not kept as attributes); `otel.scope.*` (and the older `otel.library.*`) → scope;
+ *   `otel.dropped_attributes_count` / `otel.dropped_events_count` → dropped counts;
  * - annotations → events; kind names → span kind (absent → INTERNAL);
  * - 64-bit trace ids → 32 hex digits with leading zeros; `debug` → flags bit 2;
  * - a `shared` SERVER span gets its own id (see `sharedServerSpanId`).
@@ -84,6 +85,8 @@ export class ZipkinSpanBuilder {
   #errorTag: string | undefined;
   #scopeName = '';
   #scopeVersion = '';
+  #droppedAttributes = 0;
+  #droppedEvents = 0;
 
   begin(): void {
     this.traceId = '';
@@ -103,6 +106,8 @@ export class ZipkinSpanBuilder {
     this.#errorTag = undefined;
     this.#scopeName = '';
     this.#scopeVersion = '';
+    this.#droppedAttributes = 0;
+    this.#droppedEvents = 0;
   }
 
   /** A string tag (v2 `tags`, v1 string binary annotation). */
@@ -129,6 +134,14 @@ export class ZipkinSpanBuilder {
       case ZipkinAttribute.LibraryVersion:
         this.#scopeVersion = value;
         return;
+      case ZipkinAttribute.DroppedAttributes:
+      case ZipkinAttribute.DroppedEvents: {
+        const n = Number(value);
+        if (!Number.isSafeInteger(n) || n < 0) break;
+        if (key === ZipkinAttribute.DroppedEvents) this.#droppedEvents = n;
+        else this.#droppedAttributes = n;
+        return;
+      }
     }
     this.attributes.push({ key, type: ValueType.String, value });
   }
@@ -239,9 +252,9 @@ export class ZipkinSpanBuilder {
       startTime: start,
       duration: this.duration > 0 ? this.duration : 0,
       attributes: this.attributes,
-      droppedAttributesCount: 0,
+      droppedAttributesCount: this.#droppedAttributes,
       events: this.events,
-      droppedEventsCount: 0,
+      droppedEventsCount: this.#droppedEvents,
       links: [],
       droppedLinksCount: 0,
       statusCode,
