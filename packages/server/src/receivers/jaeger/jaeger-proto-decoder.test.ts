@@ -3,70 +3,11 @@ import { describe, test } from 'node:test';
 import { InvalidPayloadError } from '../../errors.ts';
 import { SpanKind, StatusCode, ValueType } from '../../model/span.ts';
 import { decodePostSpansRequest } from './jaeger-proto-decoder.ts';
-import { encodePostSpansRequest } from './test-support/jaeger-api-v2.ts';
-
-const TRACE = Buffer.from('0af7651916cd43dd8494a2b3c4d5e6ff', 'hex');
-const ROOT_ID = Buffer.from('1111111111111111', 'hex');
-const CHILD_ID = Buffer.from('2222222222222222', 'hex');
-const SECONDS = 1_700_000_000;
-
-/** A PostSpansRequest as protobufjs takes it (ids as bytes, times as Timestamp/Duration). */
-export function samplePostSpansRequest(): Record<string, unknown> {
-  return {
-    batch: {
-      process: {
-        serviceName: 'checkout',
-        tags: [
-          { key: 'hostname', vStr: 'host-1' },
-          { key: 'pid', vType: 2, vInt64: 4242 },
-        ],
-      },
-      spans: [
-        {
-          traceId: TRACE,
-          spanId: ROOT_ID,
-          operationName: 'GET /cart',
-          flags: 1,
-          startTime: { seconds: SECONDS, nanos: 123_456_789 },
-          duration: { seconds: 0, nanos: 1_500_000 },
-          tags: [
-            { key: 'span.kind', vStr: 'server' },
-            { key: 'ratio', vType: 3, vFloat64: 0.25 },
-            { key: 'cache.hit', vType: 1, vBool: true },
-            { key: 'big', vType: 2, vInt64: '-9007199254740993' },
-            { key: 'blob', vType: 4, vBinary: Buffer.from([1, 2, 3]) },
-            { key: 'otel.scope.name', vStr: 'cart-lib' },
-          ],
-          logs: [
-            {
-              timestamp: { seconds: SECONDS, nanos: 200_000_000 },
-              fields: [
-                { key: 'event', vStr: 'retry' },
-                { key: 'attempt', vType: 2, vInt64: 2 },
-              ],
-            },
-          ],
-        },
-        {
-          traceId: TRACE,
-          spanId: CHILD_ID,
-          operationName: 'SELECT cart',
-          references: [
-            { traceId: TRACE, spanId: ROOT_ID },
-            { traceId: TRACE, spanId: Buffer.from('3333333333333333', 'hex'), refType: 1 },
-          ],
-          startTime: { seconds: SECONDS, nanos: 300_000_000 },
-          duration: { seconds: 1, nanos: 0 },
-          tags: [
-            { key: 'span.kind', vStr: 'client' },
-            { key: 'error', vType: 1, vBool: true },
-          ],
-          process: { serviceName: 'postgres' },
-        },
-      ],
-    },
-  };
-}
+import {
+  SAMPLE_SECONDS as SECONDS,
+  encodePostSpansRequest,
+  samplePostSpansRequest,
+} from './test-support/jaeger-api-v2.ts';
 
 describe('Jaeger api_v2 protobuf decoder', () => {
   test('maps a PostSpansRequest encoded by protobufjs from the official protos', () => {

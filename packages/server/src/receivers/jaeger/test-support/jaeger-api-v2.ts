@@ -58,7 +58,7 @@ export interface CollectorServiceClient extends grpc.Client {
 /** A grpc-js client of jaeger.api_v2.CollectorService generated from the protos. */
 export function collectorServiceClient(address: string): CollectorServiceClient {
   const definition = protoLoader.loadSync(join(strippedProtos(), 'collector.proto'), {
-    keepCase: true,
+    keepCase: false,
     longs: String,
     enums: String,
     defaults: false,
@@ -71,4 +71,73 @@ export function collectorServiceClient(address: string): CollectorServiceClient 
     address,
     grpc.credentials.createInsecure(),
   ) as unknown as CollectorServiceClient;
+}
+
+const TRACE = Buffer.from('0af7651916cd43dd8494a2b3c4d5e6ff', 'hex');
+const ROOT_ID = Buffer.from('1111111111111111', 'hex');
+const CHILD_ID = Buffer.from('2222222222222222', 'hex');
+/** `seconds` of the sample's start times. */
+export const SAMPLE_SECONDS = 1_700_000_000;
+const SECONDS = SAMPLE_SECONDS;
+
+/**
+ * A two-span PostSpansRequest as protobufjs (and the generated client) take it:
+ * every tag type, a log with an `event` field, a CHILD_OF and a FOLLOWS_FROM
+ * reference, a span with its own process. Ids as bytes, times as Timestamp/Duration.
+ */
+export function samplePostSpansRequest(): Record<string, unknown> {
+  return {
+    batch: {
+      process: {
+        serviceName: 'checkout',
+        tags: [
+          { key: 'hostname', vStr: 'host-1' },
+          { key: 'pid', vType: 2, vInt64: 4242 },
+        ],
+      },
+      spans: [
+        {
+          traceId: TRACE,
+          spanId: ROOT_ID,
+          operationName: 'GET /cart',
+          flags: 1,
+          startTime: { seconds: SECONDS, nanos: 123_456_789 },
+          duration: { seconds: 0, nanos: 1_500_000 },
+          tags: [
+            { key: 'span.kind', vStr: 'server' },
+            { key: 'ratio', vType: 3, vFloat64: 0.25 },
+            { key: 'cache.hit', vType: 1, vBool: true },
+            { key: 'big', vType: 2, vInt64: '-9007199254740993' },
+            { key: 'blob', vType: 4, vBinary: Buffer.from([1, 2, 3]) },
+            { key: 'otel.scope.name', vStr: 'cart-lib' },
+          ],
+          logs: [
+            {
+              timestamp: { seconds: SECONDS, nanos: 200_000_000 },
+              fields: [
+                { key: 'event', vStr: 'retry' },
+                { key: 'attempt', vType: 2, vInt64: 2 },
+              ],
+            },
+          ],
+        },
+        {
+          traceId: TRACE,
+          spanId: CHILD_ID,
+          operationName: 'SELECT cart',
+          references: [
+            { traceId: TRACE, spanId: ROOT_ID },
+            { traceId: TRACE, spanId: Buffer.from('3333333333333333', 'hex'), refType: 1 },
+          ],
+          startTime: { seconds: SECONDS, nanos: 300_000_000 },
+          duration: { seconds: 1, nanos: 0 },
+          tags: [
+            { key: 'span.kind', vStr: 'client' },
+            { key: 'error', vType: 1, vBool: true },
+          ],
+          process: { serviceName: 'postgres' },
+        },
+      ],
+    },
+  };
 }
