@@ -8,6 +8,12 @@ import { createQueryApp } from '../query/query-app.ts';
 import { registerUi } from '../query/ui-static.ts';
 import { OtlpGrpcReceiver } from '../receivers/otlp/otlp-grpc-receiver.ts';
 import { OtlpHttpReceiver } from '../receivers/otlp/otlp-http-receiver.ts';
+import {
+  JaegerAgentBinaryReceiver,
+  JaegerAgentCompactReceiver,
+} from '../receivers/jaeger/jaeger-agent-receiver.ts';
+import { JaegerGrpcReceiver } from '../receivers/jaeger/jaeger-grpc-receiver.ts';
+import { JaegerThriftHttpReceiver } from '../receivers/jaeger/jaeger-thrift-http-receiver.ts';
 import type { Receiver } from '../receivers/receiver.ts';
 import { ZipkinReceiver } from '../receivers/zipkin/zipkin-receiver.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
@@ -35,15 +41,40 @@ export type ModuleName =
   | 'otlp-grpc'
   | 'otlp-http'
   | 'zipkin'
+  | 'jaeger-thrift-http'
+  | 'jaeger-grpc'
+  | 'jaeger-agent-compact'
+  | 'jaeger-agent-binary'
   | 'query';
 
 export type Role = 'all' | 'collector' | 'query';
 
 /** Which modules each role asks for; dependencies come along (see `modules`). */
 export const roles: Record<Role, readonly ModuleName[]> = {
-  collector: ['otlp-grpc', 'otlp-http', 'zipkin', 'retention', 'admin'],
+  collector: [
+    'otlp-grpc',
+    'otlp-http',
+    'zipkin',
+    'jaeger-thrift-http',
+    'jaeger-grpc',
+    'jaeger-agent-compact',
+    'jaeger-agent-binary',
+    'retention',
+    'admin',
+  ],
   query: ['query', 'admin'],
-  all: ['otlp-grpc', 'otlp-http', 'zipkin', 'retention', 'query', 'admin'],
+  all: [
+    'otlp-grpc',
+    'otlp-http',
+    'zipkin',
+    'jaeger-thrift-http',
+    'jaeger-grpc',
+    'jaeger-agent-compact',
+    'jaeger-agent-binary',
+    'retention',
+    'query',
+    'admin',
+  ],
 };
 
 const NOTHING_TO_STOP: RunningModule = { stop: async () => {} };
@@ -204,6 +235,58 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
     'zipkin',
     'http',
     '/api/v2/spans',
+  ),
+  'jaeger-thrift-http': receiverModule(
+    (ctx) =>
+      new JaegerThriftHttpReceiver(
+        ctx.config,
+        need(ctx.pipeline, 'pipeline'),
+        need(ctx.metrics, 'metrics'),
+        ctx.logger,
+      ),
+    (c) => c.receivers.jaegerThriftHttp,
+    'jaeger-thrift-http',
+    'http',
+    '/api/traces',
+  ),
+  'jaeger-grpc': receiverModule(
+    (ctx) =>
+      new JaegerGrpcReceiver(
+        ctx.config,
+        need(ctx.pipeline, 'pipeline'),
+        need(ctx.metrics, 'metrics'),
+        ctx.logger,
+      ),
+    (c) => c.receivers.jaegerGrpc,
+    'jaeger-grpc',
+    'grpc',
+    '',
+  ),
+  'jaeger-agent-compact': receiverModule(
+    (ctx) =>
+      new JaegerAgentCompactReceiver(
+        ctx.config,
+        need(ctx.pipeline, 'pipeline'),
+        need(ctx.metrics, 'metrics'),
+        ctx.logger,
+      ),
+    (c) => c.receivers.jaegerAgentCompact,
+    'jaeger-agent-compact',
+    'udp',
+    '',
+  ),
+  'jaeger-agent-binary': receiverModule(
+    (ctx) =>
+      new JaegerAgentBinaryReceiver(
+        ctx.config,
+        need(ctx.pipeline, 'pipeline'),
+        need(ctx.metrics, 'metrics'),
+        ctx.logger,
+      ),
+    (c) => c.receivers.jaegerAgentBinary,
+    'jaeger-agent-binary',
+    'udp',
+    '',
   ),
   query: {
     dependsOn: ['storage'],
