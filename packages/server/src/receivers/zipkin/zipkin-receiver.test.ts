@@ -460,7 +460,7 @@ describe('Zipkin receiver errors', () => {
     }
   });
 
-  test('415, 413, 405, 404', async () => {
+  test('415, 413, 405, 404, CORS preflight', async () => {
     const wrongType = await post('/api/v2/spans', '[]', { 'content-type': 'application/x-thrift' });
     assert.equal(wrongType.status, 415);
     assert.match(await wrongType.text(), /application\/x-protobuf/);
@@ -482,6 +482,10 @@ describe('Zipkin receiver errors', () => {
       (await post('/api/v3/spans', '[]', { 'content-type': 'application/json' })).status,
       404,
     );
+    const preflight = await fetch(`${base}/api/v2/spans`, { method: 'OPTIONS' });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
   });
 
   test('spans with bad ids are left out; the rest are accepted', async () => {

@@ -60,7 +60,8 @@ function decoderFor(path: string, media: string): Decoder | undefined {
  * - Errors as text: 400 unreadable body, 413 over `receivers.maxBodyBytes`, 415
  *   Content-Type or encoding, 429 queue full and 503 shutting down (Retry-After),
  *   404 other paths, 405 other methods.
- * - `GET /api/v2/...`: ZipkinQueryApi.
+ * - `GET /api/v2/...`: ZipkinQueryApi. Every answer allows any origin (CORS), as
+ *   Zipkin does by default; OPTIONS preflights get 204.
  *
  * Body limits, gzip and error mapping are shared with OTLP/HTTP (http-body.ts).
  */
@@ -146,7 +147,13 @@ export class ZipkinReceiver implements Receiver {
     const url = req.url ?? '';
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    if (req.method === 'POST' && (path === V2_PATH || path === V1_PATH)) {
+    if (req.method === 'OPTIONS') {
+      // CORS preflight: browsers (zipkin-js in a page, Zipkin's UI elsewhere) ask first.
+      res.setHeader('access-control-allow-methods', 'GET, POST');
+      res.setHeader('access-control-allow-headers', 'content-type, content-encoding');
+      res.setHeader('access-control-max-age', '86400');
+      this.#send(res, 204, TEXT_TYPE, '');
+    } else if (req.method === 'POST' && (path === V2_PATH || path === V1_PATH)) {
       this.#intake(req, res, path);
     } else if ((req.method === 'GET' || req.method === 'HEAD') && this.#query?.serves(path)) {
       const params = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
@@ -230,6 +237,8 @@ export class ZipkinReceiver implements Receiver {
 
   #send(res: ServerResponse, statusCode: number, type: string, body: string): void {
     if (this.#stopping) res.setHeader('connection', 'close');
+    // Zipkin answers any origin by default (ZIPKIN_QUERY_ALLOWED_ORIGINS=*); so does Skein.
+    res.setHeader('access-control-allow-origin', '*');
     res.writeHead(statusCode, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }
