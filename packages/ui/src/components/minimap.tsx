@@ -91,7 +91,7 @@ export function Minimap({
       onDblClick={() => onChange({ start: 0, end: 1 })}
       title="Drag the window to move it, drag elsewhere to zoom to a range, double-click to see the whole trace"
     >
-      <canvas ref={canvasRef} style={{ height: HEIGHT }} />
+      <canvas ref={canvasRef} style={{ height: `${HEIGHT}px` }} />
       <div class="mm-shade" style={{ left: 0, width: `${view.start * 100}%` }} />
       <div class="mm-shade" style={{ left: `${view.end * 100}%`, right: 0 }} />
       <div

@@ -72,17 +72,18 @@ export function Timeline(props: TimelineProps) {
       (matched !== null && matched[i] ? ' match' : '') +
       (model.error[i] ? ' error' : '');
     const selfPct = s.duration > 0 ? (model.selfTime[i] / s.duration) * 100 : 100;
-    const labelRight = left + width > 75;
+    // Duration label: after the bar, else before it, else inside it when neither side has room.
+    const labelAt = left + width <= 80 ? 'after' : left >= 8 ? 'before' : 'inside';
     items.push(
       <div
         key={i}
         class={cls}
-        style={{ top: r * ROW_HEIGHT }}
+        style={{ top: `${r * ROW_HEIGHT}px` }}
         data-span-id={s.spanId}
         onClick={() => props.onSelect(i)}
       >
         <div class="tl-left" title={`${s.service}: ${s.operation}`}>
-          <span class="tl-indent" style={{ width: Math.min(depth * INDENT, MAX_INDENT) }} />
+          <span class="tl-indent" style={{ width: `${Math.min(depth * INDENT, MAX_INDENT)}px` }} />
           {children > 0 ? (
             <button
               type="button"
@@ -126,11 +127,13 @@ export function Timeline(props: TimelineProps) {
             <span class="tl-self" style={{ width: `${selfPct}%` }} />
           </div>
           <span
-            class="tl-label"
+            class={labelAt === 'inside' ? 'tl-label inside' : 'tl-label'}
             style={
-              labelRight
-                ? { right: `${100 - left + 0.5}%` }
-                : { left: `calc(${left + width}% + 4px)` }
+              labelAt === 'after'
+                ? { left: `calc(${left + width}% + 4px)` }
+                : labelAt === 'before'
+                  ? { right: `calc(${100 - left}% + 4px)` }
+                  : { left: `calc(${Math.max(left, 0)}% + 4px)` }
             }
           >
             {formatDuration(s.duration)}
@@ -148,7 +151,7 @@ export function Timeline(props: TimelineProps) {
       aria-label="Spans"
       onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)}
     >
-      <div class="tl-canvas" style={{ height: rows.length * ROW_HEIGHT }}>
+      <div class="tl-canvas" style={{ height: `${rows.length * ROW_HEIGHT}px` }}>
         {items}
       </div>
     </div>

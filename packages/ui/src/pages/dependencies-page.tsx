@@ -16,7 +16,7 @@ const WINDOWS = [
 ];
 
 const NODE_H = 36;
-const CHAR_W = 7.4;
+const CHAR_W = 8.2;
 
 interface Laid {
   width: number;
@@ -36,7 +36,7 @@ function layout(links: DependencyLink[]): Laid {
     names.add(l.child);
   }
   for (const name of names)
-    g.setNode(name, { width: Math.max(90, name.length * CHAR_W + 34), height: NODE_H });
+    g.setNode(name, { width: Math.max(90, name.length * CHAR_W + 44), height: NODE_H });
   for (const l of links) {
     if (l.parent !== l.child)
       g.setEdge(l.parent, l.child, {
