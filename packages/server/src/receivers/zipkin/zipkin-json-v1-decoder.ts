@@ -2,16 +2,19 @@ import type { AnyValue } from '../../model/span.ts';
 import { ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import {
+  ShapeError,
   asArray,
+  asInvalidPayload,
   asObject,
+  atPath,
   boolField,
   numberField,
-  shapeError,
   stringField,
 } from './json-fields.ts';
+import type { JsonObject } from './json-fields.ts';
 import { ZipkinSpanBuilder } from './zipkin-span-builder.ts';
 import { addV1Span } from './zipkin-v1-span.ts';
-import type { V1Annotation, V1BinaryAnnotation, V1Endpoint } from './zipkin-v1-span.ts';
+import type { V1Annotation, V1BinaryAnnotation, V1Endpoint, V1Span } from './zipkin-v1-span.ts';
 
 const FORMAT = 'Zipkin JSON v1';
 
@@ -29,68 +32,102 @@ const FORMAT = 'Zipkin JSON v1';
  * @throws InvalidPayloadError when a value has the wrong JSON type (the message names it).
  */
 export function decodeZipkinJsonV1(body: unknown): DecodeResult {
-  const list = asArray(body, FORMAT, 'request body (a list of spans)');
   const b = new ZipkinSpanBuilder();
-  for (let i = 0; i < list.length; i++) {
-    const where = `spans[${i}]`;
-    const s = asObject(list[i], FORMAT, where);
-    const annotations: V1Annotation[] = [];
-    const binaryAnnotations: V1BinaryAnnotation[] = [];
-    if (s.annotations !== undefined && s.annotations !== null) {
-      const a = asArray(s.annotations, FORMAT, `${where}.annotations`);
-      for (let j = 0; j < a.length; j++) {
-        const at = `${where}.annotations[${j}]`;
-        const o = asObject(a[j], FORMAT, at);
-        annotations.push({
-          timestamp: numberField(o, 'timestamp', FORMAT, at),
-          value: stringField(o, 'value', FORMAT, at),
-          endpoint: endpoint(o.endpoint, `${at}.endpoint`),
-        });
+  try {
+    const list = asArray(body);
+    for (let i = 0; i < list.length; i++) {
+      try {
+        addV1Span(b, readSpan(asObject(list[i])));
+      } catch (err) {
+        throw atPath(err, `spans[${i}]`);
       }
     }
-    if (s.binaryAnnotations !== undefined && s.binaryAnnotations !== null) {
-      const a = asArray(s.binaryAnnotations, FORMAT, `${where}.binaryAnnotations`);
-      for (let j = 0; j < a.length; j++) {
-        const at = `${where}.binaryAnnotations[${j}]`;
-        const o = asObject(a[j], FORMAT, at);
-        binaryAnnotations.push({
-          key: stringField(o, 'key', FORMAT, at),
-          value: binaryValue(o, at),
-          endpoint: endpoint(o.endpoint, `${at}.endpoint`),
-        });
-      }
-    }
-    addV1Span(b, {
-      traceId: stringField(s, 'traceId', FORMAT, where),
-      id: stringField(s, 'id', FORMAT, where),
-      parentId: stringField(s, 'parentId', FORMAT, where),
-      name: stringField(s, 'name', FORMAT, where),
-      timestamp: numberField(s, 'timestamp', FORMAT, where),
-      duration: numberField(s, 'duration', FORMAT, where),
-      debug: boolField(s, 'debug', FORMAT, where),
-      annotations,
-      binaryAnnotations,
-    });
+  } catch (err) {
+    throw asInvalidPayload(err, FORMAT);
   }
   return b.result();
 }
 
-function endpoint(value: unknown, where: string): V1Endpoint | null {
-  if (value === undefined || value === null) return null;
-  const e = asObject(value, FORMAT, where);
-  const ipv4 = stringField(e, 'ipv4', FORMAT, where);
+function readSpan(s: JsonObject): V1Span {
+  const annotations: V1Annotation[] = [];
+  const binaryAnnotations: V1BinaryAnnotation[] = [];
+  const a = objects(s, 'annotations');
+  for (let j = 0; j < a.length; j++) {
+    try {
+      annotations.push({
+        timestamp: numberField(a[j], 'timestamp'),
+        value: stringField(a[j], 'value'),
+        endpoint: endpoint(a[j].endpoint),
+      });
+    } catch (err) {
+      throw atPath(err, `annotations[${j}]`);
+    }
+  }
+  const ba = objects(s, 'binaryAnnotations');
+  for (let j = 0; j < ba.length; j++) {
+    try {
+      binaryAnnotations.push({
+        key: stringField(ba[j], 'key'),
+        value: binaryValue(ba[j]),
+        endpoint: endpoint(ba[j].endpoint),
+      });
+    } catch (err) {
+      throw atPath(err, `binaryAnnotations[${j}]`);
+    }
+  }
   return {
-    serviceName: stringField(e, 'serviceName', FORMAT, where),
-    ip: ipv4 !== '' ? ipv4 : stringField(e, 'ipv6', FORMAT, where),
-    port: numberField(e, 'port', FORMAT, where),
+    traceId: stringField(s, 'traceId'),
+    id: stringField(s, 'id'),
+    parentId: stringField(s, 'parentId'),
+    name: stringField(s, 'name'),
+    timestamp: numberField(s, 'timestamp'),
+    duration: numberField(s, 'duration'),
+    debug: boolField(s, 'debug'),
+    annotations,
+    binaryAnnotations,
   };
 }
 
-function binaryValue(o: Record<string, unknown>, where: string): AnyValue {
-  const type = stringField(o, 'type', FORMAT, where);
+/** The elements of array field `key`, each an object ([] when the field is absent). */
+function objects(s: JsonObject, key: string): JsonObject[] {
+  const v = s[key];
+  if (v === undefined || v === null) return [];
+  try {
+    const list = asArray(v);
+    const out: JsonObject[] = new Array(list.length);
+    for (let j = 0; j < list.length; j++) {
+      try {
+        out[j] = asObject(list[j]);
+      } catch (err) {
+        throw atPath(err, `[${j}]`);
+      }
+    }
+    return out;
+  } catch (err) {
+    throw atPath(err, key);
+  }
+}
+
+function endpoint(value: unknown): V1Endpoint | null {
+  if (value === undefined || value === null) return null;
+  try {
+    const e = asObject(value);
+    const ipv4 = stringField(e, 'ipv4');
+    return {
+      serviceName: stringField(e, 'serviceName'),
+      ip: ipv4 !== '' ? ipv4 : stringField(e, 'ipv6'),
+      port: numberField(e, 'port'),
+    };
+  } catch (err) {
+    throw atPath(err, 'endpoint');
+  }
+}
+
+function binaryValue(o: JsonObject): AnyValue {
+  const type = stringField(o, 'type');
   const v = o.value;
   const bad = () =>
-    shapeError(FORMAT, `${where}.value`, `${JSON.stringify(v)} is not a valid ${type || 'value'}`);
+    new ShapeError('value', `${JSON.stringify(v)} is not a valid ${type || 'value'}`);
   switch (type) {
     case 'BOOL':
       if (typeof v === 'boolean') return { type: ValueType.Bool, value: v };
@@ -128,9 +165,8 @@ function binaryValue(o: Record<string, unknown>, where: string): AnyValue {
       }
       throw bad();
     default:
-      throw shapeError(
-        FORMAT,
-        `${where}.type`,
+      throw new ShapeError(
+        'type',
         `"${type}" is not one of BOOL, BYTES, I16, I32, I64, DOUBLE, STRING`,
       );
   }

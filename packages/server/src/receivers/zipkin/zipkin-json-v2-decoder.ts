@@ -1,5 +1,14 @@
 import type { DecodeResult } from '../decode-result.ts';
-import { asArray, asObject, boolField, numberField, stringField, tagValue } from './json-fields.ts';
+import {
+  asArray,
+  asInvalidPayload,
+  asObject,
+  atPath,
+  boolField,
+  numberField,
+  stringField,
+  tagValue,
+} from './json-fields.ts';
 import type { JsonObject } from './json-fields.ts';
 import { ZipkinSpanBuilder, kindFromZipkin } from './zipkin-span-builder.ts';
 
@@ -18,58 +27,85 @@ const FORMAT = 'Zipkin JSON v2';
  * @throws InvalidPayloadError when a value has the wrong JSON type (the message names it).
  */
 export function decodeZipkinJsonV2(body: unknown): DecodeResult {
-  const list = asArray(body, FORMAT, 'request body (a list of spans)');
   const b = new ZipkinSpanBuilder();
-  for (let i = 0; i < list.length; i++) {
-    const where = `spans[${i}]`;
-    const s = asObject(list[i], FORMAT, where);
-    b.begin();
-    b.traceId = stringField(s, 'traceId', FORMAT, where);
-    b.spanId = stringField(s, 'id', FORMAT, where);
-    b.parentId = stringField(s, 'parentId', FORMAT, where);
-    b.name = stringField(s, 'name', FORMAT, where);
-    b.kind = kindFromZipkin(stringField(s, 'kind', FORMAT, where));
-    b.timestamp = numberField(s, 'timestamp', FORMAT, where);
-    b.duration = numberField(s, 'duration', FORMAT, where);
-    b.debug = boolField(s, 'debug', FORMAT, where);
-    b.shared = boolField(s, 'shared', FORMAT, where);
-    const local = s.localEndpoint;
-    if (local !== undefined && local !== null) {
-      const e = asObject(local, FORMAT, `${where}.localEndpoint`);
-      const at = `${where}.localEndpoint`;
-      b.localService = stringField(e, 'serviceName', FORMAT, at);
-      b.localIp(endpointIp(e, at));
-      b.localPort(numberField(e, 'port', FORMAT, at));
-    }
-    const remote = s.remoteEndpoint;
-    if (remote !== undefined && remote !== null) {
-      const at = `${where}.remoteEndpoint`;
-      const e = asObject(remote, FORMAT, at);
-      b.remoteService(stringField(e, 'serviceName', FORMAT, at));
-      b.remoteIp(endpointIp(e, at));
-      b.remotePort(numberField(e, 'port', FORMAT, at));
-    }
-    const annotations = s.annotations;
-    if (annotations !== undefined && annotations !== null) {
-      const a = asArray(annotations, FORMAT, `${where}.annotations`);
-      for (let j = 0; j < a.length; j++) {
-        const at = `${where}.annotations[${j}]`;
-        const o = asObject(a[j], FORMAT, at);
-        b.annotation(numberField(o, 'timestamp', FORMAT, at), stringField(o, 'value', FORMAT, at));
+  try {
+    const list = asArray(body);
+    for (let i = 0; i < list.length; i++) {
+      try {
+        decodeSpan(asObject(list[i]), b);
+      } catch (err) {
+        throw atPath(err, `spans[${i}]`);
       }
     }
-    const tags = s.tags;
-    if (tags !== undefined && tags !== null) {
-      const t = asObject(tags, FORMAT, `${where}.tags`);
-      for (const key in t) b.tag(key, tagValue(t[key], FORMAT, `${where}.tags.${key}`));
-    }
-    b.finish();
+  } catch (err) {
+    throw asInvalidPayload(err, FORMAT);
   }
   return b.result();
 }
 
+function decodeSpan(s: JsonObject, b: ZipkinSpanBuilder): void {
+  b.begin();
+  b.traceId = stringField(s, 'traceId');
+  b.spanId = stringField(s, 'id');
+  b.parentId = stringField(s, 'parentId');
+  b.name = stringField(s, 'name');
+  b.kind = kindFromZipkin(stringField(s, 'kind'));
+  b.timestamp = numberField(s, 'timestamp');
+  b.duration = numberField(s, 'duration');
+  b.debug = boolField(s, 'debug');
+  b.shared = boolField(s, 'shared');
+  const local = s.localEndpoint;
+  if (local !== undefined && local !== null) {
+    try {
+      const e = asObject(local);
+      b.localService = stringField(e, 'serviceName');
+      b.localIp(endpointIp(e));
+      b.localPort(numberField(e, 'port'));
+    } catch (err) {
+      throw atPath(err, 'localEndpoint');
+    }
+  }
+  const remote = s.remoteEndpoint;
+  if (remote !== undefined && remote !== null) {
+    try {
+      const e = asObject(remote);
+      b.remoteService(stringField(e, 'serviceName'));
+      b.remoteIp(endpointIp(e));
+      b.remotePort(numberField(e, 'port'));
+    } catch (err) {
+      throw atPath(err, 'remoteEndpoint');
+    }
+  }
+  const annotations = s.annotations;
+  if (annotations !== undefined && annotations !== null) {
+    try {
+      const a = asArray(annotations);
+      for (let j = 0; j < a.length; j++) {
+        try {
+          const o = asObject(a[j]);
+          b.annotation(numberField(o, 'timestamp'), stringField(o, 'value'));
+        } catch (err) {
+          throw atPath(err, `[${j}]`);
+        }
+      }
+    } catch (err) {
+      throw atPath(err, 'annotations');
+    }
+  }
+  const tags = s.tags;
+  if (tags !== undefined && tags !== null) {
+    try {
+      const t = asObject(tags);
+      for (const key in t) b.tag(key, tagValue(t[key], key));
+    } catch (err) {
+      throw atPath(err, 'tags');
+    }
+  }
+  b.finish();
+}
+
 /** The endpoint's address: ipv4 when set, else ipv6. */
-function endpointIp(e: JsonObject, where: string): string {
-  const v4 = stringField(e, 'ipv4', FORMAT, where);
-  return v4 !== '' ? v4 : stringField(e, 'ipv6', FORMAT, where);
+function endpointIp(e: JsonObject): string {
+  const v4 = stringField(e, 'ipv4');
+  return v4 !== '' ? v4 : stringField(e, 'ipv6');
 }
