@@ -46,7 +46,7 @@ const TRACE_ID = /^[0-9a-f]{16}$|^[0-9a-f]{32}$/;
 export class ZipkinQueryApi {
   readonly #reader: TraceReader & DependencyReader;
   readonly #tagValues: TagValueReader | undefined;
-  readonly #autocompleteKeys: string;
+  readonly #autocompleteKeys: readonly string[];
   readonly #lookbackMs: number;
   readonly #maxLimit: number;
   readonly #now: () => number;
@@ -54,7 +54,7 @@ export class ZipkinQueryApi {
   constructor(options: ZipkinQueryOptions) {
     this.#reader = options.reader;
     this.#tagValues = isTagValueReader(options.reader) ? options.reader : undefined;
-    this.#autocompleteKeys = JSON.stringify(options.autocompleteKeys);
+    this.#autocompleteKeys = [...options.autocompleteKeys];
     this.#lookbackMs = options.lookbackMs;
     this.#maxLimit = options.maxLimit;
     this.#now = options.now ?? Date.now;
@@ -95,7 +95,7 @@ export class ZipkinQueryApi {
       case 'dependencies':
         return this.#dependencies(p);
       case 'autocompleteKeys':
-        return JSON.parse(this.#autocompleteKeys) as string[];
+        return this.#autocompleteKeys;
       case 'autocompleteValues':
         return this.#values(required(p, 'key'), undefined);
     }

@@ -16,6 +16,7 @@ import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import { ZipkinQueryApi } from '../../query/zipkin/zipkin-query-api.ts';
 import type { DependencyReader } from '../../storage/dependency-reader.ts';
 import type { TraceReader } from '../../storage/trace-reader.ts';
+import { BurstLog } from '../burst-log.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { declaresTooLarge, gunzipBody, isGzipEncoded, mediaType, readBody } from '../http-body.ts';
 import { DEFAULT_STOP_GRACE_MS } from '../receiver.ts';
@@ -56,7 +57,7 @@ function decoderFor(path: string, media: string): Decoder | undefined {
  *   (application/x-protobuf); `POST /api/v1/spans`: JSON v1 or thrift
  *   (application/x-thrift, a binary-protocol list of zipkincore Spans). gzip bodies.
  *   202 Accepted with an empty body, as Zipkin answers; spans the decoder rejects
- *   (bad ids, no timestamp) are counted and logged once per request.
+ *   (bad ids, no timestamp) are counted, and logged once per burst.
  * - Errors as text: 400 unreadable body, 413 over `receivers.maxBodyBytes`, 415
  *   Content-Type or encoding, 429 queue full and 503 shutting down (Retry-After),
  *   404 other paths, 405 other methods.
@@ -74,6 +75,7 @@ export class ZipkinReceiver implements Receiver {
   readonly #metrics: IngestMetrics;
   readonly #logger: Logger;
   readonly #query: ZipkinQueryApi | undefined;
+  readonly #rejectedLog: BurstLog;
   readonly #server: Server;
   #listening = false;
   #stopping = false;
@@ -92,6 +94,7 @@ export class ZipkinReceiver implements Receiver {
     this.#consumer = consumer;
     this.#metrics = metrics;
     this.#logger = logger.child({ receiver: this.name });
+    this.#rejectedLog = new BurstLog(this.#logger, 'requests with rejected spans');
     this.#query =
       reader === undefined
         ? undefined
@@ -218,7 +221,9 @@ export class ZipkinReceiver implements Receiver {
       const result = decode(body);
       if (result.rejectedSpans > 0) {
         this.#metrics.invalidSpans(this.name, result.rejectedSpans);
-        this.#logger.warn({ rejected: result.rejectedSpans }, result.errorMessage);
+        this.#rejectedLog.problem(undefined, result.errorMessage);
+      } else {
+        this.#rejectedLog.ok();
       }
       this.#consumer.consume(result.spans, body.length, this.name);
     } catch (err) {
