@@ -54,7 +54,7 @@ export async function startSkein(role: string, extraArgs: string[]): Promise<Ske
   const ready = new Promise<void>((resolve, reject) => {
     lines.on('line', (line) => {
       output.push(line);
-      const m = /^\s{2}(\S+)\s+((?:https?|grpc):\/\/[^\s/]+)/.exec(line);
+      const m = /^\s{2}(\S+)\s+((?:https?|grpc|udp):\/\/[^\s/]+)/.exec(line);
       if (m) urls.set(m[1], m[2].replace(/^grpc:/, 'http:'));
       if (/ is running/.test(line)) resolve();
     });
