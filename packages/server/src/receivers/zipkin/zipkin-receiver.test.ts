@@ -505,3 +505,31 @@ describe('Zipkin receiver errors', () => {
     assert.equal(trace.spans[0].spanID, '0000000000000001');
   });
 });
+
+describe('Zipkin receiver backpressure', () => {
+  test('429 with Retry-After when the queue is full, 503 once the pipeline stops', async () => {
+    const small = await startIngestHarness((c) => {
+      c.receivers.zipkin = { ...c.receivers.zipkin, host: '127.0.0.1', port: 0 };
+      c.pipeline.queue.maxSpans = 1;
+      c.pipeline.retryAfterSeconds = 7;
+    });
+    const r = new ZipkinReceiver(small.config, small.pipeline, small.metrics, small.logger);
+    const url = `http://127.0.0.1:${(await r.start()).port}/api/v2/spans`;
+    const t = Date.now() * 1000;
+    const body = JSON.stringify([
+      { traceId: 'a'.repeat(16), id: '1'.repeat(16), timestamp: t },
+      { traceId: 'a'.repeat(16), id: '2'.repeat(16), timestamp: t },
+    ]);
+    const headers = { 'content-type': 'application/json' };
+    const full = await fetch(url, { method: 'POST', headers, body });
+    assert.equal(full.status, 429);
+    assert.equal(full.headers.get('retry-after'), '7');
+    assert.match(await full.text(), /ingest queue is full/);
+    await small.pipeline.stop();
+    const stopping = await fetch(url, { method: 'POST', headers, body });
+    assert.equal(stopping.status, 503);
+    assert.equal(stopping.headers.get('retry-after'), '7');
+    await r.stop();
+    await small.close();
+  });
+});
