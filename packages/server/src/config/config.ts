@@ -10,9 +10,12 @@ export interface ListenerConfig {
   port: number;
 }
 
-/** A UDP listener: packets wait in the socket's receive buffer while the process is busy. */
+/** A UDP listener, read by its own thread so datagrams keep flowing while the main thread is busy. */
 export interface UdpListenerConfig extends ListenerConfig {
-  /** SO_RCVBUF asked for, bytes (the kernel caps it at net.core.rmem_max). */
+  /**
+   * Bytes of datagrams that may wait for the main thread (more are dropped and
+   * counted); also the SO_RCVBUF asked for (the kernel caps it at net.core.rmem_max).
+   */
   receiveBufferBytes: number;
 }
 
@@ -95,13 +98,13 @@ export const defaultConfig: SkeinConfig = {
       enabled: true,
       host: '0.0.0.0',
       port: 6831,
-      receiveBufferBytes: 8 * 1024 * 1024,
+      receiveBufferBytes: 16 * 1024 * 1024,
     },
     jaegerAgentBinary: {
       enabled: true,
       host: '0.0.0.0',
       port: 6832,
-      receiveBufferBytes: 8 * 1024 * 1024,
+      receiveBufferBytes: 16 * 1024 * 1024,
     },
     maxBodyBytes: 16 * 1024 * 1024,
   },

@@ -1,5 +1,3 @@
-import { createSocket } from 'node:dgram';
-import type { Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { SkeinConfig, UdpListenerConfig } from '../../config/config.ts';
 import { isSkeinError } from '../../errors.ts';
@@ -8,6 +6,7 @@ import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import { BurstLog } from '../burst-log.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import type { Receiver, ReceiverAddress } from '../receiver.ts';
+import { UdpReceiveThread } from '../udp-receive-thread.ts';
 import { decodeAgentPacket } from './jaeger-agent-decoder.ts';
 import type { AgentProtocol } from './jaeger-agent-decoder.ts';
 
@@ -17,15 +16,19 @@ import type { AgentProtocol } from './jaeger-agent-decoder.ts';
  * binary (6832) protocol. Skein decodes it in place of the agent and hands the
  * spans straight to the pipeline.
  *
+ * The socket is read by its own thread (UdpReceiveThread), so datagrams keep
+ * being taken off the kernel's buffer while the main thread writes to storage.
+ *
  * UDP cannot answer, so problems are counted and logged once per burst:
  * - a packet that does not decode: `skein_receiver_requests_refused_total
  *   {reason="SKEIN_INVALID_PAYLOAD"}`;
+ * - a packet dropped because `receiveBufferBytes` of packets already wait for
+ *   the main thread: `skein_receiver_requests_refused_total{reason="udp_queue_full"}`;
  * - a packet refused because the pipeline is full or stopping: its spans in
  *   `skein_spans_refused_total{reason="queue_full"|"shutting_down"}` and the
  *   packet in `skein_receiver_requests_refused_total`;
  * - spans with unusable ids: `skein_spans_refused_total{reason="invalid"}`.
- * Packets the kernel drops while the socket buffer is full are not seen at all:
- * `receiveBufferBytes` sets how much it can hold.
+ * Packets the kernel drops while its socket buffer is full are not seen at all.
  */
 export class JaegerAgentReceiver implements Receiver {
   readonly name: string;
@@ -34,11 +37,12 @@ export class JaegerAgentReceiver implements Receiver {
   readonly #consumer: SpanConsumer;
   readonly #metrics: IngestMetrics;
   readonly #logger: Logger;
-  readonly #socket: Socket;
+  readonly #thread: UdpReceiveThread;
   readonly #badPackets: BurstLog;
   readonly #refusedPackets: BurstLog;
   readonly #rejectedSpans: BurstLog;
-  #started = false;
+  readonly #queueFull: BurstLog;
+  #droppedSeen = 0;
   #listening = false;
   #stopped: Promise<void> | undefined;
 
@@ -58,58 +62,67 @@ export class JaegerAgentReceiver implements Receiver {
     this.#badPackets = new BurstLog(this.#logger, 'malformed packets');
     this.#refusedPackets = new BurstLog(this.#logger, 'packets refused by the pipeline');
     this.#rejectedSpans = new BurstLog(this.#logger, 'packets with rejected spans');
-    this.#socket = createSocket({
-      type: listener.host.includes(':') ? 'udp6' : 'udp4',
-      recvBufferSize: listener.receiveBufferBytes,
-    });
-    this.#socket.on('message', this.#onPacket);
+    this.#queueFull = new BurstLog(this.#logger, 'packets dropped with the UDP queue full');
+    this.#thread = new UdpReceiveThread(listener, this.#onPacket);
   }
 
   get listening(): boolean {
     return this.#listening;
   }
 
-  start(): Promise<ReceiverAddress> {
-    this.#started = true;
-    return new Promise((resolve, reject) => {
-      const socket = this.#socket;
-      socket.once('error', reject);
-      socket.bind(this.#listener.port, this.#listener.host, () => {
-        socket.off('error', reject);
-        socket.on('error', (err) => this.#logger.error({ err }, 'Jaeger agent socket error'));
-        this.#listening = true;
-        const { address, port } = socket.address();
-        // Linux reports twice the size it granted (it adds room for bookkeeping).
-        const reported = socket.getRecvBufferSize();
-        const receiveBufferBytes = process.platform === 'linux' ? reported / 2 : reported;
-        this.#logger.info(
-          { host: address, port, protocol: this.#protocol, receiveBufferBytes },
-          'Jaeger agent UDP receiver listening',
-        );
-        if (receiveBufferBytes < this.#listener.receiveBufferBytes) {
-          this.#logger.warn(
-            { asked: this.#listener.receiveBufferBytes, granted: receiveBufferBytes },
-            'the kernel granted a smaller UDP receive buffer than configured; raise net.core.rmem_max to lose fewer packets in bursts',
-          );
-        }
-        resolve({ host: address, port });
-      });
-    });
+  async start(): Promise<ReceiverAddress> {
+    const bound = await this.#thread.start((err) =>
+      this.#logger.error({ err }, 'Jaeger agent socket error'),
+    );
+    this.#listening = true;
+    // Linux reports twice the size it granted (it adds room for bookkeeping).
+    const granted =
+      process.platform === 'linux' ? bound.reportedReceiveBuffer / 2 : bound.reportedReceiveBuffer;
+    this.#logger.info(
+      {
+        host: bound.host,
+        port: bound.port,
+        protocol: this.#protocol,
+        kernelReceiveBuffer: granted,
+      },
+      'Jaeger agent UDP receiver listening',
+    );
+    if (granted < this.#listener.receiveBufferBytes) {
+      this.#logger.info(
+        { asked: this.#listener.receiveBufferBytes, granted },
+        'the kernel granted a smaller UDP receive buffer than configured (net.core.rmem_max); Skein still queues up to receiveBufferBytes of datagrams in its own thread',
+      );
+    }
+    return { host: bound.host, port: bound.port };
   }
 
-  /** Closes the socket; a datagram is handled synchronously, so none is left half-done. */
+  /** Closes the socket after handling the datagrams already received. */
   stop(): Promise<void> {
     if (this.#stopped === undefined) {
       this.#listening = false;
-      this.#stopped = new Promise((resolve) => {
-        if (!this.#started) return resolve();
-        this.#socket.close(() => resolve());
-      });
+      this.#stopped = this.#thread.stop().then(() => this.#countQueueDrops());
     }
     return this.#stopped;
   }
 
+  /** Turns the thread's drop count into the metric (and a log line per burst). */
+  #countQueueDrops(): void {
+    const dropped = this.#thread.droppedPackets;
+    const delta = dropped - this.#droppedSeen;
+    if (delta === 0) {
+      this.#queueFull.ok();
+      return;
+    }
+    this.#droppedSeen = dropped;
+    this.#metrics.requestsRefused.inc({ protocol: this.name, reason: 'udp_queue_full' }, delta);
+    this.#queueFull.problem(
+      undefined,
+      `dropped ${delta} UDP packets: receiveBufferBytes (${this.#listener.receiveBufferBytes}) of packets were waiting; raise it or add collectors`,
+    );
+  }
+
   readonly #onPacket = (packet: Buffer): void => {
+    this.#countQueueDrops();
     let result: DecodeResult;
     try {
       result = decodeAgentPacket(packet, this.#protocol);
