@@ -9,6 +9,7 @@ export class ConnectionPool {
   private readonly idle: DuckDBConnection[] = [];
   private readonly all: DuckDBConnection[] = [];
   private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
+  private drained: (() => void) | undefined;
 
   static async create(instance: DuckDBInstance, size: number): Promise<ConnectionPool> {
     const pool = new ConnectionPool();
@@ -31,10 +32,17 @@ export class ConnectionPool {
       const next = this.waiting.shift();
       if (next !== undefined) next(c);
       else this.idle.push(c);
+      if (this.drained !== undefined && this.idle.length === this.all.length) this.drained();
     }
   }
 
-  close(): void {
+  /** Waits for borrowed connections to come back, then closes them all. */
+  async close(): Promise<void> {
+    if (this.idle.length < this.all.length) {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+      });
+    }
     for (const c of this.all) c.closeSync();
     this.all.length = 0;
     this.idle.length = 0;

@@ -116,6 +116,28 @@ describe('DuckDbStorage on disk', () => {
     }
   });
 
+  test('writes queued before close are flushed, not refused', async () => {
+    const path = join(dir, 'flush');
+    const span = makeSpan({
+      traceId: hexId(0xf1, 1, 32),
+      spanId: hexId(0xf1, 1, 16),
+      resource: testResource('flushed'),
+      startTime: Date.now() * 1000,
+    });
+    const first = new DuckDbStorage({ path });
+    await first.open();
+    const pending = first.write([span]);
+    await first.close();
+    await pending;
+    const second = new DuckDbStorage({ path });
+    await second.open();
+    try {
+      assert.deepStrictEqual((await second.getTrace(span.traceId))?.spans, [span]);
+    } finally {
+      await second.close();
+    }
+  });
+
   test('calls after close reject with StorageError', async () => {
     const store = new DuckDbStorage({ path: ':memory:' });
     await store.open();
