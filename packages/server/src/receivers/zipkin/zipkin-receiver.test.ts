@@ -23,6 +23,7 @@ import {
 } from './test-support/zipkin-payloads.ts';
 import { sendZipkinJsTrace } from './test-support/zipkin-js-trace.ts';
 import type { ZipkinJsTrace } from './test-support/zipkin-js-trace.ts';
+import { sharedServerSpanId } from './zipkin-conventions.ts';
 import { ZipkinReceiver } from './zipkin-receiver.ts';
 
 let h: IngestHarness;
@@ -107,6 +108,17 @@ function expectedZipkinJs(sent: ZipkinJsTrace): ZipkinSpan[] {
       remoteEndpoint: { serviceName: 'payments', ipv4: '10.9.8.7', port: 8443 },
       tags: { error: 'card declined' },
     },
+    {
+      traceId: sent.traceId,
+      parentId: sent.rootId,
+      id: sent.childId,
+      name: 'charge card',
+      kind: 'SERVER',
+      timestamp: sent.t0 + 200,
+      duration: 500,
+      shared: true,
+      localEndpoint: { serviceName: 'payments' },
+    },
   ];
 }
 
@@ -114,7 +126,7 @@ function expectedZipkinJs(sent: ZipkinJsTrace): ZipkinSpan[] {
 async function checkZipkinJsTrace(sent: ZipkinJsTrace): Promise<void> {
   const trace = await jaegerTrace(sent.traceId);
   assert.equal(trace.traceID, sent.traceId);
-  assert.equal(trace.spans.length, 2);
+  assert.equal(trace.spans.length, 3);
   const root = trace.spans.find((s) => s.spanID === sent.rootId)!;
   const child = trace.spans.find((s) => s.spanID === sent.childId)!;
   assert.equal(trace.processes[root.processID].serviceName, 'checkout');
@@ -153,6 +165,16 @@ async function checkZipkinJsTrace(sent: ZipkinJsTrace): Promise<void> {
   assert.equal(tag(child, 'net.peer.ip')?.value, '10.9.8.7');
   assert.equal(tag(child, 'net.peer.port')?.value, 8443);
 
+  // The shared server span gets its own id, with the client span as its parent.
+  const shared = trace.spans.find((s) => s.spanID === sharedServerSpanId(sent.childId))!;
+  assert.equal(trace.processes[shared.processID].serviceName, 'payments');
+  assert.equal(shared.startTime, sent.t0 + 200);
+  assert.equal(shared.duration, 500);
+  assert.deepEqual(shared.references, [
+    { refType: 'CHILD_OF', traceID: sent.traceId, spanID: sent.childId },
+  ]);
+  assert.equal(tag(shared, 'span.kind')?.value, 'server');
+
   const v3 = await v3Spans(sent.traceId);
   const v3child = v3.find((s) => s.spanId === sent.childId);
   assert.equal(v3child.parentSpanId, sent.rootId);
@@ -176,14 +198,14 @@ describe('Zipkin receiver with real clients, read back through the query API and
   test('zipkin-js, JSON v2 over zipkin-transport-http', async () => {
     const before = h.written.count;
     const sent = await sendZipkinJsTrace(`${base}/api/v2/spans`, 'JSON_V2');
-    await h.written.atLeast(before + 2);
+    await h.written.atLeast(before + 3);
     await checkZipkinJsTrace(sent);
   });
 
   test('zipkin-js, JSON v1 over zipkin-transport-http', async () => {
     const before = h.written.count;
     const sent = await sendZipkinJsTrace(`${base}/api/v1/spans`, 'JSON_V1');
-    await h.written.atLeast(before + 2);
+    await h.written.atLeast(before + 3);
     await checkZipkinJsTrace(sent);
   });
 
