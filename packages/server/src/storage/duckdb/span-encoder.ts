@@ -228,10 +228,17 @@ export function encodeSpanChunk(
   return chunk;
 }
 
+/** The spans of one trace in a write batch: start time bounds and indexes into the batch. */
+export interface TraceInBatch {
+  min: number;
+  max: number;
+  spans: number[];
+}
+
 /** A `traces` data chunk: (trace id, min start, max start) per trace of a batch. */
 export function encodeTraceChunk(
   ids: readonly string[],
-  bounds: ReadonlyMap<string, number[]>,
+  traces: ReadonlyMap<string, TraceInBatch>,
 ): DuckDBDataChunk {
   const n = ids.length;
   const chunk = DuckDBDataChunk.create(TRACE_COLUMN_TYPES, n);
@@ -239,10 +246,10 @@ export function encodeTraceChunk(
   const min = new FixedColumn(n, 8);
   const max = new FixedColumn(n, 8);
   for (let row = 0; row < n; row++) {
-    const b = bounds.get(ids[row])!;
+    const t = traces.get(ids[row])!;
     writeHexId(id.view, row * 16, ids[row], 16);
-    writeMicros(min.view, row * 8, b[0]);
-    writeMicros(max.view, row * 8, b[1]);
+    writeMicros(min.view, row * 8, t.min);
+    writeMicros(max.view, row * 8, t.max);
   }
   id.copyTo(chunk, 0);
   min.copyTo(chunk, 1);
