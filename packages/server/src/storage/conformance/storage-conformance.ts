@@ -337,6 +337,28 @@ function writeAndSearchCases(createStorage: () => Promise<Storage>): void {
       );
     });
 
+    test('duration bounds finer than a µs (Jaeger sends ns) are exact', async () => {
+      const resource = testResource('fractional-durations');
+      const spans = [4, 5, 6].map((d) =>
+        makeSpan({
+          traceId: hexId(0xd5, d, 32),
+          spanId: hexId(0xd5, d, 16),
+          resource,
+          startTime: now - 100 + d,
+          duration: d,
+        }),
+      );
+      await store.write(spans);
+      const q = query({
+        serviceName: 'fractional-durations',
+        startTimeMin: now - HOUR,
+        startTimeMax: now,
+        durationMin: 4.5,
+        durationMax: 5.5,
+      });
+      assert.deepEqual(await store.findTraceIds(q), [spans[1].traceId]);
+    });
+
     test('a search that matches nothing returns an empty list', async () => {
       const q = query({ serviceName: 'nobody', startTimeMin: now - HOUR, startTimeMax: now });
       assert.deepEqual(await store.findTraces(q), []);

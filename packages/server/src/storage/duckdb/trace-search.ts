@@ -53,13 +53,14 @@ export function buildTraceSearch(
     return '$' + values.length;
   };
   const where: string[] = [
-    `start_time >= ${param(BigInt(Math.trunc(q.startTimeMin)), BIGINT)}`,
-    `start_time <= ${param(BigInt(Math.trunc(q.startTimeMax)), BIGINT)}`,
+    // Stored times are whole µs: a fractional bound rounds inwards (4.5 µs min → 5).
+    `start_time >= ${param(BigInt(Math.ceil(q.startTimeMin)), BIGINT)}`,
+    `start_time <= ${param(BigInt(Math.floor(q.startTimeMax)), BIGINT)}`,
   ];
   if (q.serviceName) where.push(`service = ${param(q.serviceName, VARCHAR)}`);
   if (q.operationName) where.push(`name = ${param(q.operationName, VARCHAR)}`);
-  if (q.durationMin) where.push(`duration >= ${param(BigInt(Math.trunc(q.durationMin)), BIGINT)}`);
-  if (q.durationMax) where.push(`duration <= ${param(BigInt(Math.trunc(q.durationMax)), BIGINT)}`);
+  if (q.durationMin) where.push(`duration >= ${param(BigInt(Math.ceil(q.durationMin)), BIGINT)}`);
+  if (q.durationMax) where.push(`duration <= ${param(BigInt(Math.floor(q.durationMax)), BIGINT)}`);
   for (const key of Object.keys(q.tags)) {
     const value = q.tags[key];
     const term = tagTerm(key, value);
