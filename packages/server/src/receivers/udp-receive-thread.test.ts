@@ -52,7 +52,8 @@ describe('UdpReceiveThread', () => {
   test('keeps receiving while the main thread is blocked, up to its limit, and counts the rest', async () => {
     const limit = 10_000;
     const sink = collect(1);
-    const thread = new UdpReceiveThread(listener(limit), sink.onPacket);
+    // A kernel buffer far above the limit: only the thread's own bound may drop.
+    const thread = new UdpReceiveThread(listener(1 << 20), sink.onPacket, limit);
     const { port } = await thread.start(assert.fail);
     // Another thread sends 30 datagrams of 1 KB while this one is blocked in Atomics.wait.
     const signal = new Int32Array(new SharedArrayBuffer(4));

@@ -59,19 +59,29 @@ type ControlMessage =
  * buffer is small unless the host raises net.core.rmem_max.
  *
  * Datagrams reach `onPacket` on the main thread in arrival order. At most
- * `receiveBufferBytes` of them wait for it; past that the thread drops them and
+ * `maxQueuedBytes` of them wait for it; past that the thread drops them and
  * `droppedPackets` counts them.
  */
 export class UdpReceiveThread {
   readonly #listener: UdpListenerConfig;
   readonly #onPacket: (packet: Buffer) => void;
+  readonly #maxQueuedBytes: number;
   readonly #counters = new Int32Array(new SharedArrayBuffer(8));
   #worker: Worker | undefined;
   #exited: Promise<void> | undefined;
 
-  constructor(listener: UdpListenerConfig, onPacket: (packet: Buffer) => void) {
+  /**
+   * `maxQueuedBytes`: how many bytes of datagrams may wait for the main thread
+   * (default: the listener's receiveBufferBytes, which is also the SO_RCVBUF asked for).
+   */
+  constructor(
+    listener: UdpListenerConfig,
+    onPacket: (packet: Buffer) => void,
+    maxQueuedBytes = listener.receiveBufferBytes,
+  ) {
     this.#listener = listener;
     this.#onPacket = onPacket;
+    this.#maxQueuedBytes = maxQueuedBytes;
   }
 
   /** Bytes of datagrams received and waiting for the main thread. */
@@ -97,7 +107,7 @@ export class UdpReceiveThread {
         host,
         port,
         receiveBufferBytes,
-        maxQueuedBytes: receiveBufferBytes,
+        maxQueuedBytes: this.#maxQueuedBytes,
         counters: this.#counters.buffer,
       },
     });
