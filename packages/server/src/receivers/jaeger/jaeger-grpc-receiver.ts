@@ -1,16 +1,10 @@
-import { Metadata, Server, ServerCredentials, status } from '@grpc/grpc-js';
-import type {
-  ServerErrorResponse,
-  ServerUnaryCall,
-  ServiceDefinition,
-  sendUnaryData,
-} from '@grpc/grpc-js';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { ServerUnaryCall, ServiceDefinition, sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SkeinConfig } from '../../config/config.ts';
-import { PipelineFullError, isSkeinError } from '../../errors.ts';
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
-import { encodeRpcStatusProto } from '../otlp/otlp-response.ts';
+import { grpcErrorStatus } from '../grpc-error-status.ts';
 import { DEFAULT_STOP_GRACE_MS } from '../receiver.ts';
 import type { Receiver, ReceiverAddress } from '../receiver.ts';
 import { decodePostSpansRequest } from './jaeger-proto-decoder.ts';
@@ -119,27 +113,9 @@ export class JaegerGrpcReceiver implements Receiver {
       }
       this.#consumer.consume(result.spans, body.length, this.name);
     } catch (err) {
-      callback(this.#toStatus(err));
+      callback(grpcErrorStatus(err, this.name, this.#metrics, this.#logger));
       return;
     }
     callback(null, EMPTY_RESPONSE);
   };
-
-  #toStatus(err: unknown): Partial<ServerErrorResponse> {
-    if (!isSkeinError(err)) {
-      this.#logger.error({ err }, 'failed to handle a Jaeger PostSpans call');
-      this.#metrics.requestRefused(this.name, 'internal_error');
-      const details = `internal error: ${(err as Error).message}; the server log has details`;
-      return { code: status.INTERNAL, details };
-    }
-    this.#metrics.requestRefused(this.name, err.code);
-    const metadata = new Metadata();
-    if (err instanceof PipelineFullError && err.retryAfterSeconds !== undefined) {
-      metadata.set(
-        'grpc-status-details-bin',
-        encodeRpcStatusProto(err.grpcCode, err.message, err.retryAfterSeconds),
-      );
-    }
-    return { code: err.grpcCode, details: err.message, metadata };
-  }
 }

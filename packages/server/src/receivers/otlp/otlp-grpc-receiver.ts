@@ -1,19 +1,14 @@
-import { Metadata, Server, ServerCredentials, status } from '@grpc/grpc-js';
-import type {
-  ServerErrorResponse,
-  ServerUnaryCall,
-  ServiceDefinition,
-  sendUnaryData,
-} from '@grpc/grpc-js';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { ServerUnaryCall, ServiceDefinition, sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SkeinConfig } from '../../config/config.ts';
-import { PipelineFullError, isSkeinError } from '../../errors.ts';
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
+import { grpcErrorStatus } from '../grpc-error-status.ts';
 import { DEFAULT_STOP_GRACE_MS } from '../receiver.ts';
 import type { Receiver, ReceiverAddress } from '../receiver.ts';
 import { decodeOtlpProto } from './otlp-proto-decoder.ts';
-import { encodeExportTraceResponseProto, encodeRpcStatusProto } from './otlp-response.ts';
+import { encodeExportTraceResponseProto } from './otlp-response.ts';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
@@ -112,28 +107,9 @@ export class OtlpGrpcReceiver implements Receiver {
       this.#consumer.consume(result.spans, body.length, this.name);
       response = encodeExportTraceResponseProto(result.rejectedSpans, result.errorMessage);
     } catch (err) {
-      callback(this.#toStatus(err));
+      callback(grpcErrorStatus(err, this.name, this.#metrics, this.#logger));
       return;
     }
     callback(null, response);
   };
-
-  #toStatus(err: unknown): Partial<ServerErrorResponse> {
-    if (!isSkeinError(err)) {
-      this.#logger.error({ err }, 'failed to handle an OTLP/gRPC export call');
-      this.#metrics.requestRefused(this.name, 'internal_error');
-      const details = `internal error: ${(err as Error).message}; the server log has details`;
-      return { code: status.INTERNAL, details };
-    }
-    this.#metrics.requestRefused(this.name, err.code);
-    const metadata = new Metadata();
-    if (err instanceof PipelineFullError && err.retryAfterSeconds !== undefined) {
-      // Clients that honour google.rpc.RetryInfo (e.g. the Collector's exporters) wait this long.
-      metadata.set(
-        'grpc-status-details-bin',
-        encodeRpcStatusProto(err.grpcCode, err.message, err.retryAfterSeconds),
-      );
-    }
-    return { code: err.grpcCode, details: err.message, metadata };
-  }
 }
