@@ -115,9 +115,11 @@ export class DuckDbStorage implements Storage, TagValueReader {
         mkdirSync(this.path, { recursive: true });
         file = join(this.path, 'skein.duckdb');
       }
-      this.instance = await DuckDBInstance.create(':memory:', {
-        checkpoint_threshold: CHECKPOINT_THRESHOLD,
-      });
+      // The file is ATTACHed (below) because only ATTACH takes ROW_GROUP_SIZE; the
+      // instance itself is in memory, so its spill directory is set explicitly.
+      const config: Record<string, string> = { checkpoint_threshold: CHECKPOINT_THRESHOLD };
+      if (file !== ':memory:') config.temp_directory = file + '.tmp';
+      this.instance = await DuckDBInstance.create(':memory:', config);
       this.writer = await this.instance.connect();
       if (file !== ':memory:') {
         // The path comes from the configuration, never from a request; quoted as a SQL literal.
