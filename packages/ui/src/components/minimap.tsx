@@ -35,7 +35,9 @@ export function Minimap({
       ctx.scale(ratio, ratio);
       const n = model.order.length;
       const total = model.end - model.start || 1;
-      const lineH = Math.max(HEIGHT / Math.max(n, 1), 0.5);
+      // One line per span; small traces get thin lines with gaps, not tall blocks.
+      const step = Math.min(HEIGHT / Math.max(n, 1), 6);
+      const lineH = step >= 3 ? step - 1.5 : Math.max(step, 0.5);
       let lastColor = -1;
       for (let pos = 0; pos < n; pos++) {
         const i = model.order[pos];
@@ -47,7 +49,7 @@ export function Minimap({
         const s = model.spans[i];
         const x = ((s.start - model.start) / total) * width;
         const w = Math.max(1, (s.duration / total) * width);
-        ctx.fillRect(x, (pos / n) * HEIGHT, w, lineH);
+        ctx.fillRect(x, pos * step, w, lineH);
       }
     };
     draw();

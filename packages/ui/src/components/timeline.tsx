@@ -1,4 +1,4 @@
-import type { RefObject } from 'preact';
+import type { JSX, RefObject } from 'preact';
 import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { childCountOf, type TraceModel } from '../model/trace-model.ts';
 import { formatDuration } from '../model/time-format.ts';
@@ -7,7 +7,7 @@ import { serviceColor } from '../theme.ts';
 
 export const ROW_HEIGHT = 24;
 /** Rows rendered above and below the viewport, so fast scrolling shows no blank band. */
-const OVERSCAN = 12;
+const OVERSCAN = 8;
 /** Indentation per tree level, and the most a row is indented (deep traces). */
 const INDENT = 14;
 const MAX_INDENT = 420;
@@ -56,7 +56,11 @@ export function Timeline(props: TimelineProps) {
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
 
-  const items = [];
+  // Rows are keyed by slot (row index modulo the pool size) and rendered in slot order:
+  // a row keeps its DOM nodes while it stays in view, and a row scrolled out hands its
+  // nodes to the row scrolled in, so scrolling updates nodes instead of creating them.
+  const pool = Math.ceil(height / ROW_HEIGHT) + 2 * OVERSCAN + 2;
+  const items: (JSX.Element | null)[] = new Array(pool).fill(null);
   for (let r = first; r < last; r++) {
     const i = rows[r];
     const s = model.spans[i];
@@ -74,16 +78,19 @@ export function Timeline(props: TimelineProps) {
     const selfPct = s.duration > 0 ? (model.selfTime[i] / s.duration) * 100 : 100;
     // Duration label: after the bar, else before it, else inside it when neither side has room.
     const labelAt = left + width <= 80 ? 'after' : left >= 8 ? 'before' : 'inside';
-    items.push(
+    items[r % pool] = (
       <div
-        key={i}
+        key={r % pool}
         class={cls}
         style={{ top: `${r * ROW_HEIGHT}px` }}
         data-span-id={s.spanId}
         onClick={() => props.onSelect(i)}
       >
-        <div class="tl-left" title={`${s.service}: ${s.operation}`}>
-          <span class="tl-indent" style={{ width: `${Math.min(depth * INDENT, MAX_INDENT)}px` }} />
+        <div
+          class="tl-left"
+          title={`${s.service}: ${s.operation}`}
+          style={{ paddingLeft: `${8 + Math.min(depth * INDENT, MAX_INDENT)}px` }}
+        >
           {children > 0 ? (
             <button
               type="button"
@@ -98,7 +105,7 @@ export function Timeline(props: TimelineProps) {
               {collapsed[i] ? '▸' : '▾'}
             </button>
           ) : (
-            <span class="tl-leaf" />
+            <span class="tl-toggle" />
           )}
           <span class="tl-svc-mark" style={{ background: color }} />
           <span class="tl-svc">{s.service}</span>
@@ -139,7 +146,7 @@ export function Timeline(props: TimelineProps) {
             {formatDuration(s.duration)}
           </span>
         </div>
-      </div>,
+      </div>
     );
   }
 

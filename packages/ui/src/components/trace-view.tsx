@@ -344,16 +344,16 @@ export function TraceView({ trace, initialSpanId, source }: TraceViewProps) {
         <button
           type="button"
           onClick={() => download(`${base}.jaeger.json`, toJaegerJson(trace))}
-          title="Jaeger UI JSON, as /api/traces/{id} answers"
+          title="Download as Jaeger UI JSON, as /api/traces/{id} answers"
         >
-          Download Jaeger JSON
+          ↓ Jaeger JSON
         </button>
         <button
           type="button"
           onClick={() => download(`${base}.otlp.json`, toOtlpJson(trace))}
-          title="OTLP JSON TracesData"
+          title="Download as OTLP JSON (TracesData)"
         >
-          Download OTLP JSON
+          ↓ OTLP JSON
         </button>
         <button
           type="button"

@@ -50,8 +50,32 @@ function toKeyValue(tag: JaegerTag): KeyValue {
   };
 }
 
+/** Whether a Jaeger tag already has the KeyValue shape (what Skein's API always sends). */
+function isKeyValue(tag: JaegerTag): boolean {
+  const v = tag.value;
+  switch (tag.type) {
+    case 'string':
+    case 'binary':
+      return typeof v === 'string';
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'int64':
+    case 'float64':
+      return typeof v === 'number' || typeof v === 'string';
+    default:
+      return false;
+  }
+}
+
+/**
+ * Tags as KeyValues. Well-typed tag arrays are used as they are: at 50k spans, copying
+ * half a million tag objects costs more than the rest of the conversion.
+ */
 function toKeyValues(tags: JaegerTag[] | null | undefined): KeyValue[] {
   if (!tags) return [];
+  let ok = true;
+  for (let i = 0; i < tags.length && ok; i++) ok = isKeyValue(tags[i]);
+  if (ok) return tags as KeyValue[];
   const out = new Array<KeyValue>(tags.length);
   for (let i = 0; i < tags.length; i++) out[i] = toKeyValue(tags[i]);
   return out;
@@ -110,10 +134,11 @@ export function fromJaegerTrace(trace: JaegerTrace): RawTrace {
     const logs = s.logs ?? [];
     const events = new Array(logs.length);
     for (let j = 0; j < logs.length; j++) {
-      const fields = toKeyValues(logs[j].fields);
-      const eventField = fields.findIndex((f) => f.key === 'event');
-      const name = eventField >= 0 ? String(fields[eventField].value) : 'log';
-      if (eventField >= 0) fields.splice(eventField, 1);
+      const all = toKeyValues(logs[j].fields);
+      const eventField = all.findIndex((f) => f.key === 'event');
+      const name = eventField >= 0 ? String(all[eventField].value) : 'log';
+      // A new array: the tag arrays may be the response's own (see toKeyValues).
+      const fields = eventField >= 0 ? all.filter((_, k) => k !== eventField) : all;
       events[j] = { time: logs[j].timestamp, name, fields };
     }
     spans[i] = {
