@@ -1,0 +1,123 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { ServerUnaryCall, ServiceDefinition, sendUnaryData } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { ListenerConfig } from '../config/config.ts';
+import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
+import { grpcErrorStatus } from './grpc-error-status.ts';
+import { DEFAULT_STOP_GRACE_MS } from './receiver.ts';
+import type { Receiver, ReceiverAddress } from './receiver.ts';
+
+export interface GrpcReceiverOptions {
+  /** The receiver's name in logs and metrics, e.g. "otlp_grpc". */
+  name: string;
+  /** The protocol as people call it, for log lines, e.g. "OTLP/gRPC". */
+  protocol: string;
+  listener: ListenerConfig;
+  /** The one unary method served, e.g. "/opentelemetry.proto.collector.trace.v1.TraceService/Export". */
+  methodPath: string;
+  /** grpc-js refuses larger messages (after decompression) with RESOURCE_EXHAUSTED. */
+  maxBodyBytes: number;
+  metrics: IngestMetrics;
+  logger: Logger;
+}
+
+function passthrough(buffer: Buffer): Buffer {
+  return buffer;
+}
+
+/**
+ * What the gRPC span receivers (OTLP/gRPC, Jaeger api_v2) share: a grpc-js server
+ * with one unary method whose messages stay raw bytes both ways (requests go
+ * straight to a hand-written decoder, responses are encoded by hand: no
+ * protobufjs on the hot path), the server lifecycle of the `Receiver` contract,
+ * and the error → status mapping of grpc-error-status.ts. grpc-js handles
+ * `grpc-encoding: gzip` and enforces the message size limit.
+ *
+ * Subclasses supply `handle`.
+ */
+export abstract class GrpcReceiverServer implements Receiver {
+  readonly name: string;
+  protected readonly metrics: IngestMetrics;
+  /** A child logger bound to `receiver: name`. */
+  protected readonly logger: Logger;
+  readonly #protocol: string;
+  readonly #listener: ListenerConfig;
+  readonly #server: Server;
+  #started = false;
+  #listening = false;
+  #stopped: Promise<void> | undefined;
+
+  constructor(options: GrpcReceiverOptions) {
+    this.name = options.name;
+    this.#protocol = options.protocol;
+    this.#listener = options.listener;
+    this.metrics = options.metrics;
+    this.logger = options.logger.child({ receiver: options.name });
+    this.#server = new Server({ 'grpc.max_receive_message_length': options.maxBodyBytes });
+    const { methodPath } = options;
+    const method = methodPath.slice(methodPath.lastIndexOf('/') + 1);
+    const service: ServiceDefinition = {
+      [method]: {
+        path: methodPath,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: passthrough,
+        requestDeserialize: passthrough,
+        responseSerialize: passthrough,
+        responseDeserialize: passthrough,
+      },
+    };
+    this.#server.addService(service, { [method]: this.#unary });
+  }
+
+  get listening(): boolean {
+    return this.#listening;
+  }
+
+  start(): Promise<ReceiverAddress> {
+    const { host, port } = this.#listener;
+    const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    this.#started = true;
+    return new Promise((resolve, reject) => {
+      this.#server.bindAsync(target, ServerCredentials.createInsecure(), (err, boundPort) => {
+        if (err) return reject(err);
+        this.#listening = true;
+        this.logger.info({ host, port: boundPort }, `${this.#protocol} receiver listening`);
+        resolve({ host, port: boundPort });
+      });
+    });
+  }
+
+  stop(graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
+    if (this.#stopped === undefined) {
+      this.#listening = false;
+      this.#stopped = new Promise((resolve) => {
+        if (!this.#started) return resolve();
+        // Stops listening and sends GOAWAY; calls already running complete first.
+        const force = setTimeout(() => this.#server.forceShutdown(), graceMs);
+        this.#server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    }
+    return this.#stopped;
+  }
+
+  /**
+   * Decodes one request message, hands its spans on and returns the encoded
+   * response. A thrown SkeinError keeps its gRPC code; anything else is INTERNAL.
+   */
+  protected abstract handle(request: Buffer): Buffer;
+
+  readonly #unary = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+    let response: Buffer;
+    try {
+      response = this.handle(call.request);
+    } catch (err) {
+      callback(grpcErrorStatus(err, this.name, this.metrics, this.logger));
+      return;
+    }
+    callback(null, response);
+  };
+}
