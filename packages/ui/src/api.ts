@@ -23,10 +23,15 @@ function messageOf(body: unknown, status: number): string {
 }
 
 /** GETs JSON; throws ApiError with the API's own message on a non-2xx answer. */
-export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+export function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+  return readJson<T>(url, fetch(url, { signal, headers: { accept: 'application/json' } }));
+}
+
+/** Reads the JSON of a request already under way (see `takePrefetchedTrace`). */
+export async function readJson<T>(url: string, response: Promise<Response>): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(url, { signal, headers: { accept: 'application/json' } });
+    res = await response;
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiError(
@@ -42,6 +47,23 @@ export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> 
   }
   if (!res.ok) throw new ApiError(messageOf(body, res.status), res.status);
   return body as T;
+}
+
+declare global {
+  interface Window {
+    /** Set by index.html's inline script when the page was opened at /trace/{id}. */
+    __skeinTracePrefetch?: { id: string; response: Promise<Response> };
+  }
+}
+
+/**
+ * The request for `/api/traces/{traceId}` that index.html started while the app's code
+ * was loading, if the page was opened on that trace; used once.
+ */
+export function takePrefetchedTrace(traceId: string): Promise<Response> | null {
+  const pre = window.__skeinTracePrefetch;
+  window.__skeinTracePrefetch = undefined;
+  return pre && pre.id === traceId ? pre.response : null;
 }
 
 export interface JaegerEnvelope<T> {

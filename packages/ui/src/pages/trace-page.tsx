@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { getJson, type JaegerEnvelope } from '../api.ts';
+import { getJson, readJson, takePrefetchedTrace, type JaegerEnvelope } from '../api.ts';
 import { ErrorState, Loading } from '../components/states.tsx';
 import { TraceView } from '../components/trace-view.tsx';
 import { fromJaegerTrace, type JaegerTrace } from '../model/from-jaeger.ts';
@@ -16,11 +16,13 @@ export function TracePage({ traceId, spanId }: { traceId: string; spanId: string
   useEffect(() => {
     const ctl = new AbortController();
     setState({ state: 'loading' });
-    performance.mark('skein:trace-fetch');
-    getJson<JaegerEnvelope<JaegerTrace[]>>(
-      `/api/traces/${encodeURIComponent(traceId)}`,
-      ctl.signal,
-    ).then(
+    const url = `/api/traces/${encodeURIComponent(traceId)}`;
+    const prefetched = takePrefetchedTrace(traceId);
+    if (!prefetched) performance.mark('skein:trace-fetch');
+    const request = prefetched
+      ? readJson<JaegerEnvelope<JaegerTrace[]>>(url, prefetched)
+      : getJson<JaegerEnvelope<JaegerTrace[]>>(url, ctl.signal);
+    request.then(
       (r) => {
         performance.mark('skein:trace-fetched');
         setState({ state: 'done', trace: fromJaegerTrace(r.data[0]) });
