@@ -337,6 +337,58 @@ function writeAndSearchCases(createStorage: () => Promise<Storage>): void {
       );
     });
 
+    test('ranking by most recent matching span holds across a long window', async () => {
+      const resource = testResource('ranking-service');
+      const minute = 60_000_000;
+      const at = (trace: number, span: number, minutesAgo: number, tag: string): Span => {
+        const s = makeSpan({
+          traceId: hexId(0x7a4, trace, 32),
+          spanId: hexId(0x7a4 + trace, span, 16),
+          resource,
+          startTime: now - minutesAgo * minute,
+        });
+        s.attributes.push({ key: 'rank', type: ValueType.String, value: tag });
+        return s;
+      };
+      // Trace 5 matches 2 and 40 minutes ago, and has a newer span that does not match.
+      await store.write([
+        at(1, 1, 50, 'yes'),
+        at(2, 1, 30, 'yes'),
+        at(3, 1, 10, 'yes'),
+        at(4, 1, 1, 'yes'),
+        at(5, 1, 40, 'yes'),
+        at(5, 2, 2, 'yes'),
+        at(5, 3, 0.5, 'no'),
+        at(6, 1, 3 * 60, 'yes'),
+      ]);
+      const id = (n: number): string => hexId(0x7a4, n, 32);
+      const q = (limit: number, hours = 1) =>
+        query({
+          tags: { rank: 'yes' },
+          startTimeMin: now - hours * HOUR,
+          startTimeMax: now,
+          limit,
+        });
+      assert.deepEqual(await store.findTraceIds(q(3)), [id(4), id(5), id(3)]);
+      assert.deepEqual(await store.findTraceIds(q(10)), [id(4), id(5), id(3), id(2), id(1)]);
+      assert.deepEqual(await store.findTraceIds(q(10, 4)), [
+        id(4),
+        id(5),
+        id(3),
+        id(2),
+        id(1),
+        id(6),
+      ]);
+      const traces = await store.findTraces(q(2));
+      assert.deepEqual(
+        traces.map((t) => [t.traceId, t.spans.length]),
+        [
+          [id(4), 1],
+          [id(5), 3],
+        ],
+      );
+    });
+
     test('duration bounds finer than a µs (Jaeger sends ns) are exact', async () => {
       const resource = testResource('fractional-durations');
       const spans = [4, 5, 6].map((d) =>

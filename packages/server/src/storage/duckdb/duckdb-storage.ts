@@ -61,6 +61,9 @@ const WARM_FIRST_DELAY_MS = 5_000;
 const WARM_INTERVAL_MS = 10 * 60_000;
 const WARM_HOURS = 24;
 
+/** The first (most recent) slice of a trace search window; later slices grow 4×. */
+const FIRST_SEARCH_SLICE_MICROS = 5 * 60_000_000;
+
 /** Traces fetched per statement by findTraces (the statement text depends on the count). */
 const TRACES_PER_FETCH = 32;
 
@@ -98,6 +101,7 @@ export class DuckDbStorage implements Storage, TagValueReader {
   private readonly dependencyHours = new DependencyHours();
   private readonly prepared = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
   private writeChain: Promise<unknown> = Promise.resolve();
+  private edgeChain: Promise<unknown> = Promise.resolve();
   private closed = false;
   private closing: Promise<void> | undefined;
   private warmTimer: NodeJS.Timeout | undefined;
@@ -372,10 +376,42 @@ export class DuckDbStorage implements Storage, TagValueReader {
     return spans;
   }
 
+  /**
+   * The ids of the `limit` traces with the most recent matching spans, searching
+   * back from the end of the window in slices that grow 4× each time: a common
+   * search (a busy service, a frequent tag) is answered from the last minutes
+   * instead of the whole window, and a rare one costs a few more queries.
+   *
+   * Exact: a trace first found in a slice has its most recent matching span in that
+   * slice, so it ranks below every trace found in a later slice and above every
+   * trace found only in an earlier one.
+   */
   private async searchIds(c: DuckDBConnection, q: TraceQuery): Promise<bigint[]> {
-    const { sql, values, types } = buildTraceSearch(q, this.origins);
-    const r = await this.query(c, sql, values, types);
-    return ((await r.getColumns())[0] ?? []) as bigint[];
+    const start = Math.ceil(q.startTimeMin);
+    const limit = Math.max(1, Math.trunc(q.limit));
+    const found: bigint[] = [];
+    const seen = new Set<bigint>();
+    let hi = Math.floor(q.startTimeMax);
+    let width = FIRST_SEARCH_SLICE_MICROS;
+    while (hi >= start && found.length < limit) {
+      const lo = Math.max(start, hi - width + 1);
+      const slice: TraceQuery = {
+        ...q,
+        startTimeMin: lo,
+        startTimeMax: hi,
+        limit: limit - found.length + seen.size,
+      };
+      const { sql, values, types } = buildTraceSearch(slice, this.origins);
+      const r = await this.query(c, sql, values, types);
+      for (const id of ((await r.getColumns())[0] ?? []) as bigint[]) {
+        if (seen.has(id) || found.length >= limit) continue;
+        seen.add(id);
+        found.push(id);
+      }
+      hi = lo - 1;
+      width *= 4;
+    }
+    return found;
   }
 
   findTraceIds(q: TraceQuery): Promise<string[]> {
@@ -471,9 +507,24 @@ export class DuckDbStorage implements Storage, TagValueReader {
     // (endTs - lookback, endTs] in whole µs is [from, to).
     const to = Math.floor(endTs) + 1;
     const from = Math.floor(endTs - lookback) + 1;
-    return this.read('read dependencies', (c) =>
-      this.dependencyHours.edges(from, to, (lo, hi, byHour) => this.queryEdges(c, lo, hi, byHour)),
-    );
+    return this.readEdges('read dependencies', from, to);
+  }
+
+  /**
+   * Edge reads (users' and the background pass) run one at a time, queued before
+   * they borrow a connection: two would join the same missing hours twice, and a
+   * waiting one would hold a connection other reads need.
+   */
+  private readEdges(operation: string, from: number, to: number): Promise<DependencyLink[]> {
+    const run = (): Promise<DependencyLink[]> =>
+      this.read(operation, (c) =>
+        this.dependencyHours.edges(from, to, (lo, hi, byHour) =>
+          this.queryEdges(c, lo, hi, byHour),
+        ),
+      );
+    const result = this.edgeChain.then(run, run);
+    this.edgeChain = result.catch(() => undefined);
+    return result;
   }
 
   /**
@@ -534,11 +585,7 @@ export class DuckDbStorage implements Storage, TagValueReader {
   private async warmDependencies(): Promise<void> {
     const to = Math.floor((Date.now() * 1000) / HOUR_MICROS) * HOUR_MICROS;
     try {
-      await this.read('warm the dependency cache', (c) =>
-        this.dependencyHours.edges(to - WARM_HOURS * HOUR_MICROS, to, (lo, hi, byHour) =>
-          this.queryEdges(c, lo, hi, byHour),
-        ),
-      );
+      await this.readEdges('warm the dependency cache', to - WARM_HOURS * HOUR_MICROS, to);
     } catch (err) {
       if (this.closing === undefined) {
         this.logger?.warn({ err }, 'could not precompute dependency edges');
