@@ -117,7 +117,10 @@ export interface TraceViewProps {
   source: 'stored' | 'file';
 }
 
-/** The trace page proper: header, minimap, waterfall and span detail, for any RawTrace. */
+/**
+ * The trace page proper: header, minimap, waterfall and span detail, for any RawTrace.
+ * Its state belongs to one trace: give it a `key` per trace so another trace starts fresh.
+ */
 export function TraceView({ trace, initialSpanId, source }: TraceViewProps) {
   const model = useMemo(() => buildTraceModel(trace), [trace]);
   const [collapsed, setCollapsed] = useState<Uint8Array>(() => new Uint8Array(model.spans.length));
@@ -130,14 +133,11 @@ export function TraceView({ trace, initialSpanId, source }: TraceViewProps) {
   const bodyRef = useRef<HTMLDivElement>(null);
   const findRef = useRef<HTMLInputElement>(null);
 
+  // A span named in the URL (`?span=`) is selected, revealed and scrolled to.
   useEffect(() => {
-    const c = new Uint8Array(model.spans.length);
     const i = initialSpanId ? model.spans.findIndex((s) => s.spanId === initialSpanId) : -1;
-    setCollapsed(c);
-    setView(FULL_WINDOW);
-    setSelected(i);
-    if (i >= 0) requestAnimationFrame(() => scrollToRow(model.position[i]));
-  }, [model]);
+    if (i >= 0) select(i);
+  }, [initialSpanId]);
 
   const rows = useMemo(() => visibleRows(model, collapsed), [model, collapsed]);
   const found = useMemo(() => (query.trim() ? findInTrace(model, query) : null), [model, query]);

@@ -55,5 +55,12 @@ export function TracePage({ traceId, spanId }: { traceId: string; spanId: string
       </ErrorState>
     );
   }
-  return <TraceView trace={state.trace} initialSpanId={spanId} source="stored" />;
+  return (
+    <TraceView
+      key={state.trace.traceId}
+      trace={state.trace}
+      initialSpanId={spanId}
+      source="stored"
+    />
+  );
 }
