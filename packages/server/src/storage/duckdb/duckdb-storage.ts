@@ -389,29 +389,22 @@ export class DuckDbStorage implements Storage, TagValueReader {
   private async searchIds(c: DuckDBConnection, q: TraceQuery): Promise<bigint[]> {
     const start = Math.ceil(q.startTimeMin);
     const limit = Math.max(1, Math.trunc(q.limit));
-    const found: bigint[] = [];
-    const seen = new Set<bigint>();
+    const found = new Set<bigint>();
     let hi = Math.floor(q.startTimeMax);
     let width = FIRST_SEARCH_SLICE_MICROS;
-    while (hi >= start && found.length < limit) {
+    while (hi >= start && found.size < limit) {
       const lo = Math.max(start, hi - width + 1);
-      const slice: TraceQuery = {
-        ...q,
-        startTimeMin: lo,
-        startTimeMax: hi,
-        limit: limit - found.length + seen.size,
-      };
+      // Still `limit` per slice: the traces found already may come back first.
+      const slice: TraceQuery = { ...q, startTimeMin: lo, startTimeMax: hi };
       const { sql, values, types } = buildTraceSearch(slice, this.origins);
       const r = await this.query(c, sql, values, types);
       for (const id of ((await r.getColumns())[0] ?? []) as bigint[]) {
-        if (seen.has(id) || found.length >= limit) continue;
-        seen.add(id);
-        found.push(id);
+        if (found.size < limit) found.add(id);
       }
       hi = lo - 1;
       width *= 4;
     }
-    return found;
+    return [...found];
   }
 
   findTraceIds(q: TraceQuery): Promise<string[]> {
