@@ -187,6 +187,31 @@ function getTraceCases(createStorage: () => Promise<Storage>): void {
         null,
       );
     });
+    test('with a time range that falls between two spans of the trace', async () => {
+      const traceId = hexId(0x6a9, 1, 32);
+      const resource = testResource('gap-service');
+      const first = makeSpan({
+        traceId,
+        spanId: hexId(0x6a9, 1, 16),
+        resource,
+        startTime: now - 3 * HOUR,
+      });
+      const last = makeSpan({
+        traceId,
+        spanId: hexId(0x6a9, 2, 16),
+        resource,
+        startTime: now - HOUR,
+      });
+      await store.write([first, last]);
+      assert.equal(
+        await store.getTrace(traceId, { start: now - 2.5 * HOUR, end: now - 1.5 * HOUR }),
+        null,
+      );
+      assert.equal(
+        (await store.getTrace(traceId, { start: now - 2.5 * HOUR, end: now }))?.spans.length,
+        2,
+      );
+    });
     test('every field and value type reads back exactly as written', async () => {
       const span = fullFidelitySpan('000000000000000000000000f1de1177', now - 1000);
       await store.write([span]);

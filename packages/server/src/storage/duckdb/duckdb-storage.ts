@@ -359,6 +359,12 @@ export class DuckDbStorage implements Storage, TagValueReader {
         [min, max, id],
         [BIGINT, BIGINT, UHUGEINT],
       );
+      if (
+        range !== undefined &&
+        !spans.some((s) => s.startTime >= range.start && s.startTime <= range.end)
+      ) {
+        return null;
+      }
       return spans.length === 0 ? null : { traceId: traceIdToHex(id), spans };
     });
   }
