@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   const why = browserTestsUnavailable();
   if (why) throw new Error(why);
   const dir = mkdtempSync(join(tmpdir(), 'skein-ui-bench-'));
-  const args = [`--storage.duckdb.path=${dir}`, '--receivers.zipkin.port=0'];
+  const args = [`--storage.duckdb.path=${dir}`];
   let skein: SkeinProcess = await startSkein('all', args);
   const browser = await launchChromium();
   try {

@@ -94,7 +94,7 @@ describe(
 
     before(async () => {
       assert.equal(unavailable, null, unavailable ?? '');
-      const args = [`--storage.duckdb.path=${dir}`, '--receivers.zipkin.port=0'];
+      const args = [`--storage.duckdb.path=${dir}`];
       skein = await startSkein('all', args);
       const otlp = skein.urls.get('otlp-http')!;
       const sent = await runTracegen({
@@ -300,6 +300,59 @@ describe(
       });
       await page.getByRole('alert').filter({ hasText: 'neither a Jaeger trace' }).waitFor();
       await shot(page, 'upload-jaeger-then-bad');
+
+      // A server span recorded 5 ms before its client parent (another host's clock).
+      const t0 = Date.now() * 1000;
+      const span = (
+        spanID: string,
+        processID: string,
+        startTime: number,
+        duration: number,
+        parent?: string,
+      ) => ({
+        traceID: 'ce11ce11ce11ce11ce11ce11ce11ce11',
+        spanID,
+        operationName: `op-${spanID}`,
+        references: parent
+          ? [{ refType: 'CHILD_OF', traceID: 'ce11ce11ce11ce11ce11ce11ce11ce11', spanID: parent }]
+          : [],
+        startTime,
+        duration,
+        tags: [],
+        logs: [],
+        processID,
+      });
+      const skewed = {
+        data: [
+          {
+            traceID: 'ce11ce11ce11ce11ce11ce11ce11ce11',
+            spans: [
+              span('c000000000000001', 'p1', t0, 10_000),
+              span('c000000000000002', 'p2', t0 - 5_000, 4_000, 'c000000000000001'),
+            ],
+            processes: {
+              p1: { serviceName: 'client', tags: [] },
+              p2: { serviceName: 'server', tags: [] },
+            },
+          },
+        ],
+      };
+      await page.locator('input[type=file]').setInputFiles({
+        name: 'skewed.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from(JSON.stringify(skewed)),
+      });
+      await waitForRows(page, 2);
+      const bar = page.locator('.tl-row[data-span-id="c000000000000002"] .tl-bar');
+      const before = (await bar.boundingBox())!.x;
+      const rootX = (await page
+        .locator('.tl-row[data-span-id="c000000000000001"] .tl-bar')
+        .boundingBox())!.x;
+      assert.ok(before < rootX, 'recorded: the child starts before its parent');
+      await page.getByLabel('Adjust clock skew').check();
+      await page.locator('.notice', { hasText: 'Clock-skew adjustment is on: 1 span' }).waitFor();
+      assert.ok((await bar.boundingBox())!.x > rootX, 'adjusted: the child is inside its parent');
+      await shot(page, 'upload-skew-adjusted');
     });
 
     test('dark theme; a missing trace says what to do', async () => {

@@ -12,10 +12,13 @@ const HEIGHT = 64;
  */
 export function Minimap({
   model,
+  offset,
   view,
   onChange,
 }: {
   model: TraceModel;
+  /** Clock-skew offsets per span (µs), or null. */
+  offset: Float64Array | null;
   view: ViewWindow;
   onChange(w: ViewWindow): void;
 }) {
@@ -47,7 +50,7 @@ export function Minimap({
           lastColor = slot;
         }
         const s = model.spans[i];
-        const x = ((s.start - model.start) / total) * width;
+        const x = ((s.start + (offset ? offset[i] : 0) - model.start) / total) * width;
         const w = Math.max(1, (s.duration / total) * width);
         ctx.fillRect(x, pos * step, w, lineH);
       }
@@ -56,7 +59,7 @@ export function Minimap({
     const ro = new ResizeObserver(draw);
     ro.observe(canvas);
     return () => ro.disconnect();
-  }, [model]);
+  }, [model, offset]);
 
   const fractionAt = (clientX: number) => {
     const rect = boxRef.current!.getBoundingClientRect();

@@ -18,7 +18,6 @@ const SHORTCUTS: [string, string][] = [
   ['j / ↓', 'select the next span'],
   ['k / ↑', 'select the previous span'],
   ['→ / ←', 'expand / collapse the selected span'],
-  ['Enter', 'open or close the selected span’s detail'],
   ['w / s', 'scroll up / down'],
   ['a / d', 'pan left / right (Shift: further)'],
   ['+ / -', 'zoom in / out'],
@@ -209,9 +208,6 @@ export function TraceView({ trace, initialSpanId, source }: TraceViewProps) {
           if (selected >= 0 && (collapsed[selected] === 1) === (e.key === 'ArrowRight'))
             toggle(selected);
           break;
-        case 'Enter':
-          handled = false;
-          break;
         case 'w':
           if (body) body.scrollTop -= body.clientHeight * 0.5;
           break;
@@ -364,12 +360,21 @@ export function TraceView({ trace, initialSpanId, source }: TraceViewProps) {
           ?
         </button>
       </div>
+      {skew && (
+        <p class="notice" role="status">
+          Clock-skew adjustment is on: {skew.adjusted} span{skew.adjusted === 1 ? '' : 's'} from
+          another process that started before {skew.adjusted === 1 ? 'its' : 'their'} parent or
+          ended after it {skew.adjusted === 1 ? 'was' : 'were'} moved into the parent, with{' '}
+          {skew.adjusted === 1 ? 'its' : 'their'} children. Times shown are adjusted; turn it off to
+          see the recorded times.
+        </p>
+      )}
       {source === 'file' && (
         <p class="notice">
           Opened from a file: this trace is shown here only and was not stored in Skein.
         </p>
       )}
-      <Minimap model={model} view={view} onChange={setView} />
+      <Minimap model={model} offset={skew ? skew.offset : null} view={view} onChange={setView} />
       <div class="tl-header">
         <div class="tl-left">
           Service &amp; operation{' '}
