@@ -6,13 +6,14 @@ import udpSenderModule from 'jaeger-client/dist/src/reporters/udp_sender.js';
 import { startIngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
 import type { IngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
 import { metricValue } from '../../pipeline/test-support/metric-value.ts';
-import { createQueryApp } from '../../query/query-app.ts';
+import { startReceiver } from '../test-support/started-receiver.ts';
 import { ThriftMessageType, ThriftType as T } from '../thrift/thrift-type.ts';
 import { encodeThriftMessage } from '../thrift/test-support/thrift-writer.ts';
 import { JaegerAgentBinaryReceiver, JaegerAgentCompactReceiver } from './jaeger-agent-receiver.ts';
 import {
   assertApiV3Trace,
   assertJaegerApiTrace,
+  readBackApp,
   sendClientTrace,
 } from './test-support/jaeger-client-trace.ts';
 import { encodeEmitBatch, sampleBatch, str } from './test-support/jaeger-thrift-payloads.ts';
@@ -68,12 +69,7 @@ describe('Jaeger agent UDP receivers', () => {
     );
     compactPort = (await compact.start()).port;
     binaryPort = (await binary.start()).port;
-    app = await createQueryApp({
-      reader: harness.storage,
-      logger: false,
-      defaultLimit: 20,
-      maxLimit: 100,
-    });
+    app = await readBackApp(harness.storage);
   });
 
   after(async () => {
@@ -252,22 +248,10 @@ describe('Jaeger agent UDP receivers', () => {
 
 describe('Jaeger agent UDP receiver when the pipeline is full', () => {
   test('drops the packet and counts its spans as refused (queue_full)', async () => {
-    const harness = await startIngestHarness((c) => {
-      c.receivers.jaegerAgentCompact = {
-        enabled: true,
-        host: '127.0.0.1',
-        port: 0,
-        receiveBufferBytes: 1 << 20,
-      };
+    const { harness, port, close } = await startReceiver(JaegerAgentCompactReceiver, (c) => {
+      c.receivers.jaegerAgentCompact.receiveBufferBytes = 1 << 20;
       c.pipeline.queue.maxSpans = 1;
     });
-    const receiver = new JaegerAgentCompactReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    const { port } = await receiver.start();
     try {
       await sendPacket(port, encodeEmitBatch('compact', sampleBatch()));
       const refused = { protocol: 'jaeger_agent_compact', reason: 'queue_full' };
@@ -285,8 +269,7 @@ describe('Jaeger agent UDP receiver when the pipeline is full', () => {
       );
       assert.equal(harness.written.count, 0);
     } finally {
-      await receiver.stop();
-      await harness.close();
+      await close();
     }
   });
 });

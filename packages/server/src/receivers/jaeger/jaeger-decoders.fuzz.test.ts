@@ -6,11 +6,11 @@
  * include what the real jaeger-client sends; a failure names its input.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { startIngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
-import type { IngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
 import { assertWellBehaved, hex, int, mutateBytes, prng } from '../test-support/fuzz.ts';
+import { rawRequest } from '../test-support/raw-http.ts';
+import { startReceiver } from '../test-support/started-receiver.ts';
+import type { StartedReceiver } from '../test-support/started-receiver.ts';
 import { ThriftMessageType, ThriftType as T } from '../thrift/thrift-type.ts';
 import { apacheEncodeMessage } from '../thrift/test-support/apache-thrift-encoder.ts';
 import { encodeThriftMessage } from '../thrift/test-support/thrift-writer.ts';
@@ -147,49 +147,15 @@ describe('Jaeger decoders under fuzzing', () => {
 });
 
 describe('Jaeger thrift HTTP endpoint under fuzzing', () => {
-  let harness: IngestHarness;
-  let receiver: JaegerThriftHttpReceiver;
-  let port: number;
-
+  let endpoint: StartedReceiver<JaegerThriftHttpReceiver>;
   before(async () => {
-    harness = await startIngestHarness((c) => {
-      c.receivers.jaegerThriftHttp = { enabled: true, host: '127.0.0.1', port: 0 };
-    });
-    receiver = new JaegerThriftHttpReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    port = (await receiver.start()).port;
+    endpoint = await startReceiver(JaegerThriftHttpReceiver);
   });
+  after(() => endpoint.close());
 
-  after(async () => {
-    await receiver.stop();
-    await harness.close();
-  });
-
-  function post(body: Uint8Array): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/api/traces',
-          headers: { 'content-type': 'application/x-thrift' },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  function post(body: Uint8Array) {
+    const headers = { 'content-type': 'application/x-thrift' };
+    return rawRequest(endpoint.port, { path: '/api/traces', headers }, body);
   }
 
   test(`${HTTP_ITERATIONS} mutated bodies get 202 or 400 with a message`, async () => {

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
-import { startIngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
 import type { IngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
-import { createQueryApp } from '../../query/query-app.ts';
+import { startReceiver } from '../test-support/started-receiver.ts';
 import { JaegerGrpcReceiver } from './jaeger-grpc-receiver.ts';
+import { readBackApp } from './test-support/jaeger-client-trace.ts';
 import {
   SAMPLE_SECONDS,
   collectorServiceClient,
@@ -46,23 +46,11 @@ describe('Jaeger gRPC receiver', () => {
   let app: FastifyInstance;
 
   before(async () => {
-    harness = await startIngestHarness((c) => {
-      c.receivers.jaegerGrpc = { enabled: true, host: '127.0.0.1', port: 0 };
-    });
-    receiver = new JaegerGrpcReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    address = `127.0.0.1:${(await receiver.start()).port}`;
+    let port: number;
+    ({ harness, receiver, port } = await startReceiver(JaegerGrpcReceiver));
+    address = `127.0.0.1:${port}`;
     client = collectorServiceClient(address);
-    app = await createQueryApp({
-      reader: harness.storage,
-      logger: false,
-      defaultLimit: 20,
-      maxLimit: 100,
-    });
+    app = await readBackApp(harness.storage);
   });
 
   after(async () => {
@@ -152,17 +140,10 @@ describe('Jaeger gRPC receiver', () => {
 
 describe('Jaeger gRPC receiver when the pipeline is full', () => {
   test('answers RESOURCE_EXHAUSTED', async () => {
-    const harness = await startIngestHarness((c) => {
-      c.receivers.jaegerGrpc = { enabled: true, host: '127.0.0.1', port: 0 };
+    const { port, close } = await startReceiver(JaegerGrpcReceiver, (c) => {
       c.pipeline.queue.maxSpans = 1;
     });
-    const receiver = new JaegerGrpcReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    const client = collectorServiceClient(`127.0.0.1:${(await receiver.start()).port}`);
+    const client = collectorServiceClient(`127.0.0.1:${port}`);
     try {
       await assert.rejects(
         postSpans(client, samplePostSpansRequest()),
@@ -174,8 +155,7 @@ describe('Jaeger gRPC receiver when the pipeline is full', () => {
       );
     } finally {
       client.close();
-      await receiver.stop();
-      await harness.close();
+      await close();
     }
   });
 });

@@ -1,59 +1,28 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import httpSenderModule from 'jaeger-client/dist/src/reporters/http_sender.js';
-import { startIngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
 import type { IngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
 import { metricValue } from '../../pipeline/test-support/metric-value.ts';
-import { createQueryApp } from '../../query/query-app.ts';
+import { rawRequest } from '../test-support/raw-http.ts';
+import type { RawRequestOptions } from '../test-support/raw-http.ts';
+import { startReceiver } from '../test-support/started-receiver.ts';
 import { JaegerThriftHttpReceiver } from './jaeger-thrift-http-receiver.ts';
 import {
   assertApiV3Trace,
   assertJaegerApiTrace,
+  readBackApp,
   sendClientTrace,
 } from './test-support/jaeger-client-trace.ts';
 import { encodeBatch, sampleBatch } from './test-support/jaeger-thrift-payloads.ts';
 
 const MAX_BODY = 64 * 1024;
 
-interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-function send(
-  port: number,
-  options: { method?: string; path?: string; headers?: Record<string, string | number> },
-  body?: Buffer | string,
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: options.method ?? 'POST',
-        path: options.path ?? '/api/traces',
-        headers: options.headers ?? { 'content-type': 'application/x-thrift' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+/** A raw request to /api/traces, a thrift body unless `headers` say otherwise. */
+function send(port: number, options: Partial<RawRequestOptions>, body?: Buffer | string) {
+  const thrift = { 'content-type': 'application/x-thrift' };
+  return rawRequest(port, { path: '/api/traces', headers: thrift, ...options }, body);
 }
 
 describe('Jaeger thrift HTTP receiver', () => {
@@ -63,23 +32,10 @@ describe('Jaeger thrift HTTP receiver', () => {
   let app: FastifyInstance;
 
   before(async () => {
-    harness = await startIngestHarness((c) => {
-      c.receivers.jaegerThriftHttp = { enabled: true, host: '127.0.0.1', port: 0 };
+    ({ harness, receiver, port } = await startReceiver(JaegerThriftHttpReceiver, (c) => {
       c.receivers.maxBodyBytes = MAX_BODY;
-    });
-    receiver = new JaegerThriftHttpReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    port = (await receiver.start()).port;
-    app = await createQueryApp({
-      reader: harness.storage,
-      logger: false,
-      defaultLimit: 20,
-      maxLimit: 100,
-    });
+    }));
+    app = await readBackApp(harness.storage);
   });
 
   after(async () => {
@@ -118,14 +74,14 @@ describe('Jaeger thrift HTTP receiver', () => {
       body,
     );
     assert.equal(res.status, 202);
-    assert.equal(res.body, '');
+    assert.equal(res.text, '');
     await harness.written.atLeast(before + 2);
   });
 
   test('garbage gets 400 with a message; wrong type 415; too large 413; GET 405; other path 404', async () => {
     const garbage = await send(port, {}, Buffer.from('this is not thrift at all'));
     assert.equal(garbage.status, 400);
-    assert.match(garbage.body, /^cannot decode Jaeger thrift \(binary\) payload: /);
+    assert.match(garbage.text, /^cannot decode Jaeger thrift \(binary\) payload: /);
     assert.equal(
       await metricValue(harness.registry, 'skein_receiver_requests_refused_total', {
         protocol: 'jaeger_thrift_http',
@@ -135,10 +91,10 @@ describe('Jaeger thrift HTTP receiver', () => {
     );
     const json = await send(port, { headers: { 'content-type': 'application/json' } }, '{}');
     assert.equal(json.status, 415);
-    assert.match(json.body, /application\/x-thrift/);
+    assert.match(json.text, /application\/x-thrift/);
     const big = await send(port, {}, Buffer.alloc(MAX_BODY + 1));
     assert.equal(big.status, 413);
-    assert.match(big.body, /raise receivers.maxBodyBytes/);
+    assert.match(big.text, /raise receivers.maxBodyBytes/);
     const get = await send(port, { method: 'GET' });
     assert.equal(get.status, 405);
     assert.equal(get.headers.allow, 'POST');
@@ -160,7 +116,7 @@ describe('Jaeger thrift HTTP receiver', () => {
     batch.spans[0].spanId = 0n;
     const res = await send(port, {}, encodeBatch('binary', batch));
     assert.equal(res.status, 202);
-    assert.match(res.body, /^1 span rejected: span 0 has span id/);
+    assert.match(res.text, /^1 span rejected: span 0 has span id/);
     assert.equal(
       await metricValue(harness.registry, 'skein_spans_refused_total', {
         protocol: 'jaeger_thrift_http',
@@ -173,25 +129,16 @@ describe('Jaeger thrift HTTP receiver', () => {
 
 describe('Jaeger thrift HTTP receiver when the pipeline is full', () => {
   test('answers 429 with Retry-After', async () => {
-    const harness = await startIngestHarness((c) => {
-      c.receivers.jaegerThriftHttp = { enabled: true, host: '127.0.0.1', port: 0 };
+    const { port, close } = await startReceiver(JaegerThriftHttpReceiver, (c) => {
       c.pipeline.queue.maxSpans = 1;
     });
-    const receiver = new JaegerThriftHttpReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    const { port } = await receiver.start();
     try {
       const res = await send(port, {}, encodeBatch('binary', sampleBatch()));
       assert.equal(res.status, 429);
       assert.equal(res.headers['retry-after'], '1');
-      assert.match(res.body, /ingest queue is full/);
+      assert.match(res.text, /ingest queue is full/);
     } finally {
-      await receiver.stop();
-      await harness.close();
+      await close();
     }
   });
 });

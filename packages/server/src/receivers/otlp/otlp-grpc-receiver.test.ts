@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { Client, credentials, Metadata, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import protobuf from 'protobufjs';
-import { startIngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
 import type { IngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
 import { metricValue } from '../../pipeline/test-support/metric-value.ts';
 import {
@@ -13,7 +10,9 @@ import {
   exportSpans,
   makeOtelTrace,
 } from '../../pipeline/test-support/otel-test-trace.ts';
+import { startReceiver } from '../test-support/started-receiver.ts';
 import { OtlpGrpcReceiver } from './otlp-grpc-receiver.ts';
+import { loadOtlpRoot } from './test-support/reference-otlp.ts';
 
 type Compression = NonNullable<ConstructorParameters<typeof GrpcExporter>[0]>['compression'];
 
@@ -21,19 +20,7 @@ const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export
 const MAX_BODY = 64 * 1024;
 
 // Reference encoder/decoder for raw requests: protobufjs over the published schema.
-const protoRoot = fileURLToPath(new URL('../../../proto/otlp/', import.meta.url));
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) =>
-  target.startsWith(protoRoot) ? target : protoRoot + target;
-root.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto');
-protobuf.parse(
-  `syntax = "proto3"; package google.rpc;
-   message Any { string type_url = 1; bytes value = 2; }
-   message Status { int32 code = 1; string message = 2; repeated Any details = 3; }
-   message Duration { int64 seconds = 1; int32 nanos = 2; }
-   message RetryInfo { Duration retry_delay = 1; }`,
-  root,
-);
+const root = loadOtlpRoot();
 const ExportRequest = root.lookupType(
   'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest',
 );
@@ -106,16 +93,9 @@ describe('OtlpGrpcReceiver', () => {
   let port = 0;
 
   before(async () => {
-    harness = await startIngestHarness((c) => {
+    ({ harness, receiver, port } = await startReceiver(OtlpGrpcReceiver, (c) => {
       c.receivers.maxBodyBytes = MAX_BODY;
-    });
-    receiver = new OtlpGrpcReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    ({ port } = await receiver.start());
+    }));
     assert.equal(receiver.listening, true);
   });
   after(async () => {
@@ -207,17 +187,10 @@ describe('OtlpGrpcReceiver', () => {
 
 describe('OtlpGrpcReceiver backpressure and shutdown', () => {
   test('RESOURCE_EXHAUSTED with RetryInfo when the queue is full', async () => {
-    const harness = await startIngestHarness((c) => {
+    const { harness, port, close } = await startReceiver(OtlpGrpcReceiver, (c) => {
       c.pipeline.queue.maxSpans = 3;
       c.pipeline.retryAfterSeconds = 6;
     });
-    const receiver = new OtlpGrpcReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    const { port } = await receiver.start();
     try {
       const { error } = await rawExport(port, exportRequest(5, 0xe1));
       assert.equal(error?.code, status.RESOURCE_EXHAUSTED);
@@ -241,42 +214,26 @@ describe('OtlpGrpcReceiver backpressure and shutdown', () => {
         5,
       );
     } finally {
-      await receiver.stop();
-      await harness.close();
+      await close();
     }
   });
 
   test('UNAVAILABLE once the pipeline is shutting down', async () => {
-    const harness = await startIngestHarness();
-    const receiver = new OtlpGrpcReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    const { port } = await receiver.start();
+    const { harness, port, close } = await startReceiver(OtlpGrpcReceiver);
     try {
       await harness.pipeline.stop();
       const { error } = await rawExport(port, exportRequest(1, 0xe2));
       assert.equal(error?.code, status.UNAVAILABLE);
       assert.match(error.details, /shutting down/);
     } finally {
-      await receiver.stop();
-      await harness.close();
+      await close();
     }
   });
 
   test('after receiver and pipeline stop, every accepted span is stored', async () => {
-    const harness = await startIngestHarness((c) => {
+    const { harness, receiver, port } = await startReceiver(OtlpGrpcReceiver, (c) => {
       c.pipeline.batch.maxDelayMs = 60_000;
     });
-    const receiver = new OtlpGrpcReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    const { port } = await receiver.start();
     const traces = [0xf1, 0xf2, 0xf3, 0xf4];
     const results = await Promise.all(traces.map((t) => rawExport(port, exportRequest(25, t))));
     assert.deepEqual(

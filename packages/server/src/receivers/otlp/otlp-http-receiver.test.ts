@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import protobuf from 'protobufjs';
 import { GrpcStatus } from '../../errors.ts';
-import { startIngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
 import type { IngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
 import { metricValue } from '../../pipeline/test-support/metric-value.ts';
 import {
@@ -15,17 +12,15 @@ import {
   exportSpans,
   makeOtelTrace,
 } from '../../pipeline/test-support/otel-test-trace.ts';
+import { rawRequest } from '../test-support/raw-http.ts';
+import type { RawRequestOptions, RawResponse } from '../test-support/raw-http.ts';
+import { startReceiver } from '../test-support/started-receiver.ts';
 import { OtlpHttpReceiver } from './otlp-http-receiver.ts';
+import { loadOtlpRoot } from './test-support/reference-otlp.ts';
 
 type Compression = NonNullable<ConstructorParameters<typeof ProtoExporter>[0]>['compression'];
 
-const Status = protobuf
-  .parse(
-    `syntax = "proto3"; package google.rpc;
-     message Any { string type_url = 1; bytes value = 2; }
-     message Status { int32 code = 1; string message = 2; repeated Any details = 3; }`,
-  )
-  .root.lookupType('google.rpc.Status');
+const Status = loadOtlpRoot().lookupType('google.rpc.Status');
 
 const MAX_BODY = 64 * 1024;
 
@@ -60,43 +55,9 @@ function ids(n: number, trace: number): Array<{ traceId: string; spanId: string 
   }));
 }
 
-interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** One raw HTTP request (no retries, no client-side opinions). */
-function send(
-  port: number,
-  options: { method?: string; path?: string; headers?: Record<string, string | number> },
-  body?: Buffer | string,
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: options.method ?? 'POST',
-        path: options.path ?? '/v1/traces',
-        headers: options.headers,
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+/** A raw request to /v1/traces unless `path` says otherwise. */
+function send(port: number, options: Partial<RawRequestOptions>, body?: Buffer | string) {
+  return rawRequest(port, { path: '/v1/traces', ...options }, body);
 }
 
 const json = { 'content-type': 'application/json' };
@@ -109,17 +70,10 @@ describe('OtlpHttpReceiver', () => {
   let url = '';
 
   before(async () => {
-    harness = await startIngestHarness((c) => {
+    ({ harness, receiver, port } = await startReceiver(OtlpHttpReceiver, (c) => {
       c.receivers.maxBodyBytes = MAX_BODY;
       c.pipeline.retryAfterSeconds = 3;
-    });
-    receiver = new OtlpHttpReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    ({ port } = await receiver.start());
+    }));
     url = `http://127.0.0.1:${port}/v1/traces`;
     assert.equal(receiver.listening, true);
   });
@@ -288,17 +242,10 @@ describe('OtlpHttpReceiver', () => {
 
 describe('OtlpHttpReceiver backpressure and shutdown', () => {
   test('429 with Retry-After when the queue is full, counting the refused spans', async () => {
-    const harness = await startIngestHarness((c) => {
+    const { harness, port, close } = await startReceiver(OtlpHttpReceiver, (c) => {
       c.pipeline.queue.maxSpans = 3;
       c.pipeline.retryAfterSeconds = 4;
     });
-    const receiver = new OtlpHttpReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    const { port } = await receiver.start();
     try {
       const res = await send(port, { headers: json }, jsonRequest(ids(5, 0xb1)));
       assert.equal(res.status, 429);
@@ -317,20 +264,12 @@ describe('OtlpHttpReceiver backpressure and shutdown', () => {
       });
       assert.equal(refused, 5);
     } finally {
-      await receiver.stop();
-      await harness.close();
+      await close();
     }
   });
 
   test('503 with Retry-After once the pipeline is shutting down', async () => {
-    const harness = await startIngestHarness();
-    const receiver = new OtlpHttpReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    const { port } = await receiver.start();
+    const { harness, port, close } = await startReceiver(OtlpHttpReceiver);
     try {
       await harness.pipeline.stop();
       const res = await send(port, { headers: proto }, Buffer.alloc(0));
@@ -340,23 +279,15 @@ describe('OtlpHttpReceiver backpressure and shutdown', () => {
       assert.equal(status.code, GrpcStatus.Unavailable);
       assert.match(status.message, /shutting down/);
     } finally {
-      await receiver.stop();
-      await harness.close();
+      await close();
     }
   });
 
   test('stop() finishes a request in flight and nothing accepted is lost', async () => {
-    const harness = await startIngestHarness((c) => {
+    const { harness, receiver, port } = await startReceiver(OtlpHttpReceiver, (c) => {
       // Nothing is written by time: only stop() can flush what was accepted.
       c.pipeline.batch.maxDelayMs = 60_000;
     });
-    const receiver = new OtlpHttpReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    const { port } = await receiver.start();
     const accepted = await Promise.all(
       [0xc1, 0xc2, 0xc3].map((trace) => send(port, { headers: json }, jsonRequest(ids(10, trace)))),
     );
@@ -369,7 +300,7 @@ describe('OtlpHttpReceiver backpressure and shutdown', () => {
     // is sent only after stop() was called.
     const body = Buffer.from(jsonRequest(ids(7, 0xc4)));
     let stopped: Promise<void> | undefined;
-    const inFlight = new Promise<RawResponse>((resolve, reject) => {
+    const inFlight = new Promise<Pick<RawResponse, 'status' | 'headers'>>((resolve, reject) => {
       const req = request(
         {
           host: '127.0.0.1',
@@ -380,9 +311,7 @@ describe('OtlpHttpReceiver backpressure and shutdown', () => {
         },
         (res) => {
           res.resume();
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0) }),
-          );
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
         },
       );
       req.on('error', reject);
@@ -411,14 +340,7 @@ describe('OtlpHttpReceiver backpressure and shutdown', () => {
 
 describe('OtlpHttpReceiver stop grace', () => {
   test('stop(graceMs) closes a connection whose body never arrives', async () => {
-    const harness = await startIngestHarness();
-    const receiver = new OtlpHttpReceiver(
-      harness.config,
-      harness.pipeline,
-      harness.metrics,
-      harness.logger,
-    );
-    const { port } = await receiver.start();
+    const { harness, receiver, port } = await startReceiver(OtlpHttpReceiver);
     const stalled = new Promise<Error>((resolve) => {
       const req = request({
         host: '127.0.0.1',

@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import protobuf from 'protobufjs';
 import {
   encodeExportTraceResponseJson,
   encodeExportTraceResponseProto,
   encodeRpcStatusJson,
   encodeRpcStatusProto,
 } from './otlp-response.ts';
+import { loadOtlpRoot } from './test-support/reference-otlp.ts';
 
 // Reference decoder: protobufjs over the published OTLP schema, plus google.rpc.Status.
-const protoRoot = fileURLToPath(new URL('../../../proto/otlp/', import.meta.url));
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) =>
-  target.startsWith(protoRoot) ? target : protoRoot + target;
-root.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto');
-protobuf.parse(
-  `syntax = "proto3";
-   package google.rpc;
-   message Any { string type_url = 1; bytes value = 2; }
-   message Status { int32 code = 1; string message = 2; repeated Any details = 3; }
-   message Duration { int64 seconds = 1; int32 nanos = 2; }
-   message RetryInfo { Duration retry_delay = 1; }`,
-  root,
-);
+const root = loadOtlpRoot();
 const ExportResponse = root.lookupType(
   'opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse',
 );

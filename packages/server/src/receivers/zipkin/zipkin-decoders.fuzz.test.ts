@@ -7,8 +7,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { InvalidPayloadError } from '../../errors.ts';
-import { startIngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
-import type { IngestHarness } from '../../pipeline/test-support/ingest-harness.ts';
 import {
   assertWellBehaved,
   hex,
@@ -17,6 +15,8 @@ import {
   mutateJson,
   prng,
 } from '../test-support/fuzz.ts';
+import { startReceiver } from '../test-support/started-receiver.ts';
+import type { StartedReceiver } from '../test-support/started-receiver.ts';
 import {
   encodeZipkinProtoReference,
   sampleZipkinV2Spans,
@@ -151,21 +151,14 @@ describe('Zipkin decoders under fuzzing', () => {
 });
 
 describe('Zipkin receiver under fuzzing', () => {
-  let h: IngestHarness;
-  let receiver: ZipkinReceiver;
+  let endpoint: StartedReceiver<ZipkinReceiver>;
   let base = '';
 
   before(async () => {
-    h = await startIngestHarness((c) => {
-      c.receivers.zipkin = { ...c.receivers.zipkin, host: '127.0.0.1', port: 0 };
-    });
-    receiver = new ZipkinReceiver(h.config, h.pipeline, h.metrics, h.logger);
-    base = `http://127.0.0.1:${(await receiver.start()).port}`;
+    endpoint = await startReceiver(ZipkinReceiver);
+    base = `http://127.0.0.1:${endpoint.port}`;
   });
-  after(async () => {
-    await receiver.stop();
-    await h.close();
-  });
+  after(() => endpoint.close());
 
   test('garbage and mutated bodies get 202 or 400 with a message', async () => {
     const random = prng(0x4040);

@@ -16,6 +16,7 @@ import type { IngestHarness } from '../../pipeline/test-support/ingest-harness.t
 import type { JaegerKeyValue, JaegerSpan, JaegerTrace } from '../../query/jaeger/jaeger-json.ts';
 import { createQueryApp } from '../../query/query-app.ts';
 import type { ZipkinSpan } from '../../query/zipkin/zipkin-json.ts';
+import { startReceiver } from '../test-support/started-receiver.ts';
 import {
   encodeZipkinProtoReference,
   v1JsonPayload,
@@ -530,13 +531,11 @@ describe('Zipkin receiver errors', () => {
 
 describe('Zipkin receiver backpressure', () => {
   test('429 with Retry-After when the queue is full, 503 once the pipeline stops', async () => {
-    const small = await startIngestHarness((c) => {
-      c.receivers.zipkin = { ...c.receivers.zipkin, host: '127.0.0.1', port: 0 };
+    const small = await startReceiver(ZipkinReceiver, (c) => {
       c.pipeline.queue.maxSpans = 1;
       c.pipeline.retryAfterSeconds = 7;
     });
-    const r = new ZipkinReceiver(small.config, small.pipeline, small.metrics, small.logger);
-    const url = `http://127.0.0.1:${(await r.start()).port}/api/v2/spans`;
+    const url = `http://127.0.0.1:${small.port}/api/v2/spans`;
     const t = Date.now() * 1000;
     const body = JSON.stringify([
       { traceId: 'a'.repeat(16), id: '1'.repeat(16), timestamp: t },
@@ -547,11 +546,10 @@ describe('Zipkin receiver backpressure', () => {
     assert.equal(full.status, 429);
     assert.equal(full.headers.get('retry-after'), '7');
     assert.match(await full.text(), /ingest queue is full/);
-    await small.pipeline.stop();
+    await small.harness.pipeline.stop();
     const stopping = await fetch(url, { method: 'POST', headers, body });
     assert.equal(stopping.status, 503);
     assert.equal(stopping.headers.get('retry-after'), '7');
-    await r.stop();
     await small.close();
   });
 });

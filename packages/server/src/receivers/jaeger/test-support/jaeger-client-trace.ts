@@ -4,6 +4,9 @@ import type { JaegerClientSpan, Sender } from 'jaeger-client';
 import thriftModule from 'jaeger-client/dist/src/thrift.js';
 import type { ThriftSpan } from 'jaeger-client/dist/src/thrift.js';
 import type { FastifyInstance } from 'fastify';
+import { createQueryApp } from '../../../query/query-app.ts';
+import type { DependencyReader } from '../../../storage/dependency-reader.ts';
+import type { TraceReader } from '../../../storage/trace-reader.ts';
 
 /*
  * A trace sent by the real jaeger-client (its UDP or HTTP sender), and the
@@ -14,6 +17,11 @@ const ThriftUtils = thriftModule.default;
 const quiet = { info: () => {}, error: () => {} };
 
 export const CLIENT_SERVICE = 'jaeger-client-test';
+
+/** The query API the checks below read through, over `reader`. */
+export function readBackApp(reader: TraceReader & DependencyReader): Promise<FastifyInstance> {
+  return createQueryApp({ reader, logger: false, defaultLimit: 20, maxLimit: 100 });
+}
 
 export interface SentTrace {
   /** 32 hex digits. */

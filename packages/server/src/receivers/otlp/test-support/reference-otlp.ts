@@ -14,11 +14,23 @@ import type { DecodeResult } from '../../decode-result.ts';
 export const OTLP_PROTO_DIR = fileURLToPath(new URL('../../../../proto/otlp/', import.meta.url));
 const REQUEST_TYPE = 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest';
 
-/** A fresh protobufjs Root with the OTLP trace service schema loaded. */
+/** The google.rpc messages OTLP error answers carry (not among the OTLP .proto files). */
+const GOOGLE_RPC = `syntax = "proto3";
+  package google.rpc;
+  message Any { string type_url = 1; bytes value = 2; }
+  message Status { int32 code = 1; string message = 2; repeated Any details = 3; }
+  message Duration { int64 seconds = 1; int32 nanos = 2; }
+  message RetryInfo { Duration retry_delay = 1; }`;
+
+/**
+ * A fresh protobufjs Root with the OTLP trace service schema loaded, and
+ * google.rpc.Status and RetryInfo.
+ */
 export function loadOtlpRoot(): protobuf.Root {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => join(OTLP_PROTO_DIR, target);
   root.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto');
+  protobuf.parse(GOOGLE_RPC, root);
   return root;
 }
 
