@@ -10,6 +10,7 @@ import { declaresTooLarge, gunzipBody, isGzipEncoded, readBody } from './http-bo
 import { DEFAULT_STOP_GRACE_MS } from './receiver.ts';
 import type { Receiver, ReceiverAddress } from './receiver.ts';
 
+/** The Content-Type of plain-text answers (Jaeger, Zipkin). */
 export const TEXT_PLAIN = 'text/plain; charset=utf-8';
 
 /** A response's Content-Type and body. */
@@ -235,7 +236,13 @@ export abstract class HttpReceiverServer implements Receiver {
     this.#answer(res, 405, encoding(GrpcStatus.Unimplemented, message, undefined));
   }
 
-  protected send(res: ServerResponse, statusCode: number, type: string, body: Buffer | string) {
+  /** Answers; while stopping, no connection is kept alive for another request. */
+  protected send(
+    res: ServerResponse,
+    statusCode: number,
+    type: string,
+    body: Buffer | string,
+  ): void {
     if (this.#stopping) res.setHeader('connection', 'close');
     res.writeHead(statusCode, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
     res.end(body);
