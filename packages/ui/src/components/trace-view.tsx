@@ -375,47 +375,51 @@ export function TraceView({ trace, initialSpanId, source }: TraceViewProps) {
         </p>
       )}
       <Minimap model={model} offset={skew ? skew.offset : null} view={view} onChange={setView} />
-      <div class="tl-header">
-        <div class="tl-left">
-          Service &amp; operation{' '}
-          <span class="muted">({rows.length.toLocaleString('en')} rows)</span>
+      <div class="trace-main">
+        <div class="tl-pane">
+          <div class="tl-header">
+            <div class="tl-left">
+              Service &amp; operation{' '}
+              <span class="muted">({rows.length.toLocaleString('en')} rows)</span>
+            </div>
+            <div class="tl-right tl-ticks">
+              {ticks.map((t) => (
+                <span key={t.time} style={{ left: `${t.fraction * 100}%` }}>
+                  {t.label}
+                </span>
+              ))}
+            </div>
+          </div>
+          <div class="tl-wrap">
+            <div class="tl-grid" aria-hidden="true">
+              {ticks.map((t) => (
+                <span key={t.time} style={{ left: `${t.fraction * 100}%` }} />
+              ))}
+            </div>
+            <Timeline
+              model={model}
+              rows={rows}
+              collapsed={collapsed}
+              window={view}
+              selected={selected}
+              matched={found ? found.matched : null}
+              offset={skew ? skew.offset : null}
+              bodyRef={bodyRef}
+              onSelect={(i) => setSelected(i === selected ? -1 : i)}
+              onToggle={toggle}
+            />
+          </div>
         </div>
-        <div class="tl-right tl-ticks">
-          {ticks.map((t) => (
-            <span key={t.time} style={{ left: `${t.fraction * 100}%` }}>
-              {t.label}
-            </span>
-          ))}
-        </div>
+        {selected >= 0 && (
+          <SpanDetail
+            model={model}
+            index={selected}
+            offset={skew ? skew.offset[selected] : 0}
+            onSelect={select}
+            onClose={() => setSelected(-1)}
+          />
+        )}
       </div>
-      <div class="tl-wrap">
-        <div class="tl-grid" aria-hidden="true">
-          {ticks.map((t) => (
-            <span key={t.time} style={{ left: `${t.fraction * 100}%` }} />
-          ))}
-        </div>
-        <Timeline
-          model={model}
-          rows={rows}
-          collapsed={collapsed}
-          window={view}
-          selected={selected}
-          matched={found ? found.matched : null}
-          offset={skew ? skew.offset : null}
-          bodyRef={bodyRef}
-          onSelect={(i) => setSelected(i === selected ? -1 : i)}
-          onToggle={toggle}
-        />
-      </div>
-      {selected >= 0 && (
-        <SpanDetail
-          model={model}
-          index={selected}
-          offset={skew ? skew.offset[selected] : 0}
-          onSelect={select}
-          onClose={() => setSelected(-1)}
-        />
-      )}
       {dialog === 'help' && (
         <div
           class="modal"
@@ -424,7 +428,18 @@ export function TraceView({ trace, initialSpanId, source }: TraceViewProps) {
           onClick={() => setDialog('')}
         >
           <div class="modal-box" onClick={(e) => e.stopPropagation()}>
-            <h2>Keyboard shortcuts</h2>
+            <header class="modal-head">
+              <h2>Keyboard shortcuts</h2>
+              <button
+                type="button"
+                class="close"
+                aria-label="Close"
+                title="Close (Esc)"
+                onClick={() => setDialog('')}
+              >
+                ×
+              </button>
+            </header>
             <table class="kv">
               <tbody>
                 {SHORTCUTS.map(([k, what]) => (
@@ -453,9 +468,20 @@ function JsonDialog({ trace, onClose }: { trace: RawTrace; onClose(): void }) {
   return (
     <div class="modal" role="dialog" aria-label="Trace JSON" onClick={onClose}>
       <div class="modal-box wide" onClick={(e) => e.stopPropagation()}>
-        <h2>
-          Jaeger JSON <CopyButton text={text} label="Copy all" />
-        </h2>
+        <header class="modal-head">
+          <h2>
+            Jaeger JSON <CopyButton text={text} label="Copy all" />
+          </h2>
+          <button
+            type="button"
+            class="close"
+            aria-label="Close"
+            title="Close (Esc)"
+            onClick={onClose}
+          >
+            ×
+          </button>
+        </header>
         {text.length > JSON_VIEW_LIMIT && (
           <p class="notice">
             Showing the first {JSON_VIEW_LIMIT.toLocaleString('en')} of{' '}
