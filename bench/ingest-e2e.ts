@@ -93,6 +93,16 @@ const query = skein.urls.get('query')!;
 const pid = skein.child.pid!;
 
 const rss: number[] = [];
+const heap: number[] = [];
+const heapTimer = setInterval(() => {
+  fetch(`${admin.replace(/\/metrics$/, '')}/metrics`)
+    .then((r) => r.text())
+    .then((text) => {
+      const h = /^nodejs_heap_size_used_bytes (\d+)/m.exec(text);
+      if (h) heap.push(Number(h[1]) / 2 ** 20);
+    })
+    .catch(() => undefined);
+}, 500);
 const rssTimer = setInterval(() => {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -158,6 +168,7 @@ const acceptedAt = performance.now();
 while ((await written()) < spansSent) await new Promise((r) => setTimeout(r, 50));
 const writtenAt = performance.now();
 clearInterval(rssTimer);
+clearInterval(heapTimer);
 
 const probe =
   idOffsets[0].length > 0
@@ -183,6 +194,10 @@ const rows: [string, string][] = [
   ['end to end / decode-only', (e2e / decode).toFixed(3)],
   ['429/503 answers (retried)', String(refused)],
   ['server RSS median / max', `${median(rss).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MB`],
+  [
+    'server JS heap used median / max',
+    `${median(heap).toFixed(0)} / ${Math.max(...heap).toFixed(0)} MB`,
+  ],
   [
     'bytes per span on disk',
     store === 'memory' ? 'n/a (memory)' : (fileBytes / spansSent).toFixed(1),

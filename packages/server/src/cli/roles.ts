@@ -154,6 +154,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       const path = ctx.config.storage.duckdb.path;
       const storage = new DuckDbStorage({
         path,
+        memoryLimitMB: ctx.config.storage.duckdb.memoryLimitMB,
         logger: ctx.logger.child({ component: 'storage' }),
       });
       await storage.open();

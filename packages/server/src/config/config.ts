@@ -64,6 +64,8 @@ export interface SkeinConfig {
     duckdb: {
       /** Directory holding skein.duckdb; ':memory:' for an in-memory store. */
       path: string;
+      /** DuckDB's buffer memory limit, MB. */
+      memoryLimitMB: number;
     };
     /** Spans older than this are purged (hours). */
     retentionHours: number;
@@ -109,14 +111,14 @@ export const defaultConfig: SkeinConfig = {
     maxBodyBytes: 16 * 1024 * 1024,
   },
   pipeline: {
-    queue: { maxSpans: 200_000, maxBytes: 64 * 1024 * 1024 },
+    queue: { maxSpans: 50_000, maxBytes: 32 * 1024 * 1024 },
     batch: { maxSpans: 10_000, maxDelayMs: 200 },
     writers: 1,
     retryAfterSeconds: 1,
   },
   storage: {
     backend: 'duckdb',
-    duckdb: { path: './data' },
+    duckdb: { path: './data', memoryLimitMB: 256 },
     retentionHours: 7 * 24,
     purgeIntervalMinutes: 10,
   },

@@ -177,6 +177,7 @@ function validate(c: SkeinConfig): void {
   checkPositive('pipeline.batch.maxDelayMs', c.pipeline.batch.maxDelayMs);
   checkPositive('pipeline.writers', c.pipeline.writers);
   checkPositive('pipeline.retryAfterSeconds', c.pipeline.retryAfterSeconds);
+  checkPositive('storage.duckdb.memoryLimitMB', c.storage.duckdb.memoryLimitMB);
   checkPositive('storage.retentionHours', c.storage.retentionHours);
   checkPositive('storage.purgeIntervalMinutes', c.storage.purgeIntervalMinutes);
   checkPositive('query.defaultLimit', c.query.defaultLimit);

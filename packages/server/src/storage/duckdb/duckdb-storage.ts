@@ -32,7 +32,11 @@ import { buildTraceSearch, SPAN_KIND_NAMES, spanKindFromName } from './trace-sea
 export interface DuckDbStorageOptions {
   /** Directory holding `skein.duckdb` (created if missing), or ':memory:'. */
   path: string;
-  logger?: Logger;
+  logger?: Logger; /**
+   * DuckDB's buffer memory limit (MB); DuckDB's own default is 80% of the machine's
+   * memory. It bounds DuckDB's caches, not the JS heap.
+   */
+  memoryLimitMB?: number;
 }
 
 /** A trace id as users type it: 1 to 32 hex digits (Jaeger left-pads short ones). */
@@ -107,9 +111,12 @@ export class DuckDbStorage implements Storage, TagValueReader {
   private warmTimer: NodeJS.Timeout | undefined;
   private warming: Promise<void> | undefined;
 
-  constructor(options: { path: string; logger?: Logger }) {
+  private readonly memoryLimitMB: number | undefined;
+
+  constructor(options: DuckDbStorageOptions) {
     this.path = options.path;
     this.logger = options.logger;
+    this.memoryLimitMB = options.memoryLimitMB;
   }
 
   async open(): Promise<void> {
@@ -122,6 +129,7 @@ export class DuckDbStorage implements Storage, TagValueReader {
       // The file is ATTACHed (below) because only ATTACH takes ROW_GROUP_SIZE; the
       // instance itself is in memory, so its spill directory is set explicitly.
       const config: Record<string, string> = { checkpoint_threshold: CHECKPOINT_THRESHOLD };
+      if (this.memoryLimitMB !== undefined) config.memory_limit = `${this.memoryLimitMB}MB`;
       if (file !== ':memory:') config.temp_directory = file + '.tmp';
       this.instance = await DuckDBInstance.create(':memory:', config);
       this.writer = await this.instance.connect();
