@@ -41,21 +41,21 @@ export function Minimap({
       // One line per span; small traces get thin lines with gaps, not tall blocks.
       const step = Math.min(HEIGHT / Math.max(n, 1), 6);
       const lineH = step >= 3 ? step - 1.5 : Math.max(step, 0.5);
-      let lastColor = -1;
+      // One path per service, filled once: 8 fills instead of 50,000 colour switches.
+      const paths = model.services.map(() => new Path2D());
       for (let pos = 0; pos < n; pos++) {
         const i = model.order[pos];
-        const slot = model.services[model.serviceIndex[i]].color;
-        if (slot !== lastColor) {
-          ctx.fillStyle = serviceColor(slot);
-          lastColor = slot;
-        }
         const s = model.spans[i];
         const x = ((s.start + (offset ? offset[i] : 0) - model.start) / total) * width;
         const w = Math.max(1, (s.duration / total) * width);
-        ctx.fillRect(x, pos * step, w, lineH);
+        paths[model.serviceIndex[i]].rect(x, pos * step, w, lineH);
+      }
+      for (let k = 0; k < paths.length; k++) {
+        ctx.fillStyle = serviceColor(model.services[k].color);
+        ctx.fill(paths[k]);
       }
     };
-    draw();
+    // The observer's first callback draws: no separate first draw.
     const ro = new ResizeObserver(draw);
     ro.observe(canvas);
     return () => ro.disconnect();
