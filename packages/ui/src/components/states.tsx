@@ -23,7 +23,7 @@ export function ErrorState({
   return (
     <div class="state state-error" role="alert">
       <strong>{title}</strong>
-      <p>{message}</p>
+      {message && <p>{message}</p>}
       {children}
     </div>
   );

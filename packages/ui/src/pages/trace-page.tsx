@@ -44,7 +44,7 @@ export function TracePage({ traceId, spanId }: { traceId: string; spanId: string
         title={
           state.status === 404 ? `Trace ${traceId} was not found` : 'The trace could not be loaded'
         }
-        message={state.message}
+        message={state.status === 404 ? '' : state.message}
       >
         <p>
           {state.status === 404
