@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { DependenciesPage } from './pages/dependencies-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { TracePage } from './pages/trace-page.tsx';
@@ -34,7 +34,7 @@ function TraceIdLookup() {
 function App() {
   const route = useRoute();
   const [theme, setTheme] = useState<Theme>(initialTheme);
-  useEffect(() => applyTheme(theme), [theme]);
+  useLayoutEffect(() => applyTheme(theme), [theme]);
   const nav = (href: string, label: string, active: boolean) => (
     <a href={href} class={active ? 'active' : ''} aria-current={active ? 'page' : undefined}>
       {label}

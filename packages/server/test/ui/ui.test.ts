@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -184,6 +184,25 @@ describe(
       assert.equal(await rowCount(page), n);
       await shot(page, 'trace');
 
+      // Downloads: Jaeger JSON and OTLP JSON of every span.
+      const [jaegerFile] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Jaeger JSON' }).click(),
+      ]);
+      const jaegerJson = JSON.parse(readFileSync((await jaegerFile.path())!, 'utf8'));
+      assert.equal(jaegerJson.data[0].traceID, biggest.traceId);
+      assert.equal(jaegerJson.data[0].spans.length, n);
+      const [otlpFile] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'OTLP JSON' }).click(),
+      ]);
+      assert.match(otlpFile.suggestedFilename(), /\.otlp\.json$/);
+      const otlpJson = JSON.parse(readFileSync((await otlpFile.path())!, 'utf8'));
+      let otlpSpans = 0;
+      for (const rs of otlpJson.resourceSpans)
+        for (const ss of rs.scopeSpans) otlpSpans += ss.spans.length;
+      assert.equal(otlpSpans, n);
+
       await page.getByRole('button', { name: 'Collapse all' }).click();
       await waitForRows(page, 1);
       await page.getByRole('button', { name: /^Expand \d+ children$/ }).click();
@@ -359,7 +378,7 @@ describe(
       await page.goto(`${base}/trace/${biggest.traceId}`);
       await page.locator('[data-timeline-ready]').waitFor();
       await page.getByRole('button', { name: 'Switch to dark theme' }).click();
-      assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
+      await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
       await shot(page, 'trace-dark');
       await page.goto(`${base}/trace/12345678901234567890123456789012`);
       await page.getByRole('alert').filter({ hasText: 'was not found' }).waitFor();
