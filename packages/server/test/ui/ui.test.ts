@@ -184,6 +184,17 @@ describe(
       assert.equal(await rowCount(page), n);
       await shot(page, 'trace');
 
+      // The service/operation column is resizable.
+      const column = page.locator('.tl-row .tl-left').first();
+      const widthBefore = (await column.boundingBox())!.width;
+      const handle = (await page.locator('.col-resizer').boundingBox())!;
+      await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(handle.x + 120, handle.y + handle.height / 2, { steps: 4 });
+      await page.mouse.up();
+      const widthAfter = (await column.boundingBox())!.width;
+      assert.ok(Math.abs(widthAfter - widthBefore - 116) < 12, `${widthBefore} → ${widthAfter}`);
+
       // Downloads: Jaeger JSON and OTLP JSON of every span.
       const [jaegerFile] = await Promise.all([
         page.waitForEvent('download'),

@@ -109,6 +109,36 @@ function TraceHeader({ model }: { model: TraceModel }) {
   );
 }
 
+/** The handle on the service/operation column's edge: drag to resize, double-click to reset. */
+function ColumnResizer({ onResize }: { onResize(width: number | null): void }) {
+  const onPointerDown = (e: PointerEvent) => {
+    const handle = e.currentTarget as HTMLElement;
+    const column = handle.parentElement!;
+    const left = column.getBoundingClientRect().left;
+    const max = column.parentElement!.clientWidth - 160;
+    handle.setPointerCapture(e.pointerId);
+    const move = (ev: PointerEvent) =>
+      onResize(Math.round(Math.min(max, Math.max(160, ev.clientX - left))));
+    const up = () => {
+      handle.removeEventListener('pointermove', move);
+      handle.removeEventListener('pointerup', up);
+    };
+    handle.addEventListener('pointermove', move);
+    handle.addEventListener('pointerup', up);
+    e.preventDefault();
+  };
+  return (
+    <span
+      class="col-resizer"
+      role="separator"
+      aria-orientation="vertical"
+      title="Drag to resize the column; double-click to reset"
+      onPointerDown={onPointerDown}
+      onDblClick={() => onResize(null)}
+    />
+  );
+}
+
 export interface TraceViewProps {
   trace: RawTrace;
   initialSpanId: string;
@@ -129,6 +159,8 @@ export function TraceView({ trace, initialSpanId, source }: TraceViewProps) {
   const [cursor, setCursor] = useState(-1);
   const [skewOn, setSkewOn] = useState(false);
   const [dialog, setDialog] = useState<'' | 'help' | 'json'>('');
+  /** Width of the service/operation column in px, once the user has dragged it. */
+  const [leftWidth, setLeftWidth] = useState<number | null>(null);
   const bodyRef = useRef<HTMLDivElement>(null);
   const findRef = useRef<HTMLInputElement>(null);
 
@@ -261,7 +293,10 @@ export function TraceView({ trace, initialSpanId, source }: TraceViewProps) {
 
   const base = `trace-${model.traceId}`;
   return (
-    <div class={`trace-view${selected >= 0 ? ' with-detail' : ''}`}>
+    <div
+      class={`trace-view${selected >= 0 ? ' with-detail' : ''}`}
+      style={leftWidth === null ? undefined : { '--left': `${leftWidth}px` }}
+    >
       <TraceHeader model={model} />
       <div class="toolbar" role="toolbar" aria-label="Trace tools">
         <div class="find">
@@ -381,6 +416,7 @@ export function TraceView({ trace, initialSpanId, source }: TraceViewProps) {
             <div class="tl-left">
               Service &amp; operation{' '}
               <span class="muted">({rows.length.toLocaleString('en')} rows)</span>
+              <ColumnResizer onResize={setLeftWidth} />
             </div>
             <div class="tl-right tl-ticks">
               {ticks.map((t) => (
