@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../config/load-config.ts';
@@ -38,25 +37,11 @@ Every setting is listed in docs/configuration.md.
 
 ${TRACEGEN_HELP}`;
 
-/**
- * V8 lets the old generation grow to several times what survived the last full GC
- * before collecting again. Ingest promotes every queued span and drops it a second
- * later, so the heap filled with dead spans: 290-630 MB used (max 1.1-1.4 GB) at
- * 1M spans in bench/ingest-e2e.ts, 65-70 MB (max 130-340) with 20% growth, at the
- * same throughput. The flag is read at each GC, so setting it here takes effect; a
- * value given on the command line or in NODE_OPTIONS wins.
- */
-function boundHeapGrowth(): void {
-  const given = process.execArgv.join(' ') + ' ' + (process.env.NODE_OPTIONS ?? '');
-  if (!/heap[-_]growing[-_]percent/.test(given)) setFlagsFromString('--heap-growing-percent=20');
-}
-
 async function runRole(
   role: Role,
   configFile: string | undefined,
   overrides: Record<string, string>,
 ): Promise<number> {
-  boundHeapGrowth();
   const config = loadConfig({ file: configFile, env: process.env, overrides });
   const logger = pino({ level: config.log.level, base: { role } });
   const ctx: AppContext = { config, logger, registry: new Registry() };
