@@ -1,0 +1,82 @@
+/**
+ * Storage write cost alone, on the ingest bench's workload: decodes the same OTLP
+ * payloads as bench/ingest-e2e.ts once, then writes them through DuckDbStorage in
+ * batches (no HTTP, no pipeline), so a CPU profile shows only the write path.
+ *
+ *   node --import tsx [--cpu-prof] bench/storage-write.ts [--spans 500000] [--batch-spans 10000]
+ *        [--dir /tmp/skein-write-bench] [--memory-mb 256]
+ */
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Span } from '../packages/server/src/model/span.ts';
+import { decodeOtlpProto } from '../packages/server/src/receivers/otlp/otlp-proto-decoder.ts';
+import { DuckDbStorage } from '../packages/server/src/storage/duckdb/duckdb-storage.ts';
+import { buildOtlpRequest } from './payloads.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '500000' },
+    'batch-spans': { type: 'string', default: '10000' },
+    dir: { type: 'string', default: '/tmp/skein-write-bench' },
+    'memory-mb': { type: 'string', default: '256' },
+  },
+});
+const totalSpans = Number(args.spans);
+const batchSpans = Number(args['batch-spans']);
+const dir = args.dir!;
+
+// The ingest bench's requests (500 spans, 8 services); trace ids made unique per round.
+const REQUEST_SPANS = 500;
+const requests: Span[][] = [];
+const nowNs = `${Date.now()}000000`;
+for (let p = 0; p < 100; p++) {
+  const bytes = buildOtlpRequest({
+    spans: REQUEST_SPANS,
+    seed: p + 1,
+    startTimeUnixNano: nowNs,
+    serviceName: `svc-${p % 8}`,
+  });
+  requests.push(decodeOtlpProto(bytes).spans);
+}
+function batchAt(first: number): Span[] {
+  const out: Span[] = [];
+  for (let i = first; out.length < batchSpans; i++) {
+    const round = Math.floor(i / requests.length)
+      .toString(16)
+      .padStart(8, '0');
+    for (const s of requests[i % requests.length]) {
+      out.push({ ...s, traceId: round + s.traceId.slice(8) });
+    }
+  }
+  return out;
+}
+
+rmSync(dir, { recursive: true, force: true });
+const store = new DuckDbStorage({ path: dir, memoryLimitMB: Number(args['memory-mb']) });
+await store.open();
+let written = 0;
+let writeMs = 0;
+let cpuMicros = 0;
+let maxRss = 0;
+for (let r = 0; written < totalSpans; r += batchSpans / REQUEST_SPANS) {
+  const batch = batchAt(r);
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await store.write(batch);
+  const cpu = process.cpuUsage(cpu0);
+  writeMs += performance.now() - t0;
+  cpuMicros += cpu.user + cpu.system;
+  written += batch.length;
+  maxRss = Math.max(maxRss, process.memoryUsage.rss());
+}
+await store.close();
+const bytes = statSync(join(dir, 'skein.duckdb')).size;
+rmSync(dir, { recursive: true, force: true });
+console.log(
+  `storage-write: ${written} spans in batches of ${batchSpans}: ` +
+    `${Math.round(written / (writeMs / 1000))} spans/s, ` +
+    `${(cpuMicros / written).toFixed(1)} µs CPU/span (all threads), ` +
+    `${(writeMs / (written / batchSpans)).toFixed(0)} ms/batch, ` +
+    `max RSS ${(maxRss / 2 ** 20).toFixed(0)} MB, ${(bytes / written).toFixed(1)} B/span`,
+);
