@@ -49,32 +49,22 @@ export type ModuleName =
 
 export type Role = 'all' | 'collector' | 'query';
 
+/** Every protocol receiver module; each one's listener can be turned off in config. */
+const RECEIVERS = [
+  'otlp-grpc',
+  'otlp-http',
+  'zipkin',
+  'jaeger-thrift-http',
+  'jaeger-grpc',
+  'jaeger-agent-compact',
+  'jaeger-agent-binary',
+] as const satisfies readonly ModuleName[];
+
 /** Which modules each role asks for; dependencies come along (see `modules`). */
 export const roles: Record<Role, readonly ModuleName[]> = {
-  collector: [
-    'otlp-grpc',
-    'otlp-http',
-    'zipkin',
-    'jaeger-thrift-http',
-    'jaeger-grpc',
-    'jaeger-agent-compact',
-    'jaeger-agent-binary',
-    'retention',
-    'admin',
-  ],
+  collector: [...RECEIVERS, 'retention', 'admin'],
   query: ['query', 'admin'],
-  all: [
-    'otlp-grpc',
-    'otlp-http',
-    'zipkin',
-    'jaeger-thrift-http',
-    'jaeger-grpc',
-    'jaeger-agent-compact',
-    'jaeger-agent-binary',
-    'retention',
-    'query',
-    'admin',
-  ],
+  all: [...RECEIVERS, 'retention', 'query', 'admin'],
 };
 
 const NOTHING_TO_STOP: RunningModule = { stop: async () => {} };
@@ -92,18 +82,36 @@ function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
+/**
+ * How receivers are constructed. The fifth argument, the store, is for receivers whose
+ * port also serves reads (Zipkin's read API); the others ignore it.
+ */
+type ReceiverClass = new (
+  config: SkeinConfig,
+  consumer: Pipeline,
+  metrics: IngestMetrics,
+  logger: Logger,
+  reader: Storage,
+) => Receiver;
+
 function receiverModule(
-  make: (ctx: AppContext) => Receiver,
+  label: ModuleName,
+  Receiver: ReceiverClass,
   listener: (c: SkeinConfig) => ListenerConfig,
-  label: string,
-  scheme: string,
-  path: string,
+  scheme: 'grpc' | 'http' | 'udp',
+  path = '',
 ): ModuleDefinition<AppContext, ModuleName> {
   return {
-    dependsOn: ['pipeline'],
+    dependsOn: ['pipeline', 'storage'],
     async start(ctx) {
       if (!listener(ctx.config).enabled) return NOTHING_TO_STOP;
-      const receiver = make(ctx);
+      const receiver = new Receiver(
+        ctx.config,
+        need(ctx.pipeline, 'pipeline'),
+        need(ctx.metrics, 'metrics'),
+        ctx.logger,
+        need(ctx.storage, 'storage'),
+      );
       const address = await receiver.start();
       ctx.admin?.addReadinessCheck(
         receiver.name,
@@ -196,98 +204,40 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       return { stop: () => pipeline.stop() };
     },
   },
-  'otlp-grpc': receiverModule(
-    (ctx) =>
-      new OtlpGrpcReceiver(
-        ctx.config,
-        need(ctx.pipeline, 'pipeline'),
-        need(ctx.metrics, 'metrics'),
-        ctx.logger,
-      ),
-    (c) => c.receivers.otlpGrpc,
-    'otlp-grpc',
-    'grpc',
-    '',
-  ),
-  'otlp-http': receiverModule(
-    (ctx) =>
-      new OtlpHttpReceiver(
-        ctx.config,
-        need(ctx.pipeline, 'pipeline'),
-        need(ctx.metrics, 'metrics'),
-        ctx.logger,
-      ),
-    (c) => c.receivers.otlpHttp,
-    'otlp-http',
-    'http',
-    '',
-  ),
+  'otlp-grpc': receiverModule('otlp-grpc', OtlpGrpcReceiver, (c) => c.receivers.otlpGrpc, 'grpc'),
+  'otlp-http': receiverModule('otlp-http', OtlpHttpReceiver, (c) => c.receivers.otlpHttp, 'http'),
   // Zipkin's port also serves Zipkin's read API, so it reads the store too.
   zipkin: receiverModule(
-    (ctx) =>
-      new ZipkinReceiver(
-        ctx.config,
-        need(ctx.pipeline, 'pipeline'),
-        need(ctx.metrics, 'metrics'),
-        ctx.logger,
-        need(ctx.storage, 'storage'),
-      ),
-    (c) => c.receivers.zipkin,
     'zipkin',
+    ZipkinReceiver,
+    (c) => c.receivers.zipkin,
     'http',
     '/api/v2/spans',
   ),
   'jaeger-thrift-http': receiverModule(
-    (ctx) =>
-      new JaegerThriftHttpReceiver(
-        ctx.config,
-        need(ctx.pipeline, 'pipeline'),
-        need(ctx.metrics, 'metrics'),
-        ctx.logger,
-      ),
-    (c) => c.receivers.jaegerThriftHttp,
     'jaeger-thrift-http',
+    JaegerThriftHttpReceiver,
+    (c) => c.receivers.jaegerThriftHttp,
     'http',
     '/api/traces',
   ),
   'jaeger-grpc': receiverModule(
-    (ctx) =>
-      new JaegerGrpcReceiver(
-        ctx.config,
-        need(ctx.pipeline, 'pipeline'),
-        need(ctx.metrics, 'metrics'),
-        ctx.logger,
-      ),
-    (c) => c.receivers.jaegerGrpc,
     'jaeger-grpc',
+    JaegerGrpcReceiver,
+    (c) => c.receivers.jaegerGrpc,
     'grpc',
-    '',
   ),
   'jaeger-agent-compact': receiverModule(
-    (ctx) =>
-      new JaegerAgentCompactReceiver(
-        ctx.config,
-        need(ctx.pipeline, 'pipeline'),
-        need(ctx.metrics, 'metrics'),
-        ctx.logger,
-      ),
-    (c) => c.receivers.jaegerAgentCompact,
     'jaeger-agent-compact',
+    JaegerAgentCompactReceiver,
+    (c) => c.receivers.jaegerAgentCompact,
     'udp',
-    '',
   ),
   'jaeger-agent-binary': receiverModule(
-    (ctx) =>
-      new JaegerAgentBinaryReceiver(
-        ctx.config,
-        need(ctx.pipeline, 'pipeline'),
-        need(ctx.metrics, 'metrics'),
-        ctx.logger,
-      ),
-    (c) => c.receivers.jaegerAgentBinary,
     'jaeger-agent-binary',
+    JaegerAgentBinaryReceiver,
+    (c) => c.receivers.jaegerAgentBinary,
     'udp',
-    '',
   ),
   query: {
     dependsOn: ['storage'],
