@@ -54,7 +54,10 @@ export interface SkeinConfig {
       /** ...or when its oldest span has waited this long (ms). */
       maxDelayMs: number;
     };
-    /** Write batches in flight to storage at once. */
+    /**
+     * Write batches in flight to storage at once. 2 lets the DuckDB store encode one
+     * batch while the previous one commits.
+     */
     writers: number;
     /** Seconds a refused client is told to wait (Retry-After). */
     retryAfterSeconds: number;
@@ -116,7 +119,7 @@ export const defaultConfig: SkeinConfig = {
   pipeline: {
     queue: { maxSpans: 50_000, maxBytes: 32 * 1024 * 1024 },
     batch: { maxSpans: 10_000, maxDelayMs: 200 },
-    writers: 1,
+    writers: 2,
     retryAfterSeconds: 1,
   },
   storage: {

@@ -3,12 +3,47 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { isSkeinError } from '../../errors.ts';
 import { ValueType } from '../../model/span.ts';
 import { runStorageConformance } from '../conformance/storage-conformance.ts';
 import { fullFidelitySpan, hexId, makeSpan, testResource } from '../conformance/test-spans.ts';
+import type { Span } from '../../model/span.ts';
 import { DuckDbStorage } from './duckdb-storage.ts';
+
+/** Row counts of a closed store's file. */
+async function countRows(file: string, queries: string[]): Promise<number[]> {
+  const instance = await DuckDBInstance.create(file);
+  const c = await instance.connect();
+  try {
+    const out: number[] = [];
+    for (const sql of queries) out.push(Number((await c.runAndReadAll(sql)).getRows()[0][0]));
+    return out;
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** `n` spans of new traces, each with its own (equal) resource object, one operation. */
+function sharedBatch(tag: number, n: number, service: string, start: number): Span[] {
+  const spans: Span[] = [];
+  for (let i = 1; i <= n; i++) {
+    spans.push(
+      makeSpan({
+        traceId: hexId(tag, i, 32),
+        spanId: hexId(tag, i, 16),
+        resource: testResource(service),
+        name: 'shared-op',
+        startTime: start + i,
+      }),
+    );
+  }
+  return spans;
+}
+
+const DANGLING_ORIGINS =
+  'SELECT count(*) FROM spans WHERE origin_id NOT IN (SELECT id FROM origins)';
 
 runStorageConformance('duckdb (:memory:)', () =>
   Promise.resolve(new DuckDbStorage({ path: ':memory:' })),
@@ -187,5 +222,81 @@ describe('DuckDbStorage on disk', () => {
     } finally {
       await store.close();
     }
+  });
+
+  test('concurrent batches sharing a new origin and operation insert each once', async () => {
+    const path = join(dir, 'concurrent');
+    const now = Date.now() * 1000;
+    const store = new DuckDbStorage({ path });
+    await store.open();
+    const batches = [1, 2, 3, 4].map((b) => sharedBatch(0xc0 + b, 50, 'shared-service', now));
+    try {
+      await Promise.all(batches.map((b) => store.write(b)));
+      for (const b of batches) {
+        assert.deepStrictEqual((await store.getTrace(b[7].traceId))?.spans, [b[7]]);
+      }
+      assert.deepEqual(await store.getOperations({ serviceName: 'shared-service' }), [
+        { name: 'shared-op', spanKind: 'internal' },
+      ]);
+    } finally {
+      await store.close();
+    }
+    assert.deepEqual(
+      await countRows(join(path, 'skein.duckdb'), [
+        'SELECT count(*) FROM spans',
+        'SELECT count(*) FROM origins',
+        'SELECT count(*) FROM operations',
+        DANGLING_ORIGINS,
+      ]),
+      [200, 1, 1, 0],
+    );
+  });
+
+  test('a batch referencing the new rows of a batch that failed to commit fails too', async () => {
+    const path = join(dir, 'cascade');
+    const now = Date.now() * 1000;
+    const store = new DuckDbStorage({ path });
+    await store.open();
+    const first = sharedBatch(0xca1, 20, 'cascade-service', now);
+    const second = sharedBatch(0xca2, 20, 'cascade-service', now);
+    // The first COMMIT fails inside DuckDB (a real failed statement in the open
+    // transaction), after the second batch was encoded referencing its new rows.
+    const run = DuckDBConnection.prototype.run;
+    let failed = false;
+    DuckDBConnection.prototype.run = function (this: DuckDBConnection, sql, ...rest) {
+      if (sql === 'COMMIT' && !failed) {
+        failed = true;
+        return run.call(this, `SELECT error('injected commit failure')`);
+      }
+      return run.call(this, sql, ...rest);
+    };
+    try {
+      const results = await Promise.allSettled([store.write(first), store.write(second)]);
+      DuckDBConnection.prototype.run = run;
+      assert.ok(failed);
+      for (const r of results) {
+        assert.equal(r.status, 'rejected');
+        assert.ok(isSkeinError(r.reason) && r.reason.code === 'SKEIN_STORAGE_ERROR');
+      }
+      assert.equal(await store.getTrace(first[0].traceId), null);
+      assert.equal(await store.getTrace(second[0].traceId), null);
+      assert.deepEqual(await store.getServices(), []);
+      await Promise.all([store.write(second), store.write(first)]);
+      assert.deepStrictEqual((await store.getTrace(first[3].traceId))?.spans, [first[3]]);
+      assert.deepStrictEqual((await store.getTrace(second[3].traceId))?.spans, [second[3]]);
+      assert.deepEqual(await store.getServices(), ['cascade-service']);
+    } finally {
+      DuckDBConnection.prototype.run = run;
+      await store.close();
+    }
+    assert.deepEqual(
+      await countRows(join(path, 'skein.duckdb'), [
+        'SELECT count(*) FROM spans',
+        'SELECT count(*) FROM origins',
+        'SELECT count(*) FROM operations',
+        DANGLING_ORIGINS,
+      ]),
+      [40, 1, 1, 0],
+    );
   });
 });

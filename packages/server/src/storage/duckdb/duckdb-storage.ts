@@ -45,6 +45,14 @@ const TRACE_ID_PATTERN = /^[0-9a-fA-F]{1,32}$/;
 const READ_CONNECTIONS = 2;
 
 /**
+ * Writer connections, each with its own appenders: while one batch's COMMIT runs on
+ * DuckDB's threads, the next batch is encoded and appended on the other (appends from
+ * different transactions do not conflict). Used only when writes are issued
+ * concurrently (pipeline.writers > 1).
+ */
+const WRITE_LANES = 2;
+
+/**
  * DuckDB checkpoints (compresses the WAL's rows into the file) when the WAL reaches
  * this size. Each checkpoint rewrites the table's last, partly filled row group, so
  * the 16 MB default rewrote it several times per row group: 256 MB halved write CPU
@@ -82,11 +90,37 @@ function opKey(service: string, name: string, kind: number): string {
   return service + '\u0000' + name + '\u0000' + kind;
 }
 
+interface OperationRow {
+  service: string;
+  name: string;
+  kind: number;
+}
+
+/** A writer connection and its appenders; one batch holds it from BEGIN to COMMIT. */
+interface WriteLane {
+  connection: DuckDBConnection;
+  spans: DuckDBAppender | undefined;
+  traces: DuckDBAppender | undefined;
+}
+
+/** A batch whose rows are appended in its lane's open transaction, awaiting COMMIT. */
+interface EncodedBatch {
+  spans: readonly Span[];
+  lane: WriteLane;
+  origins: OriginBatch;
+  newOps: OperationRow[];
+  /** Settles once the batch issued before this one has committed or failed. */
+  previous: Promise<void>;
+  settled: () => void;
+}
+
 /**
  * The embedded storage backend: one DuckDB file (or an in-memory database).
  *
- * Writes go through one connection, one batch at a time, each batch one
- * transaction (so a failed batch leaves nothing behind and may be retried).
+ * Each write batch is one transaction (so a failed batch leaves nothing behind and
+ * may be retried). Batches are encoded one at a time, and commit in the order they
+ * were encoded; a batch's encoding may overlap the previous batch's COMMIT (see
+ * WRITE_LANES).
  * Reads borrow one of a few other connections and see committed data.
  * Table design: see schema.ts.
  */
@@ -96,12 +130,17 @@ export class DuckDbStorage implements Storage, TagValueReader {
   private readonly logger: Logger | undefined;
   private instance: DuckDBInstance | undefined;
   private writer: DuckDBConnection | undefined;
-  private spanAppender: DuckDBAppender | undefined;
-  private traceAppender: DuckDBAppender | undefined;
+  private readonly lanes: WriteLane[] = [];
+  private readonly idleLanes: WriteLane[] = [];
+  private readonly laneWaiters: ((lane: WriteLane) => void)[] = [];
+  /** Settles when the last encoded batch has committed or failed (and freed its lane). */
+  private commitTail: Promise<void> = Promise.resolve();
   private readers: ConnectionPool | undefined;
   private readonly origins = new OriginRegistry();
   /** (service, name, kind) seen so far, mirrored in the `operations` table. */
-  private readonly operations = new Map<string, { service: string; name: string; kind: number }>();
+  private readonly operations = new Map<string, OperationRow>();
+  /** Operations inserted by batches whose transaction is open, and by which batch. */
+  private readonly pendingOps = new Map<string, OriginBatch>();
   private readonly dependencyHours = new DependencyHours();
   private readonly prepared = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
   private writeChain: Promise<unknown> = Promise.resolve();
@@ -147,7 +186,14 @@ export class DuckDbStorage implements Storage, TagValueReader {
         `INSERT INTO skein_meta VALUES ('schema_version', $1) ON CONFLICT DO NOTHING`,
         [String(SCHEMA_VERSION)],
       );
-      await this.openAppenders();
+      for (let i = 0; i < WRITE_LANES; i++) {
+        const connection = i === 0 ? this.writer : await this.instance.connect();
+        if (i > 0) await connection.run('USE skein');
+        const lane: WriteLane = { connection, spans: undefined, traces: undefined };
+        await this.openAppenders(lane);
+        this.lanes.push(lane);
+        this.idleLanes.push(lane);
+      }
       this.readers = await ConnectionPool.create(this.instance, READ_CONNECTIONS);
       await this.loadCaches(this.writer);
       this.logger?.info({ path: file, operations: this.operations.size }, 'duckdb storage open');
@@ -159,10 +205,9 @@ export class DuckDbStorage implements Storage, TagValueReader {
     }
   }
 
-  private async openAppenders(): Promise<void> {
-    const w = this.writerConnection();
-    this.spanAppender = await w.createAppender('spans');
-    this.traceAppender = await w.createAppender('traces');
+  private async openAppenders(lane: WriteLane): Promise<void> {
+    lane.spans = await lane.connection.createAppender('spans');
+    lane.traces = await lane.connection.createAppender('traces');
   }
 
   private async loadCaches(c: DuckDBConnection): Promise<void> {
@@ -187,7 +232,22 @@ export class DuckDbStorage implements Storage, TagValueReader {
     return this.writer;
   }
 
-  /** Runs `fn` after every earlier write, purge and close: the single-writer rule. */
+  private takeLane(): Promise<WriteLane> {
+    const lane = this.idleLanes.pop();
+    if (lane !== undefined) return Promise.resolve(lane);
+    return new Promise((resolve) => this.laneWaiters.push(resolve));
+  }
+
+  private releaseLane(lane: WriteLane): void {
+    const next = this.laneWaiters.shift();
+    if (next !== undefined) next(lane);
+    else this.idleLanes.push(lane);
+  }
+
+  /**
+   * Runs `fn` after every earlier write's encoding, purge and close, and before any
+   * later one starts. Purge and close also wait for `commitTail` (every lane idle).
+   */
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.writeChain.then(fn);
     this.writeChain = p.catch(() => undefined);
@@ -209,13 +269,19 @@ export class DuckDbStorage implements Storage, TagValueReader {
 
   write(spans: readonly Span[]): Promise<void> {
     if (spans.length === 0) return Promise.resolve();
-    return this.serialised(() => this.writeBatch(spans));
+    return this.serialised(() => this.encodeBatch(spans)).then((b) => this.commitBatch(b));
   }
 
-  private async writeBatch(spans: readonly Span[]): Promise<void> {
-    const w = this.writerConnection();
+  /**
+   * Begins the batch's transaction on a free lane and appends every row; the new
+   * origins and operations it inserts are published so that a batch encoded while
+   * this one commits references them instead of inserting them again.
+   */
+  private async encodeBatch(spans: readonly Span[]): Promise<EncodedBatch> {
+    this.writerConnection();
+    const lane = await this.takeLane();
     const batch = new OriginBatch();
-    const newOps: { service: string; name: string; kind: number }[] = [];
+    const newOps: OperationRow[] = [];
     const newOpKeys = new Set<string>();
     // Spans of a trace side by side (grouped in first-seen order, no sort): a trace
     // read decodes fewer vectors (get-trace p50 3.0 vs 3.7 ms at 1M spans) and
@@ -235,23 +301,24 @@ export class DuckDbStorage implements Storage, TagValueReader {
       const key = opKey(s.resource.serviceName, s.name, s.kind);
       if (!this.operations.has(key) && !newOpKeys.has(key)) {
         newOpKeys.add(key);
-        newOps.push({ service: s.resource.serviceName, name: s.name, kind: s.kind });
+        const owner = this.pendingOps.get(key);
+        if (owner !== undefined) batch.borrowed.add(owner);
+        else newOps.push({ service: s.resource.serviceName, name: s.name, kind: s.kind });
       }
     }
     const order = new Uint32Array(spans.length);
     let k = 0;
     for (const t of traces.values())
       for (let j = 0; j < t.spans.length; j++) order[k++] = t.spans[j];
+    const w = lane.connection;
     try {
       await w.run('BEGIN TRANSACTION');
       for (let from = 0; from < spans.length; from += CHUNK_ROWS) {
         const to = Math.min(spans.length, from + CHUNK_ROWS);
-        this.spanAppender!.appendDataChunk(
-          encodeSpanChunk(spans, order, from, to, this.origins, batch),
-        );
+        lane.spans!.appendDataChunk(encodeSpanChunk(spans, order, from, to, this.origins, batch));
       }
-      this.spanAppender!.flushSync();
-      this.appendTraceBounds(traces);
+      lane.spans!.flushSync();
+      this.appendTraceBounds(lane, traces);
       for (const o of batch.added) {
         await w.run(
           'INSERT INTO origins VALUES ($1, $2, $3)',
@@ -266,24 +333,70 @@ export class DuckDbStorage implements Storage, TagValueReader {
           [VARCHAR, VARCHAR, UTINYINT],
         );
       }
-      await w.run('COMMIT');
     } catch (err) {
-      await this.recoverWriter(w);
+      await this.recoverLane(lane);
+      this.releaseLane(lane);
       throw new StorageError(['write a batch of spans', String(err)], { cause: err });
     }
-    this.origins.commit(batch);
-    this.dependencyHours.invalidate(startTimes(spans));
-    for (const op of newOps) this.operations.set(opKey(op.service, op.name, op.kind), op);
+    this.origins.publish(batch);
+    for (const op of newOps) this.pendingOps.set(opKey(op.service, op.name, op.kind), batch);
+    const previous = this.commitTail;
+    let settled!: () => void;
+    this.commitTail = new Promise<void>((resolve) => {
+      settled = resolve;
+    });
+    return { spans, lane, origins: batch, newOps, previous, settled };
   }
 
-  private appendTraceBounds(traces: Map<string, TraceInBatch>): void {
+  /**
+   * Commits after the batch encoded before it (so a borrowed origin or operation row
+   * is committed before, or with, any span referencing it) and fails if a batch it
+   * borrowed from failed. Registries learn the batch's rows only once it commits.
+   */
+  private async commitBatch(b: EncodedBatch): Promise<void> {
+    try {
+      await b.previous;
+      for (const owner of b.origins.borrowed) {
+        if (owner.failed) {
+          throw new Error(
+            'an earlier batch inserting origins or operations this batch references failed; retry it',
+          );
+        }
+      }
+      await b.lane.connection.run('COMMIT');
+      this.origins.commit(b.origins);
+      for (const op of b.newOps) {
+        const key = opKey(op.service, op.name, op.kind);
+        this.operations.set(key, op);
+        this.pendingOps.delete(key);
+      }
+      this.dependencyHours.invalidate(startTimes(b.spans));
+    } catch (err) {
+      this.forget(b);
+      await this.recoverLane(b.lane);
+      throw new StorageError(['write a batch of spans', String(err)], { cause: err });
+    } finally {
+      this.releaseLane(b.lane);
+      b.settled();
+    }
+  }
+
+  /** A batch that did not commit: later batches must neither reference nor borrow its rows. */
+  private forget(b: EncodedBatch): void {
+    b.origins.failed = true;
+    this.origins.unpublish(b.origins);
+    for (const op of b.newOps) {
+      const key = opKey(op.service, op.name, op.kind);
+      if (this.pendingOps.get(key) === b.origins) this.pendingOps.delete(key);
+    }
+  }
+
+  private appendTraceBounds(lane: WriteLane, traces: Map<string, TraceInBatch>): void {
     const ids = [...traces.keys()];
     for (let from = 0; from < ids.length; from += CHUNK_ROWS) {
-      this.traceAppender!.appendDataChunk(
-        encodeTraceChunk(ids.slice(from, from + CHUNK_ROWS), traces),
-      );
+      lane.traces!.appendDataChunk(encodeTraceChunk(ids.slice(from, from + CHUNK_ROWS), traces));
     }
-    this.traceAppender!.flushSync();
+    lane.traces!.flushSync();
   }
 
   /**
@@ -291,24 +404,24 @@ export class DuckDbStorage implements Storage, TagValueReader {
    * failed). Never throws: the batch's own error is the one to report; a store that
    * cannot even reopen its appenders fails the next write with its own error.
    */
-  private async recoverWriter(w: DuckDBConnection): Promise<void> {
+  private async recoverLane(lane: WriteLane): Promise<void> {
     try {
-      this.spanAppender?.closeSync();
+      lane.spans?.closeSync();
     } catch {
       // The appender is being replaced because it failed; its close error says nothing new.
     }
     try {
-      this.traceAppender?.closeSync();
+      lane.traces?.closeSync();
     } catch {
       // As above.
     }
     try {
-      await w.run('ROLLBACK');
+      await lane.connection.run('ROLLBACK');
     } catch {
       // No transaction was open (BEGIN itself failed): nothing to roll back.
     }
     try {
-      await this.openAppenders();
+      await this.openAppenders(lane);
     } catch (err) {
       this.logger?.error(
         { err },
@@ -602,6 +715,7 @@ export class DuckDbStorage implements Storage, TagValueReader {
 
   purgeBefore(cutoff: number): Promise<number> {
     return this.serialised(async () => {
+      await this.commitTail;
       const w = this.writerConnection();
       const at = BigInt(Math.trunc(cutoff));
       let deleted = 0;
@@ -617,7 +731,7 @@ export class DuckDbStorage implements Storage, TagValueReader {
         }
         await w.run('COMMIT');
       } catch (err) {
-        await this.recoverWriter(w);
+        await this.recoverLane(this.lanes[0]);
         throw new StorageError(['purge old spans', String(err)], { cause: err });
       }
       if (deleted > 0) {
@@ -639,19 +753,22 @@ export class DuckDbStorage implements Storage, TagValueReader {
     this.warmTimer = undefined;
     // After the writes already queued, so they are flushed, not refused.
     this.closing = this.serialised(async () => {
+      await this.commitTail;
       await this.warming;
       this.closed = true;
       try {
-        this.spanAppender?.closeSync();
-        this.traceAppender?.closeSync();
+        for (const lane of this.lanes) {
+          lane.spans?.closeSync();
+          lane.traces?.closeSync();
+          lane.connection.closeSync();
+        }
         await this.readers?.close();
-        this.writer?.closeSync();
         this.instance?.closeSync();
       } catch (err) {
         throw new StorageError(['close the DuckDB store', String(err)], { cause: err });
       } finally {
-        this.spanAppender = undefined;
-        this.traceAppender = undefined;
+        this.lanes.length = 0;
+        this.idleLanes.length = 0;
         this.readers = undefined;
         this.writer = undefined;
         this.instance = undefined;

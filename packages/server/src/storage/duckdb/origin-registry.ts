@@ -19,12 +19,25 @@ interface Origin {
   terms: Set<string>;
 }
 
-/** New origins met while encoding one write batch; registered once the batch commits. */
+/**
+ * One write batch's view of the registry: the origins it inserts (registered once it
+ * commits) and the earlier, still uncommitted batches whose new origins (or
+ * operations) it references without inserting them itself. Such a batch may commit
+ * only after those did, and must fail if one of them failed.
+ */
 export class OriginBatch {
   readonly added: OriginRow[] = [];
   readonly byKey = new Map<string, number>();
   /** Spans of one decoded request share their resource and scope objects. */
   readonly byIdentity = new Map<Resource, Map<Scope, number>>();
+  readonly borrowed = new Set<OriginBatch>();
+  /** Set once its transaction is known not to have committed. */
+  failed = false;
+}
+
+interface PendingOrigin {
+  id: number;
+  owner: OriginBatch;
 }
 
 function encodeResource(r: Resource): string {
@@ -91,11 +104,14 @@ function originTerms(resource: Resource, scope: Scope): Set<string> {
 export class OriginRegistry {
   private readonly byKey = new Map<string, number>();
   private readonly byId = new Map<number, Origin>();
+  /** Origins inserted by batches whose transaction is open: referenced, never inserted twice. */
+  private readonly pending = new Map<string, PendingOrigin>();
   private nextId = 1;
 
   load(rows: readonly OriginRow[]): void {
     this.byKey.clear();
     this.byId.clear();
+    this.pending.clear();
     this.nextId = 1;
     for (const row of rows) this.add(row);
   }
@@ -122,17 +138,39 @@ export class OriginRegistry {
     const key = r + '\n' + s;
     let id = this.byKey.get(key) ?? batch.byKey.get(key);
     if (id === undefined) {
-      id = this.nextId++;
-      batch.byKey.set(key, id);
-      batch.added.push({ id, resource: r, scope: s });
+      const pending = this.pending.get(key);
+      if (pending !== undefined) {
+        id = pending.id;
+        batch.borrowed.add(pending.owner);
+      } else {
+        id = this.nextId++;
+        batch.byKey.set(key, id);
+        batch.added.push({ id, resource: r, scope: s });
+      }
     }
     scopes.set(scope, id);
     return id;
   }
 
+  /**
+   * The batch's origin rows are in its open transaction: later batches reuse their
+   * ids (borrowing) instead of inserting the same origins again.
+   */
+  publish(batch: OriginBatch): void {
+    for (const [key, id] of batch.byKey) this.pending.set(key, { id, owner: batch });
+  }
+
   /** Makes the origins of a committed batch known. */
   commit(batch: OriginBatch): void {
     for (const row of batch.added) this.add(row);
+    this.unpublish(batch);
+  }
+
+  /** Forgets the origins of a batch that did not commit (their ids are never reused). */
+  unpublish(batch: OriginBatch): void {
+    for (const key of batch.byKey.keys()) {
+      if (this.pending.get(key)?.owner === batch) this.pending.delete(key);
+    }
   }
 
   get(id: number): OriginRow | undefined {
