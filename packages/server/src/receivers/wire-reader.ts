@@ -1,5 +1,6 @@
 import type { SkeinError } from '../errors.ts';
 import { InvalidPayloadError } from '../errors.ts';
+import { readVarint64 } from './varint.ts';
 
 /** Protobuf wire types (the low 3 bits of a field tag). */
 export const WireType = {
@@ -111,30 +112,7 @@ export class WireReader {
 
   /** A full 64-bit varint into lo/hi. */
   varint64(end: number): void {
-    const buf = this.buf;
-    let pos = this.pos;
-    let lo = 0;
-    let hi = 0;
-    for (let i = 0; i < 10; i++) {
-      if (pos >= end) throw this.fail('truncated varint');
-      const b = buf[pos++];
-      const bits = b & 0x7f;
-      if (i < 4) {
-        lo |= bits << (7 * i);
-      } else if (i === 4) {
-        lo |= bits << 28;
-        hi = bits >>> 4;
-      } else {
-        hi |= bits << (7 * i - 32);
-      }
-      if (b < 0x80) {
-        this.pos = pos;
-        this.lo = lo >>> 0;
-        this.hi = hi >>> 0;
-        return;
-      }
-    }
-    throw this.fail('varint longer than 10 bytes');
+    readVarint64(this, end);
   }
 
   fixed32(end: number): number {

@@ -1,5 +1,6 @@
 import { ThriftReader } from './thrift-reader.ts';
 import { MAX_THRIFT_DEPTH, ThriftType } from './thrift-type.ts';
+import { readVarint64 } from '../varint.ts';
 
 /*
  * TCompactProtocol:
@@ -210,29 +211,6 @@ export class ThriftCompactReader extends ThriftReader {
 
   /** An unsigned varint of up to 10 bytes into lo/hi. */
   private varint64(): void {
-    const buf = this.buf;
-    let pos = this.pos;
-    let lo = 0;
-    let hi = 0;
-    for (let i = 0; i < 10; i++) {
-      if (pos >= this.end) throw this.fail('truncated varint');
-      const b = buf[pos++];
-      const bits = b & 0x7f;
-      if (i < 4) {
-        lo |= bits << (7 * i);
-      } else if (i === 4) {
-        lo |= bits << 28;
-        hi = bits >>> 4;
-      } else {
-        hi |= bits << (7 * i - 32);
-      }
-      if (b < 0x80) {
-        this.pos = pos;
-        this.lo = lo >>> 0;
-        this.hi = hi >>> 0;
-        return;
-      }
-    }
-    throw this.fail('varint longer than 10 bytes');
+    readVarint64(this, this.end);
   }
 }
