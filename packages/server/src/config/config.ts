@@ -19,6 +19,61 @@ export interface UdpListenerConfig extends ListenerConfig {
   receiveBufferBytes: number;
 }
 
+/** One redaction rule: which attributes it looks at and what it does to them. */
+export interface RedactionRuleConfig {
+  /**
+   * Attribute keys this rule applies to; `*` matches any run of characters
+   * (`*.password`, `http.request.header.*`). Keys match case-insensitively.
+   */
+  keys?: string[];
+  /**
+   * Values this rule applies to, in any attribute: built-in detectors by name
+   * (`email`, `credit_card`, `phone`, `jwt`, `cn_id_card`, `ipv4`) or a regular
+   * expression (anything else). Only the matched part is acted on.
+   */
+  values?: string[];
+  /** `drop` removes the attribute; `hash` replaces it by a keyed HMAC; `mask` keeps the last 4 characters; `replace` puts `with` in its place. */
+  action: 'drop' | 'hash' | 'mask' | 'replace';
+  /** The replacement for `action: replace`. */
+  with?: string;
+}
+
+export interface RedactionConfig {
+  enabled: boolean;
+  /** Applied in order; the first rule that matches a key decides for it. */
+  rules: RedactionRuleConfig[];
+  /** `db.statement` / `db.query.text`: string and number literals become `?`. */
+  sqlLiterals: boolean;
+  /** Query-string parameters masked in URL attributes (`url.full`, `http.url`, `http.target`, `url.query`). */
+  urlQuery: string[];
+  /** Opt-in: numeric and id-like path segments of span names become `{id}` (`/users/12345` → `/users/{id}`). */
+  spanNames: boolean;
+  /** The HMAC key for `action: hash`; `${env:NAME}` reads it from the environment. Required when a rule hashes. */
+  hashKey: string;
+}
+
+export interface SpanMetricsConfig {
+  enabled: boolean;
+  /** Latency histogram bucket bounds, ms, ascending (the OpenTelemetry spanmetrics connector's defaults). */
+  buckets: number[];
+  /** Distinct services tracked; spans of further services count under `service_name="other"`. */
+  maxServices: number;
+  /** Distinct operations tracked per service; further ones count under `span_name="other"`. */
+  maxOperationsPerService: number;
+  /** Exemplars (a trace id per histogram bucket) on `/metrics` when scraped as OpenMetrics. */
+  exemplars: boolean;
+  /** How often the per-minute aggregates are written to the store (seconds). */
+  flushIntervalSeconds: number;
+}
+
+/** `pipeline.processors`: which processors run, in which order, and their settings. */
+export interface ProcessorsConfig {
+  /** Processors in the order they see spans; a processor not listed, or disabled, does not run. */
+  order: string[];
+  redaction: RedactionConfig;
+  spanMetrics: SpanMetricsConfig;
+}
+
 export interface SkeinConfig {
   receivers: {
     otlpGrpc: ListenerConfig;
@@ -61,6 +116,8 @@ export interface SkeinConfig {
     writers: number;
     /** Seconds a refused client is told to wait (Retry-After). */
     retryAfterSeconds: number;
+    /** The processor chain between intake and storage (docs/configuration.md). */
+    processors: ProcessorsConfig;
   };
   storage: {
     backend: 'duckdb';
@@ -121,6 +178,52 @@ export const defaultConfig: SkeinConfig = {
     batch: { maxSpans: 10_000, maxDelayMs: 200 },
     writers: 2,
     retryAfterSeconds: 1,
+    processors: {
+      order: ['redaction', 'spanMetrics'],
+      redaction: {
+        enabled: true,
+        // Credentials that clients and HTTP instrumentations are known to record.
+        rules: [
+          {
+            keys: [
+              '*password*',
+              '*passwd*',
+              '*secret*',
+              '*.authorization',
+              '*.cookie',
+              '*.set_cookie',
+              '*.set-cookie',
+              '*api_key*',
+              '*api-key*',
+              'db.connection_string',
+            ],
+            action: 'drop',
+          },
+          { values: ['credit_card', 'jwt'], action: 'mask' },
+        ],
+        sqlLiterals: false,
+        urlQuery: [
+          'token',
+          'access_token',
+          'api_key',
+          'apikey',
+          'key',
+          'password',
+          'secret',
+          'sig',
+        ],
+        spanNames: false,
+        hashKey: '',
+      },
+      spanMetrics: {
+        enabled: true,
+        buckets: [2, 4, 6, 8, 10, 50, 100, 200, 400, 800, 1000, 1400, 2000, 5000, 10000, 15000],
+        maxServices: 1000,
+        maxOperationsPerService: 500,
+        exemplars: true,
+        flushIntervalSeconds: 10,
+      },
+    },
   },
   storage: {
     backend: 'duckdb',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../errors.ts';
 import { defaultConfig } from './config.ts';
-import { envNames, loadConfig } from './load-config.ts';
+import { envNames, formatDefault, loadConfig } from './load-config.ts';
 
 function yamlFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'skein-config-'));
@@ -102,8 +102,8 @@ test('docs/configuration.md documents every setting with its default', async () 
       .split('.')
       .reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], defaultConfig);
     assert.ok(
-      doc.includes(`| \`${path}\` | \`${String(value)}\` |`),
-      `docs/configuration.md lacks a row for ${path} = ${String(value)}`,
+      doc.includes(`| \`${path}\` | \`${formatDefault(value)}\` |`),
+      `docs/configuration.md lacks a row for ${path} = ${formatDefault(value)}`,
     );
   }
 });

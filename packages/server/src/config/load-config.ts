@@ -41,7 +41,13 @@ export function loadConfig(sources: ConfigSources = {}): SkeinConfig {
       });
     }
     if (doc !== null && doc !== undefined)
-      mergeObject(config as unknown as Record<string, unknown>, doc, sources.file, '');
+      mergeObject(
+        config as unknown as Record<string, unknown>,
+        doc,
+        sources.file,
+        '',
+        sources.env ?? process.env,
+      );
   }
   for (const [path, envName] of envNames(defaultConfig, '')) {
     const raw = sources.env?.[envName];
@@ -59,7 +65,8 @@ export function envNames(obj: object, prefix: string): [string, string][] {
   const out: [string, string][] = [];
   for (const [key, value] of Object.entries(obj)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    if (value !== null && typeof value === 'object') out.push(...envNames(value, path));
+    if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      out.push(...envNames(value, path));
     else
       out.push([
         path,
@@ -73,11 +80,17 @@ export function envNames(obj: object, prefix: string): [string, string][] {
   return out;
 }
 
+/** A default as docs/configuration.md shows it: lists as JSON, everything else as text. */
+export function formatDefault(value: unknown): string {
+  return Array.isArray(value) ? JSON.stringify(value) : String(value);
+}
+
 function mergeObject(
   target: Record<string, unknown>,
   src: unknown,
   where: string,
   path: string,
+  env: NodeJS.ProcessEnv,
 ): void {
   if (src === null || typeof src !== 'object' || Array.isArray(src)) {
     throw new ConfigError([
@@ -94,10 +107,18 @@ function mergeObject(
       ]);
     }
     const current = target[key];
-    if (current !== null && typeof current === 'object') {
-      mergeObject(current as Record<string, unknown>, value, where, keyPath);
+    if (Array.isArray(current)) {
+      if (!Array.isArray(value)) {
+        throw new ConfigError([
+          `${where}: ${keyPath}`,
+          `expected a list, got ${JSON.stringify(value)}`,
+        ]);
+      }
+      target[key] = expandEnvRefs(value, `${where}: ${keyPath}`, env);
+    } else if (current !== null && typeof current === 'object') {
+      mergeObject(current as Record<string, unknown>, value, where, keyPath, env);
     } else {
-      target[key] = coerce(current, value, `${where}: ${keyPath}`);
+      target[key] = coerce(current, value, `${where}: ${keyPath}`, env);
     }
   }
 }
@@ -113,14 +134,70 @@ function setPath(config: SkeinConfig, path: string, raw: string, where: string):
     node = next as Record<string, unknown>;
   }
   const leaf = parts[parts.length - 1];
-  if (!Object.hasOwn(node, leaf) || (node[leaf] !== null && typeof node[leaf] === 'object')) {
+  const current = node[leaf];
+  if (
+    !Object.hasOwn(node, leaf) ||
+    (current !== null && typeof current === 'object' && !Array.isArray(current))
+  ) {
     throw new ConfigError([where, `unknown setting "${path}"; see docs/configuration.md`]);
   }
-  node[leaf] = coerce(node[leaf], raw, where);
+  node[leaf] = Array.isArray(current) ? parseList(raw, where) : coerce(current, raw, where);
+}
+
+/**
+ * A list from an environment variable or flag: YAML/JSON when it starts with `[`
+ * (`[{"keys":["x"],"action":"drop"}]`), otherwise comma-separated strings.
+ */
+function parseList(raw: string, where: string): unknown[] {
+  const text = raw.trim();
+  if (text.startsWith('[')) {
+    let value: unknown;
+    try {
+      value = parseYaml(text);
+    } catch (err) {
+      throw new ConfigError([where, `not a valid YAML/JSON list: ${(err as Error).message}`], {
+        cause: err,
+      });
+    }
+    if (!Array.isArray(value)) throw new ConfigError([where, 'expected a list']);
+    return value as unknown[];
+  }
+  return text === '' ? [] : text.split(',').map((item) => item.trim());
+}
+
+const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Replaces `${env:NAME}` in the strings of a YAML value (the OpenTelemetry Collector's
+ * convention), so secrets can stay out of the file.
+ * @throws ConfigError when a referenced variable is not set.
+ */
+export function expandEnvRefs<T>(value: T, where: string, env: NodeJS.ProcessEnv = process.env): T {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (_match, name: string) => {
+      const found = env[name];
+      if (found === undefined) {
+        throw new ConfigError([where, `refers to \${env:${name}}, but ${name} is not set`]);
+      }
+      return found;
+    }) as T;
+  }
+  if (Array.isArray(value)) return value.map((item) => expandEnvRefs(item, where, env)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = expandEnvRefs(v, `${where}.${k}`, env);
+    return out as T;
+  }
+  return value;
 }
 
 /** Converts `value` to the type of the default `current`; strings from env/flags are parsed. */
-function coerce(current: unknown, value: unknown, where: string): unknown {
+function coerce(
+  current: unknown,
+  value: unknown,
+  where: string,
+  env: NodeJS.ProcessEnv = process.env,
+): unknown {
   switch (typeof current) {
     case 'number': {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -140,7 +217,7 @@ function coerce(current: unknown, value: unknown, where: string): unknown {
       if (typeof value !== 'string') {
         throw new ConfigError([where, `expected a string, got ${JSON.stringify(value)}`]);
       }
-      return value;
+      return expandEnvRefs(value, where, env);
     }
   }
 }
