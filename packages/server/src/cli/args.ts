@@ -1,12 +1,20 @@
 /** The parsed command line of `skein`. */
 export interface CliArgs {
-  command: 'all' | 'collector' | 'query' | 'tracegen' | 'help' | 'version';
+  command: 'all' | 'collector' | 'query' | 'tracegen' | 'redact-check' | 'help' | 'version';
   configFile: string | undefined;
   /** `--a.b=c` or `--a.b c` settings: config overrides for roles, options for tracegen. */
   options: Record<string, string>;
 }
 
-const COMMANDS = new Set(['all', 'collector', 'query', 'tracegen', 'help', 'version']);
+const COMMANDS = new Set([
+  'all',
+  'collector',
+  'query',
+  'tracegen',
+  'redact-check',
+  'help',
+  'version',
+]);
 
 /**
  * Parses `skein [command] [--config FILE] [--key=value | --key value]...`.
@@ -20,7 +28,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (argv.length > 0 && !argv[0].startsWith('-')) {
     if (!COMMANDS.has(argv[0])) {
       throw new Error(
-        `unknown command "${argv[0]}"; commands are: all, collector, query, tracegen`,
+        `unknown command "${argv[0]}"; commands are: all, collector, query, tracegen, redact-check`,
       );
     }
     command = argv[0] as CliArgs['command'];

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.ts';
 import { parseArgs } from './args.ts';
 import { startModules } from './app.ts';
 import { modules, roles, type AppContext, type Role } from './roles.ts';
+import { REDACT_CHECK_HELP, redactCheckCommand } from './redact-check-command.ts';
 import { TRACEGEN_HELP, tracegenCommand } from './tracegen-command.ts';
 
 const VERSION = (
@@ -20,6 +21,7 @@ const HELP = `skein ${VERSION}: distributed tracing (OTLP in, DuckDB, Jaeger que
 Usage:
   skein [all|collector|query] [--config skein.yaml] [--key=value ...]
   skein tracegen [options]
+  skein redact-check --config skein.yaml < trace.json
   skein --help | --version
 
 Roles:
@@ -35,7 +37,8 @@ Settings (defaults, then --config file, then SKEIN_* environment, then flags), e
   --log.level=info
 Every setting is listed in docs/configuration.md.
 
-${TRACEGEN_HELP}`;
+${TRACEGEN_HELP}
+${REDACT_CHECK_HELP}`;
 
 async function runRole(
   role: Role,
@@ -111,6 +114,8 @@ async function main(argv: string[]): Promise<number> {
         console.error(`skein tracegen: ${(err as Error).message}`);
         return 2;
       }
+    case 'redact-check':
+      return redactCheckCommand(args.configFile, args.options);
     default:
       try {
         return await runRole(args.command, args.configFile, args.options);
