@@ -68,6 +68,47 @@ describe('AdminServer', () => {
     assert.match(text, /^nodejs_eventloop_lag_seconds /m);
   });
 
+  test('/metrics answers OpenMetrics when Prometheus asks for it, and plain text after', async () => {
+    admin.addExposition((format) =>
+      format === 'openmetrics'
+        ? '# HELP extra_calls Extra.\n# TYPE extra_calls counter\nextra_calls_total 3 # {trace_id="ab"} 1 1.5\n'
+        : '# HELP extra_calls_total Extra.\n# TYPE extra_calls_total counter\nextra_calls_total 3\n',
+    );
+    const accept =
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+    // Two scrapes in different formats at once must not mix their formats.
+    const [om, text] = await Promise.all([
+      fetch(`${base}/metrics`, { headers: { accept } }),
+      fetch(`${base}/metrics`),
+    ]);
+    assert.equal(
+      om.headers.get('content-type'),
+      'application/openmetrics-text; version=1.0.0; charset=utf-8',
+    );
+    const omText = await om.text();
+    assert.match(omText, /^# TYPE skein_spans_received counter$/m);
+    assert.match(omText, /^skein_spans_received_total\{protocol="otlp_http"\} 5$/m);
+    assert.match(
+      omText,
+      /^# TYPE extra_calls counter\nextra_calls_total 3 # \{trace_id="ab"\} 1 1\.5$/m,
+    );
+    assert.ok(omText.endsWith('\n# EOF\n'), 'one # EOF at the very end');
+    assert.equal(omText.split('# EOF').length, 2);
+
+    assert.equal(text.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+    const plain = await text.text();
+    assert.match(plain, /^# TYPE skein_spans_received_total counter$/m);
+    assert.match(plain, /^skein_spans_received_total\{protocol="otlp_http"\} 5$/m);
+    assert.match(plain, /^extra_calls_total 3$/m);
+    assert.doesNotMatch(plain, /# EOF/);
+
+    // An OpenMetrics scrape leaves the registry as it was for the next plain one.
+    const again = await (await fetch(`${base}/metrics`)).text();
+    assert.match(again, /^# TYPE skein_spans_received_total counter$/m);
+    assert.match(again, /^process_cpu_user_seconds_total /m);
+    assert.match(again, /^skein_write_batch_duration_seconds_bucket\{le="\+Inf"\} 0$/m);
+  });
+
   test('unknown paths are 404 and other methods 405', async () => {
     assert.equal((await fetch(`${base}/nope`)).status, 404);
     const post = await fetch(`${base}/health`, { method: 'POST' });

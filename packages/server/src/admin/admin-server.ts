@@ -6,6 +6,9 @@ import { collectDefaultMetrics } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { ListenerConfig } from '../config/config.ts';
 import type { ReceiverAddress } from '../receivers/receiver.ts';
+import { metricsContentType, negotiateMetricsFormat } from './metrics-format.ts';
+import type { ExpositionSource } from './metrics-format.ts';
+import { renderRegistry } from './registry-exposition.ts';
 
 /**
  * One condition for readiness: `true` when met; `false` or a reason (string) when
@@ -22,13 +25,18 @@ export type ReadinessCheck = () => boolean | string | Promise<boolean | string>;
  *   shutting down; otherwise 503. The JSON body names each check's state.
  * - `/metrics` serves the registry passed in, to which the constructor adds
  *   prom-client's default Node process metrics (so construct one AdminServer per
- *   registry).
+ *   registry), followed by every exposition source added with `addExposition` (span
+ *   metrics). The `Accept` header picks the format: OpenMetrics 1.0.0 (with
+ *   exemplars; what Prometheus asks for first) or the Prometheus text format 0.0.4.
+ *   Scrapes never change the registry, so concurrent scrapes in different formats
+ *   are independent.
  */
 export class AdminServer {
   readonly #listener: ListenerConfig;
   readonly #registry: Registry;
   readonly #logger: Logger;
   readonly #checks = new Map<string, ReadinessCheck>();
+  readonly #expositions: ExpositionSource[] = [];
   readonly #server: Server;
   #shuttingDown = false;
   #stopped: Promise<void> | undefined;
@@ -50,6 +58,14 @@ export class AdminServer {
   /** Adds (or replaces) the readiness check called `name`. */
   addReadinessCheck(name: string, check: ReadinessCheck): void {
     this.#checks.set(name, check);
+  }
+
+  /**
+   * Appends `source`'s families to every `/metrics` answer, after the registry's, in
+   * the order added. Its family names must not clash with the registry's.
+   */
+  addExposition(source: ExpositionSource): void {
+    this.#expositions.push(source);
   }
 
   /** From now on /health and /ready answer 503. */
@@ -102,9 +118,12 @@ export class AdminServer {
         await this.#ready(res);
         return;
       case '/metrics': {
-        const body = await this.#registry.metrics();
+        const format = negotiateMetricsFormat(req.headers.accept);
+        let body = await renderRegistry(this.#registry, format);
+        for (const render of this.#expositions) body += render(format);
+        if (format === 'openmetrics') body += '# EOF\n';
         res.writeHead(200, {
-          'content-type': this.#registry.contentType,
+          'content-type': metricsContentType(format),
           'content-length': Buffer.byteLength(body),
         });
         res.end(body);
