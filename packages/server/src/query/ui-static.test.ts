@@ -45,6 +45,7 @@ describe('web UI served by the query app', () => {
       '/trace/0af7651916cd43dd',
       '/trace/abc?span=def',
       '/dependencies',
+      '/monitor?service=cart&lookback=15m',
       '/upload',
       '/compare/a...b',
     ]) {

@@ -3,6 +3,7 @@ export type Route =
   | { page: 'search'; params: URLSearchParams }
   | { page: 'trace'; traceId: string; spanId: string }
   | { page: 'dependencies'; params: URLSearchParams }
+  | { page: 'monitor'; params: URLSearchParams }
   | { page: 'upload' }
   | { page: 'compare'; a: string; b: string }
   | { page: 'not-found'; path: string };
@@ -12,6 +13,7 @@ export function parseRoute(pathname: string, search: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/search') return { page: 'search', params };
   if (path === '/dependencies') return { page: 'dependencies', params };
+  if (path === '/monitor') return { page: 'monitor', params };
   if (path === '/upload') return { page: 'upload' };
   const trace = /^\/trace\/([^/]+)$/.exec(path);
   if (trace) {
