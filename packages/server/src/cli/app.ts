@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 
-/** A started module: how to stop it, and what it listens on (for the banner). */
+/** A started module: how to stop it, and what it listens on or runs (for the banner). */
 export interface RunningModule {
   stop(): Promise<void>;
   endpoints?: { name: string; url: string }[];
+  /** Lines for the startup banner, e.g. `processors: redaction → spanMetrics`. */
+  notes?: string[];
 }
 
 /**
@@ -19,6 +21,7 @@ export interface ModuleDefinition<Ctx, Name extends string> {
 /** A running set of modules, stopped in reverse start order. */
 export interface App {
   readonly endpoints: { name: string; url: string }[];
+  readonly notes: string[];
   stop(): Promise<void>;
 }
 
@@ -82,6 +85,7 @@ export async function startModules<Ctx, Name extends string>(
   }
   return {
     endpoints: started.flatMap((s) => s.running.endpoints ?? []),
+    notes: started.flatMap((s) => s.running.notes ?? []),
     stop: stopAll,
   };
 }

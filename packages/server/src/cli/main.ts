@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load-config.ts';
 import { ConfigError } from '../errors.ts';
 import { parseArgs } from './args.ts';
 import { startModules } from './app.ts';
+import { ConfigReloader } from './config-reloader.ts';
 import { modules, roles, type AppContext, type Role } from './roles.ts';
 import { REDACT_CHECK_HELP, redactCheckCommand } from './redact-check-command.ts';
 import { TRACEGEN_HELP, tracegenCommand } from './tracegen-command.ts';
@@ -45,10 +46,20 @@ async function runRole(
   configFile: string | undefined,
   overrides: Record<string, string>,
 ): Promise<number> {
-  const config = loadConfig({ file: configFile, env: process.env, overrides });
+  const load = () => loadConfig({ file: configFile, env: process.env, overrides });
+  const config = load();
   const logger = pino({ level: config.log.level, base: { role } });
-  const ctx: AppContext = { config, logger, registry: new Registry() };
+  const registry = new Registry();
+  const reloader = new ConfigReloader({
+    load,
+    current: config,
+    file: configFile,
+    logger: logger.child({ component: 'config' }),
+    registry,
+  });
+  const ctx: AppContext = { config, logger, registry, reloader };
   const app = await startModules(modules, roles[role], ctx, logger);
+  reloader.start();
 
   const storagePath =
     config.storage.duckdb.path === ':memory:'
@@ -56,6 +67,7 @@ async function runRole(
       : `${config.storage.duckdb.path}/skein.duckdb`;
   const width = Math.max(...app.endpoints.map((e) => e.name.length));
   const lines = [`skein ${VERSION}, role ${role}, storage duckdb ${storagePath}`];
+  for (const note of app.notes) lines.push(`  ${note}`);
   // Where data comes in first, then where it is read, then the admin port.
   const rank = (name: string) => (name === 'query' ? 1 : name === 'admin' ? 2 : 0);
   const endpoints = [...app.endpoints].sort((a, b) => rank(a.name) - rank(b.name));
@@ -76,6 +88,7 @@ async function runRole(
       stoppingSince = Date.now();
       logger.info({ signal }, 'stopping: no new spans are accepted; flushing what was accepted');
       ctx.admin?.markShuttingDown();
+      reloader.stop();
       app.stop().then(
         () => {
           logger.info('stopped cleanly');

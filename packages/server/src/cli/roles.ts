@@ -4,6 +4,9 @@ import { AdminServer } from '../admin/admin-server.ts';
 import type { ListenerConfig, SkeinConfig } from '../config/config.ts';
 import { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
+import { ProcessorChain } from '../pipeline/processor-chain.ts';
+import { ProcessorMetrics } from '../pipeline/processor-metrics.ts';
+import type { ProcessorFactory } from '../pipeline/processor.ts';
 import { createQueryApp } from '../query/query-app.ts';
 import { registerUi } from '../query/ui-static.ts';
 import { OtlpGrpcReceiver } from '../receivers/otlp/otlp-grpc-receiver.ts';
@@ -20,6 +23,7 @@ import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import { Retention } from '../storage/retention.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { ModuleDefinition, RunningModule } from './app.ts';
+import type { ConfigReloader } from './config-reloader.ts';
 
 /** What modules share while they start; each fills in what it makes. */
 export interface AppContext {
@@ -30,6 +34,14 @@ export interface AppContext {
   admin?: AdminServer;
   storage?: Storage;
   pipeline?: Pipeline;
+  /** Hot reload (SIGHUP, file change); absent in tests that start modules directly. */
+  reloader?: ConfigReloader;
+}
+
+/** Every processor Skein can run in `pipeline.processors.order`. */
+function processorFactories(ctx: AppContext): ProcessorFactory[] {
+  void ctx;
+  return [];
 }
 
 export type ModuleName =
@@ -194,14 +206,35 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
   pipeline: {
     dependsOn: ['storage', 'metrics'],
     async start(ctx) {
+      const logger = ctx.logger.child({ component: 'pipeline' });
+      const chain = new ProcessorChain({
+        factories: processorFactories(ctx),
+        metrics: new ProcessorMetrics(ctx.registry),
+        logger,
+      });
+      await chain.prepare(ctx.config)();
+      ctx.reloader?.add({
+        name: 'processors',
+        covers: ['pipeline.processors'],
+        prepare: (next) => chain.prepare(next),
+      });
       const pipeline = new Pipeline({
         writer: need(ctx.storage, 'storage'),
         config: ctx.config.pipeline,
         metrics: need(ctx.metrics, 'metrics'),
-        logger: ctx.logger.child({ component: 'pipeline' }),
+        logger,
+        processors: chain,
       });
       ctx.pipeline = pipeline;
-      return { stop: () => pipeline.stop() };
+      const names = chain.names;
+      return {
+        // Processors stop after the last accepted batch went through them.
+        stop: async () => {
+          await pipeline.stop();
+          await chain.stop();
+        },
+        notes: [`processors: ${names.length === 0 ? 'none' : names.join(' → ')}`],
+      };
     },
   },
   'otlp-grpc': receiverModule('otlp-grpc', OtlpGrpcReceiver, (c) => c.receivers.otlpGrpc, 'grpc'),

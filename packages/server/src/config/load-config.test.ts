@@ -77,6 +77,39 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ overrides: { 'log.level': 'loud' } }), /must be one of trace/);
   });
 
+  test('lists: replaced whole from YAML, comma-separated or JSON from the environment and flags', () => {
+    const file = yamlFile(
+      'pipeline:\n  processors:\n    redaction:\n      rules:\n        - { keys: [a.b], action: drop }\n',
+    );
+    const config = loadConfig({
+      file,
+      env: { SKEIN_PIPELINE_PROCESSORS_ORDER: 'spanMetrics, redaction' },
+      overrides: { 'pipeline.processors.redaction.urlQuery': '["t", "k"]' },
+    });
+    assert.deepEqual(config.pipeline.processors.redaction.rules, [
+      { keys: ['a.b'], action: 'drop' },
+    ]);
+    assert.deepEqual(config.pipeline.processors.order, ['spanMetrics', 'redaction']);
+    assert.deepEqual(config.pipeline.processors.redaction.urlQuery, ['t', 'k']);
+    assert.throws(
+      () => loadConfig({ file: yamlFile('pipeline:\n  processors:\n    order: redaction\n') }),
+      /pipeline\.processors\.order: expected a list/,
+    );
+  });
+
+  test('${env:NAME} in YAML strings reads the environment; an unset one is an error', () => {
+    const file = yamlFile(
+      'pipeline:\n  processors:\n    redaction:\n      hashKey: "k-${env:HASH_KEY}"\n      rules: [{ values: ["${env:PATTERN}"], action: mask }]\n',
+    );
+    const config = loadConfig({ file, env: { HASH_KEY: 's3cret', PATTERN: 'x[0-9]+' } });
+    assert.equal(config.pipeline.processors.redaction.hashKey, 'k-s3cret');
+    assert.deepEqual(config.pipeline.processors.redaction.rules[0].values, ['x[0-9]+']);
+    assert.throws(
+      () => loadConfig({ file, env: { PATTERN: 'x' } }),
+      /hashKey.*refers to \$\{env:HASH_KEY\}, but HASH_KEY is not set/,
+    );
+  });
+
   test('an unknown flag is an error', () => {
     assert.throws(
       () => loadConfig({ overrides: { 'query.nope': '1' } }),

@@ -68,7 +68,11 @@ function pipelineConfig(overrides: Partial<SkeinConfig['pipeline']> = {}): Skein
   return { ...defaultConfig.pipeline, ...overrides };
 }
 
-function setup(writer: SpanWriter, overrides: Partial<SkeinConfig['pipeline']> = {}) {
+function setup(
+  writer: SpanWriter,
+  overrides: Partial<SkeinConfig['pipeline']> = {},
+  processors?: { process(spans: Span[]): Span[] },
+) {
   const registry = new Registry();
   const metrics = new IngestMetrics(registry);
   const logs: Array<{ level: number; msg: string }> = [];
@@ -80,6 +84,7 @@ function setup(writer: SpanWriter, overrides: Partial<SkeinConfig['pipeline']> =
     logger,
     writeAttempts: 3,
     retryBackoffMs: 1,
+    processors,
   });
   return { registry, metrics, logs, pipeline };
 }
@@ -255,6 +260,57 @@ describe('Pipeline', () => {
       }),
       1,
     );
+  });
+});
+
+describe('Pipeline with processors', () => {
+  test('runs them on accepted batches only; what they drop is counted and takes no queue room', async () => {
+    const writer = new GatedWriter();
+    const seen: number[] = [];
+    // Keeps the first span of every batch (a stand-in for a sampler).
+    const firstOnly = {
+      process(spans: Span[]): Span[] {
+        seen.push(spans.length);
+        return spans.slice(0, 1);
+      },
+    };
+    const { pipeline, registry } = setup(
+      writer,
+      {
+        queue: { maxSpans: 10, maxBytes: 1_000_000 },
+        batch: { maxSpans: 1, maxDelayMs: 60_000 },
+        writers: 1,
+      },
+      firstOnly,
+    );
+    pipeline.consume(makeTestSpans(4), 400, 'test');
+    assert.equal(pipeline.queuedSpans, 1, 'only the kept span is queued');
+    assert.equal(pipeline.queuedBytes, 100, 'bytes shrink with the spans kept');
+    assert.throws(() => pipeline.consume(makeTestSpans(10), 1000, 'test'), PipelineFullError);
+    assert.deepEqual(seen, [4], 'a refused batch never reaches the processors');
+    assert.equal(
+      await metricValue(registry, 'skein_spans_accepted_total', { protocol: 'test' }),
+      4,
+    );
+    assert.equal(
+      await metricValue(registry, 'skein_spans_dropped_total', { reason: 'processor' }),
+      3,
+    );
+    const write = await writer.next();
+    assert.equal(write.spans.length, 1);
+    write.resolve();
+    const stopped = pipeline.stop();
+    await stopped;
+    assert.equal(pipeline.queuedSpans, 0);
+  });
+
+  test('a batch the processors drop entirely is accepted and never written', async () => {
+    const writer = new GatedWriter();
+    const { pipeline } = setup(writer, {}, { process: () => [] });
+    pipeline.consume(makeTestSpans(3), 300, 'test');
+    assert.equal(pipeline.queuedSpans, 0);
+    await pipeline.stop();
+    assert.equal(writer.pending.length, 0);
   });
 });
 

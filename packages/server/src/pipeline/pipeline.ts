@@ -16,6 +16,11 @@ export interface PipelineOptions {
   writeAttempts?: number;
   /** Wait before the first retry; doubles per retry up to 5 s (default 100 ms). */
   retryBackoffMs?: number;
+  /**
+   * Runs on every accepted batch before it is queued (the processor chain); returns
+   * the spans to write. Spans it leaves out are counted as dropped (reason `processor`).
+   */
+  processors?: { process(spans: Span[]): Span[] };
 }
 
 /** An accepted incoming batch whose spans from `start` on are not yet in a write batch. */
@@ -53,6 +58,7 @@ export class Pipeline implements SpanConsumer {
   readonly #retryAfterSeconds: number;
   readonly #writeAttempts: number;
   readonly #retryBackoffMs: number;
+  readonly #processors: { process(spans: Span[]): Span[] } | undefined;
 
   /** Accepted and not yet written or dropped. */
   #queuedSpans = 0;
@@ -86,6 +92,7 @@ export class Pipeline implements SpanConsumer {
     this.#retryAfterSeconds = config.retryAfterSeconds;
     this.#writeAttempts = Math.max(1, options.writeAttempts ?? 4);
     this.#retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.#processors = options.processors;
   }
 
   /** Spans accepted and not yet written or dropped. */
@@ -115,11 +122,22 @@ export class Pipeline implements SpanConsumer {
         : `${this.#queuedBytes} bytes queued + ${bytes} in this batch > limit of ${this.#maxQueueBytes}`;
       throw new PipelineFullError([what], { retryAfterSeconds: this.#retryAfterSeconds });
     }
-    this.#chunks.push({ spans, start: 0, bytes, acceptedAt: performance.now() });
-    this.#bufferedSpans += count;
-    this.#queuedSpans += count;
-    this.#queuedBytes += bytes;
     metrics.spansAccepted.inc({ protocol }, count);
+    // Processors run after the batch is accepted, so a refused batch (which its client
+    // sends again) is never counted twice by span metrics.
+    let kept = spans;
+    if (this.#processors !== undefined) {
+      kept = this.#processors.process(spans);
+      if (kept.length !== count) {
+        metrics.spansDropped.inc({ reason: 'processor' }, count - kept.length);
+        if (kept.length === 0) return;
+        bytes = Math.round((bytes * kept.length) / count);
+      }
+    }
+    this.#chunks.push({ spans: kept, start: 0, bytes, acceptedAt: performance.now() });
+    this.#bufferedSpans += kept.length;
+    this.#queuedSpans += kept.length;
+    this.#queuedBytes += bytes;
     this.#updateQueueGauges();
     this.#pump();
   }

@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { defaultConfig, type SkeinConfig } from '../config/config.ts';
+import { ConfigError } from '../errors.ts';
+import type { Span } from '../model/span.ts';
+import { ProcessorChain } from './processor-chain.ts';
+import { ProcessorMetrics } from './processor-metrics.ts';
+import type { ProcessorFactory, ProcessorName, SpanProcessor } from './processor.ts';
+import { metricValue } from './test-support/metric-value.ts';
+import { makeTestSpans } from './test-support/test-spans.ts';
+
+/** Settings of the test processors: a tag to stamp, and whether to drop odd spans. */
+interface StampSettings {
+  tag: string;
+  dropOdd: boolean;
+}
+
+/** A processor that stamps each span's name and can drop every other span. */
+class StampProcessor implements SpanProcessor<StampSettings> {
+  settings: StampSettings;
+  stopped = 0;
+  fail = false;
+  constructor(
+    readonly name: ProcessorName,
+    settings: StampSettings,
+  ) {
+    this.settings = settings;
+  }
+  process(
+    spans: Span[],
+    counters: { changed(n: number): void; dropped(r: string, n: number): void },
+  ): Span[] {
+    if (this.fail) throw new Error('processor bug');
+    for (const span of spans) span.name += `>${this.settings.tag}`;
+    counters.changed(spans.length);
+    if (!this.settings.dropOdd) return spans;
+    const kept = spans.filter((_, i) => i % 2 === 0);
+    counters.dropped('odd', spans.length - kept.length);
+    return kept;
+  }
+  update(settings: StampSettings): void {
+    this.settings = settings;
+  }
+  async stop(): Promise<void> {
+    this.stopped++;
+  }
+}
+
+/** Reads the test settings from the real config sections (`hashKey` as the tag). */
+function stampFactory(
+  name: ProcessorName,
+  made: StampProcessor[],
+): ProcessorFactory<StampSettings> {
+  return {
+    name,
+    compile(config: SkeinConfig): StampSettings {
+      const tag = name === 'redaction' ? config.pipeline.processors.redaction.hashKey : 'm';
+      if (tag === 'invalid') {
+        throw new ConfigError([`pipeline.processors.${name}.hashKey`, 'must not be "invalid"']);
+      }
+      return {
+        tag: tag || name,
+        dropOdd:
+          name === 'spanMetrics' && config.pipeline.processors.spanMetrics.exemplars === false,
+      };
+    },
+    create(settings) {
+      const p = new StampProcessor(name, settings);
+      made.push(p);
+      return p;
+    },
+  };
+}
+
+function configWith(edit: (c: SkeinConfig) => void): SkeinConfig {
+  const c = structuredClone(defaultConfig);
+  edit(c);
+  return c;
+}
+
+function setup() {
+  const registry = new Registry();
+  const made: StampProcessor[] = [];
+  const chain = new ProcessorChain({
+    factories: [stampFactory('redaction', made), stampFactory('spanMetrics', made)],
+    metrics: new ProcessorMetrics(registry),
+    logger: pino({ level: 'silent' }),
+  });
+  return { registry, made, chain };
+}
+
+describe('ProcessorChain', () => {
+  test('runs the enabled processors in the configured order', async () => {
+    const { chain } = setup();
+    await chain.prepare(
+      configWith((c) => (c.pipeline.processors.order = ['spanMetrics', 'redaction'])),
+    )();
+    assert.deepEqual(chain.names, ['spanMetrics', 'redaction']);
+    const [span] = chain.process(makeTestSpans(1));
+    assert.match(span.name, />m>redaction$/);
+  });
+
+  test('a disabled or unlisted processor does not run', async () => {
+    const { chain } = setup();
+    await chain.prepare(configWith((c) => (c.pipeline.processors.redaction.enabled = false)))();
+    assert.deepEqual(chain.names, ['spanMetrics']);
+    await chain.prepare(configWith((c) => (c.pipeline.processors.order = ['redaction'])))();
+    assert.deepEqual(chain.names, ['redaction']);
+    await chain.prepare(configWith((c) => (c.pipeline.processors.order = [])))();
+    const spans = makeTestSpans(2);
+    assert.equal(chain.process(spans), spans, 'an empty chain passes the batch as is');
+  });
+
+  test('refuses unknown and repeated processor names, naming the key', () => {
+    const { chain } = setup();
+    assert.throws(
+      () =>
+        chain.prepare(configWith((c) => (c.pipeline.processors.order = ['redaction', 'sampling']))),
+      (err: Error) =>
+        err instanceof ConfigError &&
+        /pipeline\.processors\.order\[1\]/.test(err.message) &&
+        /unknown processor "sampling"; known processors: redaction, spanMetrics/.test(err.message),
+    );
+    assert.throws(
+      () =>
+        chain.prepare(
+          configWith((c) => (c.pipeline.processors.order = ['redaction', 'redaction'])),
+        ),
+      /order\[1\].*listed twice/,
+    );
+  });
+
+  test('counts spans in, out, changed and dropped per processor', async () => {
+    const { chain, registry } = setup();
+    await chain.prepare(configWith((c) => (c.pipeline.processors.spanMetrics.exemplars = false)))();
+    const out = chain.process(makeTestSpans(5));
+    assert.equal(out.length, 3);
+    const value = (name: string, labels: Record<string, string>) =>
+      metricValue(registry, name, labels);
+    assert.equal(await value('skein_processor_spans_in_total', { processor: 'redaction' }), 5);
+    assert.equal(await value('skein_processor_spans_out_total', { processor: 'redaction' }), 5);
+    assert.equal(await value('skein_processor_spans_changed_total', { processor: 'redaction' }), 5);
+    assert.equal(await value('skein_processor_spans_in_total', { processor: 'spanMetrics' }), 5);
+    assert.equal(await value('skein_processor_spans_out_total', { processor: 'spanMetrics' }), 3);
+    assert.equal(
+      await value('skein_processor_spans_dropped_total', {
+        processor: 'spanMetrics',
+        reason: 'odd',
+      }),
+      2,
+    );
+    assert.ok((await value('skein_processor_seconds_total', { processor: 'redaction' })) > 0);
+  });
+
+  test('a processor that throws passes the batch on unchanged and is counted', async () => {
+    const { chain, made, registry } = setup();
+    await chain.prepare(defaultConfig)();
+    made[0].fail = true;
+    const spans = makeTestSpans(3);
+    const out = chain.process(spans);
+    assert.equal(out.length, 3);
+    assert.ok(out.every((s) => s.name.endsWith('>m') && !s.name.includes('>redaction')));
+    assert.equal(
+      await metricValue(registry, 'skein_processor_errors_total', { processor: 'redaction' }),
+      1,
+    );
+  });
+
+  test('a refused configuration changes nothing; an accepted one updates processors in place', async () => {
+    const { chain, made } = setup();
+    await chain.prepare(configWith((c) => (c.pipeline.processors.redaction.hashKey = 'v1')))();
+    assert.throws(
+      () => chain.prepare(configWith((c) => (c.pipeline.processors.redaction.hashKey = 'invalid'))),
+      {
+        name: 'SKEIN_CONFIG_INVALID',
+      },
+    );
+    assert.match(chain.process(makeTestSpans(1))[0].name, />v1>m$/);
+
+    const apply = chain.prepare(
+      configWith((c) => (c.pipeline.processors.redaction.hashKey = 'v2')),
+    );
+    assert.match(
+      chain.process(makeTestSpans(1))[0].name,
+      />v1>m$/,
+      'nothing changes before the swap',
+    );
+    await apply();
+    assert.match(chain.process(makeTestSpans(1))[0].name, />v2>m$/);
+    assert.equal(made.length, 2, 'the same processors were updated, not recreated');
+
+    await chain.prepare(configWith((c) => (c.pipeline.processors.spanMetrics.enabled = false)))();
+    assert.equal(made[1].stopped, 1, 'a processor turned off is stopped');
+    assert.deepEqual(chain.names, ['redaction']);
+    await chain.stop();
+    assert.equal(made[0].stopped, 1);
+    assert.deepEqual(chain.names, []);
+  });
+});
