@@ -5,12 +5,18 @@
  *
  *   node --import tsx bench/ingest-e2e.ts [--spans 2000000] [--batch 500] [--connections 4]
  *        [--store file|memory] [--queue-spans N] [--batch-spans N]
+ *        [--processors default|off|realistic]
+ *
+ * `--processors`: `default` runs the shipped chain (redaction's default rules, span
+ * metrics); `off` runs none; `realistic` runs redaction with the rule set of issue #8's
+ * example (key drops, a hash rule, every value detector, a user regex, SQL literals,
+ * URL query masking) before span metrics.
  *
  * "End to end" ends when skein reports every accepted span written
  * (skein_spans_written_total), i.e. committed and queryable; one trace is then read
  * back through the query API to prove it.
  */
-import { statSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { statSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +38,34 @@ if (arg('queue-spans', '') !== '')
   extra.push(`--pipeline.queue.maxSpans=${arg('queue-spans', '')}`);
 if (arg('batch-spans', '') !== '')
   extra.push(`--pipeline.batch.maxSpans=${arg('batch-spans', '')}`);
+
+const processors = arg('processors', 'default');
+if (processors === 'off') extra.push('--pipeline.processors.order=');
+else if (processors === 'realistic') {
+  const file = join(mkdtempSync(join(tmpdir(), 'skein-bench-config-')), 'skein.yaml');
+  writeFileSync(
+    file,
+    `pipeline:
+  processors:
+    order: [redaction, spanMetrics]
+    redaction:
+      hashKey: bench-key
+      sqlLiterals: true
+      urlQuery: [token, key, password]
+      rules:
+        - keys: ["*.password", "http.request.header.authorization", "db.connection_string"]
+          action: drop
+        - keys: ["enduser.id", "user.email"]
+          action: hash
+        - values: [email, credit_card, phone, jwt, cn_id_card, ipv4]
+          action: mask
+        - values: ['secret-[0-9a-f]{16}']
+          action: replace
+          with: "[redacted]"
+`,
+  );
+  extra.push('--config', file);
+} else if (processors !== 'default') throw new Error('--processors: default, off or realistic');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -206,6 +240,6 @@ const rows: [string, string][] = [
   ['server exit code', String(exitCode)],
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
-console.log(`\ningest-e2e (store=${store})`);
+console.log(`\ningest-e2e (store=${store}, processors=${processors})`);
 for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
 agent.destroy();
