@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useLayoutEffect, useState } from 'preact/hooks';
 import { DependenciesPage } from './pages/dependencies-page.tsx';
+import { MonitorPage } from './pages/monitor-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { TracePage } from './pages/trace-page.tsx';
 import { UploadPage } from './pages/upload-page.tsx';
@@ -51,6 +52,9 @@ function App() {
     case 'dependencies':
       page = <DependenciesPage params={route.params} />;
       break;
+    case 'monitor':
+      page = <MonitorPage params={route.params} />;
+      break;
     case 'upload':
       page = <UploadPage />;
       break;
@@ -71,8 +75,8 @@ function App() {
         <div class="page-pad">
           <h1>No page at {route.path}</h1>
           <p>
-            Try <a href="/search">Search</a>, <a href="/dependencies">Dependencies</a> or{' '}
-            <a href="/upload">Upload</a>.
+            Try <a href="/search">Search</a>, <a href="/dependencies">Dependencies</a>,{' '}
+            <a href="/monitor">Monitor</a> or <a href="/upload">Upload</a>.
           </p>
         </div>
       );
@@ -91,6 +95,7 @@ function App() {
         <nav>
           {nav('/search', 'Search', route.page === 'search')}
           {nav('/dependencies', 'Dependencies', route.page === 'dependencies')}
+          {nav('/monitor', 'Monitor', route.page === 'monitor')}
           {nav('/upload', 'Upload', route.page === 'upload')}
         </nav>
         <TraceIdLookup />
