@@ -1,0 +1,248 @@
+import {
+  ValueType,
+  UNKNOWN_SERVICE,
+  type AnyValue,
+  type Attribute,
+  type Resource,
+  type Scope,
+  type Span,
+} from '../../../model/span.ts';
+import type { ProcessorCounters, SpanProcessor } from '../../processor.ts';
+import { KeyKind, withKey, type RedactionSettings } from './redaction-settings.ts';
+import { templateIdSegments } from './span-name-ids.ts';
+
+/** The span attribute that says how many fields redaction changed. */
+export const REDACTED_ATTRIBUTE = 'skein.redacted';
+
+/** Int values this large may be card or phone numbers written as numbers. */
+const MIN_NUMBER_TO_SCAN = 1e7;
+
+/**
+ * Redaction: rules over every attribute (span, resource, scope, event, link, nested in
+ * arrays and kvlists), event names, the span name and the status message.
+ *
+ * A span whose fields changed gets `skein.redacted` = the number of fields changed,
+ * its own plus those of its resource and scope; `counters.changed` counts such spans.
+ * Resource and scope objects are shared by the spans of a request: each object is
+ * redacted once (the first time a span of it comes by), then remembered in a WeakMap
+ * with its change count, so a shared object is never redacted twice (hashing a hash
+ * would change it) and costs one map lookup per run of spans that share it.
+ */
+export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
+  readonly name = 'redaction' as const;
+  #settings: RedactionSettings;
+  /** Resource / scope → fields changed when it was redacted. */
+  #shared = new WeakMap<Resource | Scope, number>();
+
+  constructor(settings: RedactionSettings) {
+    this.#settings = settings;
+  }
+
+  update(settings: RedactionSettings): void {
+    this.#settings = settings;
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  process(spans: Span[], counters: ProcessorCounters): Span[] {
+    if (!this.#settings.active) return spans;
+    let changedSpans = 0;
+    let lastResource: Resource | null = null;
+    let resourceChanges = 0;
+    let lastScope: Scope | null = null;
+    let scopeChanges = 0;
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i];
+      if (span.resource !== lastResource) {
+        lastResource = span.resource;
+        resourceChanges = this.#sharedObject(lastResource, true);
+      }
+      if (span.scope !== lastScope) {
+        lastScope = span.scope;
+        scopeChanges = this.#sharedObject(lastScope, false);
+      }
+      const changes = this.redactSpan(span) + resourceChanges + scopeChanges;
+      if (changes > 0) {
+        setRedactedCount(span, changes);
+        changedSpans++;
+      }
+    }
+    if (changedSpans > 0) counters.changed(changedSpans);
+    return spans;
+  }
+
+  /**
+   * Redacts the span's own fields (not its resource and scope) in place; returns how
+   * many changed. Exposed for `skein redact-check`, which reports per field.
+   */
+  redactSpan(span: Span): number {
+    const settings = this.#settings;
+    let changes = this.#attributes(span.attributes, '');
+    let name = span.name;
+    if (settings.spanNames) name = templateIdSegments(name);
+    name = this.#text(name);
+    if (name !== span.name) {
+      span.name = name;
+      changes++;
+    }
+    if (span.statusMessage !== '') {
+      const message = this.#text(span.statusMessage);
+      if (message !== span.statusMessage) {
+        span.statusMessage = message;
+        changes++;
+      }
+    }
+    const events = span.events;
+    for (let e = 0; e < events.length; e++) {
+      const event = events[e];
+      if (event.name !== '') {
+        const eventName = this.#text(event.name);
+        if (eventName !== event.name) {
+          event.name = eventName;
+          changes++;
+        }
+      }
+      changes += this.#attributes(event.attributes, '');
+    }
+    const links = span.links;
+    for (let l = 0; l < links.length; l++) changes += this.#attributes(links[l].attributes, '');
+    return changes;
+  }
+
+  /** Redacts a resource or scope the first time it is seen; returns its change count. */
+  #sharedObject(object: Resource | Scope, isResource: boolean): number {
+    const known = this.#shared.get(object);
+    if (known !== undefined) return known;
+    const changes = this.#attributes(object.attributes, '');
+    if (changes > 0 && isResource) {
+      const resource = object as Resource;
+      resource.serviceName = serviceNameOf(resource.attributes);
+    }
+    this.#shared.set(object, changes);
+    return changes;
+  }
+
+  /** A name or message under the value rules; a `drop` match removes the matched text only. */
+  #text(value: string): string {
+    const settings = this.#settings;
+    if (settings.valueRules.length === 0) return value;
+    return settings.redactText(value, KeyKind.Plain) ?? dropMatches(settings, value);
+  }
+
+  /**
+   * Redacts a list of attributes in place (dropped ones removed, changed ones replaced by
+   * new objects); returns how many changed. `prefix` is the dotted path of a kvlist.
+   */
+  #attributes(attributes: Attribute[], prefix: string): number {
+    const settings = this.#settings;
+    let changes = 0;
+    let kept = 0;
+    for (let i = 0; i < attributes.length; i++) {
+      const attribute = attributes[i];
+      const path = prefix === '' ? attribute.key : `${prefix}.${attribute.key}`;
+      const decision = settings.decide(path);
+      let result: Attribute | null;
+      if (decision >= 0) {
+        const acted = settings.actOnValue(attribute, settings.keyRules[decision]);
+        result = acted === null ? null : withKey(attribute.key, acted);
+        changes++;
+      } else {
+        result = attribute;
+        const value = this.#value(attribute, decision, path);
+        if (value !== attribute) {
+          result = value === null ? null : withKey(attribute.key, value);
+          changes += value !== null && value.type === ValueType.KvList ? this.#nestedChanges : 1;
+        }
+      }
+      if (result !== null) attributes[kept++] = result;
+    }
+    attributes.length = kept;
+    return changes;
+  }
+
+  /** Changes counted inside the last kvlist `#value` rewrote. */
+  #nestedChanges = 0;
+
+  /**
+   * A value under the text rules: `value` itself when unchanged, a new value when
+   * changed, null when a `drop` rule matched.
+   */
+  #value(value: AnyValue, kind: number, path: string): AnyValue | null {
+    const settings = this.#settings;
+    switch (value.type) {
+      case ValueType.String: {
+        const text = settings.redactText(value.value, kind);
+        if (text === value.value) return value;
+        return text === null ? null : { type: ValueType.String, value: text };
+      }
+      case ValueType.Int: {
+        const n = value.value;
+        if (settings.valueRules.length === 0) return value;
+        if (typeof n === 'number' ? Math.abs(n) < MIN_NUMBER_TO_SCAN : false) return value;
+        const digits = n.toString();
+        const text = settings.redactText(digits, KeyKind.Plain);
+        if (text === digits) return value;
+        return text === null ? null : { type: ValueType.String, value: text };
+      }
+      case ValueType.Array: {
+        const items = value.value;
+        let copy: AnyValue[] | null = null;
+        for (let i = 0; i < items.length; i++) {
+          const item = this.#value(items[i], kind, path);
+          if (item === null) return null;
+          if (item !== items[i]) {
+            copy ??= items.slice();
+            copy[i] = item;
+          }
+        }
+        return copy === null ? value : { type: ValueType.Array, value: copy };
+      }
+      case ValueType.KvList: {
+        const copy = value.value.slice();
+        const changes = this.#attributes(copy, path);
+        this.#nestedChanges = changes;
+        return changes === 0 ? value : { type: ValueType.KvList, value: copy };
+      }
+      default:
+        return value;
+    }
+  }
+}
+
+/** A name or message a `drop` value rule matched: drop the matched parts, keep the rest. */
+function dropMatches(settings: RedactionSettings, value: string): string {
+  let text = value;
+  for (const rule of settings.valueRules) {
+    if (rule.action !== 'drop') continue;
+    for (const matcher of rule.matchers) {
+      if (matcher.detector !== null && !matcher.detector.mayMatch(text)) continue;
+      matcher.pattern.lastIndex = 0;
+      text = text.replace(matcher.pattern, (found) =>
+        matcher.detector === null || matcher.detector.isMatch(found) ? '' : found,
+      );
+    }
+  }
+  return settings.redactText(text, KeyKind.Plain) ?? text;
+}
+
+function serviceNameOf(attributes: Attribute[]): string {
+  for (let i = 0; i < attributes.length; i++) {
+    const a = attributes[i];
+    if (a.key === 'service.name' && a.type === ValueType.String) return a.value;
+  }
+  return UNKNOWN_SERVICE;
+}
+
+/** Sets `skein.redacted`, replacing one the span may already carry (a re-ingested trace). */
+function setRedactedCount(span: Span, changes: number): void {
+  const attributes = span.attributes;
+  for (let i = 0; i < attributes.length; i++) {
+    if (attributes[i].key === REDACTED_ATTRIBUTE) {
+      attributes[i] = { key: REDACTED_ATTRIBUTE, type: ValueType.Int, value: changes };
+      return;
+    }
+  }
+  attributes.push({ key: REDACTED_ATTRIBUTE, type: ValueType.Int, value: changes });
+}
