@@ -71,7 +71,7 @@ export function MetricChart({
           <g key={t}>
             <line class="grid" x1={f.left} x2={f.right} y1={yOf(f, t)} y2={yOf(f, t)} />
             <text class="axis" x={f.left - 6} y={yOf(f, t) + 4} text-anchor="end">
-              {format(t)}
+              {t === 0 ? '0' : format(t)}
             </text>
           </g>
         ))}

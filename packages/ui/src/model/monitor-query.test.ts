@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  chartRange,
   DEFAULT_MONITOR,
   goDurationFromMs,
   metricsUrl,
@@ -8,6 +9,7 @@ import {
   monitorToParams,
   searchUrlFor,
   stepFor,
+  tableRange,
   windowOf,
 } from './monitor-query.ts';
 import { formFromParams, summariesQuery } from './search-query.ts';
@@ -89,7 +91,7 @@ describe('SPM API requests', () => {
   });
 
   test('Jaeger UI parameter names and units (ms), the service escaped', () => {
-    const url = metricsUrl('a&b c', 'server', window, 60_000, {
+    const url = metricsUrl('a&b c', 'server', chartRange(window, 60_000), {
       metric: 'latencies',
       quantile: 0.95,
       groupByOperation: true,
@@ -106,13 +108,33 @@ describe('SPM API requests', () => {
     assert.equal(p.get('ratePer'), '60000');
     assert.equal(p.get('spanKind'), 'server');
     const calls = new URLSearchParams(
-      metricsUrl('s', 'client', window, 60_000, { metric: 'calls', groupByOperation: false }).split(
-        '?',
-      )[1],
+      metricsUrl('s', 'client', chartRange(window, 60_000), {
+        metric: 'calls',
+        groupByOperation: false,
+      }).split('?')[1],
     );
     assert.equal(calls.get('quantile'), null);
     assert.equal(calls.get('groupByOperation'), null);
     assert.equal(calls.get('spanKind'), 'client');
+  });
+
+  test('charts: a point per step, each over its own step', () => {
+    const day = { startMs: 0, endMs: 86_400_000 };
+    assert.deepEqual(chartRange(day, 60_000), {
+      endTs: 86_400_000,
+      lookback: 86_400_000,
+      step: 1_800_000,
+      ratePer: 1_800_000,
+    });
+  });
+
+  test('table: one point at the end over the whole window', () => {
+    assert.deepEqual(tableRange(window, 60_000), {
+      endTs: 1_000_000_000,
+      lookback: 0,
+      step: 60_000,
+      ratePer: 900_000,
+    });
   });
 });
 

@@ -136,26 +136,56 @@ export interface MetricsRequest {
 }
 
 /**
+ * The points a metrics request asks for, in the SPM API's terms (all ms): points at
+ * `endTs - lookback + k·step` up to `endTs`, each the rate, error fraction or quantile over
+ * the `ratePer` before it (Prometheus's `rate(…[ratePer])` evaluated at each point).
+ */
+export interface MetricsRange {
+  endTs: number;
+  lookback: number;
+  step: number;
+  ratePer: number;
+}
+
+/**
+ * The charts' range: a point per step across the window, each over its own step, so the
+ * points together cover the window once and a busy minute shows as a peak.
+ */
+export function chartRange(window: { startMs: number; endMs: number }, minStepMs: number) {
+  const lookback = Math.round(window.endMs - window.startMs);
+  const step = stepFor(lookback, minStepMs);
+  return { endTs: Math.round(window.endMs), lookback, step, ratePer: step };
+}
+
+/**
+ * The table's range: one point at the window's end whose rate window is the whole window,
+ * so each operation's rate, error fraction and p50/p95/p99 are over the window itself
+ * (quantiles of all its calls, not an average of per-minute quantiles).
+ */
+export function tableRange(window: { startMs: number; endMs: number }, minStepMs: number) {
+  const ratePer = Math.max(Math.round(window.endMs - window.startMs), minStepMs, 1);
+  return { endTs: Math.round(window.endMs), lookback: 0, step: Math.max(minStepMs, 1), ratePer };
+}
+
+/**
  * The `/api/metrics/{metric}?…` URL Jaeger UI would send for this view: `service`,
- * `endTs` and `lookback` (ms), `step` (ms), `ratePer` (ms; rates are per second averaged over
- * this span, here one step so each point is the rate within its own step), `spanKind`,
- * and `quantile` / `groupByOperation` when asked.
+ * `endTs`, `lookback`, `step` and `ratePer` (ms), `spanKind`, and `quantile` /
+ * `groupByOperation` when asked.
  */
 export function metricsUrl(
   service: string,
   spanKind: SpanKindFilter,
-  window: { startMs: number; endMs: number },
-  stepMs: number,
+  range: MetricsRange,
   req: MetricsRequest,
 ): string {
   const p = new URLSearchParams();
   p.set('service', service);
   if (req.quantile !== undefined) p.set('quantile', String(req.quantile));
   if (req.groupByOperation) p.set('groupByOperation', 'true');
-  p.set('endTs', String(Math.round(window.endMs)));
-  p.set('lookback', String(Math.round(window.endMs - window.startMs)));
-  p.set('step', String(stepMs));
-  p.set('ratePer', String(stepMs));
+  p.set('endTs', String(range.endTs));
+  p.set('lookback', String(range.lookback));
+  p.set('step', String(range.step));
+  p.set('ratePer', String(range.ratePer));
   p.set('spanKind', spanKind);
   return `/api/metrics/${req.metric}?${p}`;
 }

@@ -12,14 +12,16 @@ import {
   type OperationRow,
 } from '../model/metric-series.ts';
 import {
+  chartRange,
   metricsUrl,
   MONITOR_LOOKBACKS,
   monitorFromParams,
   monitorUrl,
   searchUrlFor,
   SPAN_KINDS,
-  stepFor,
+  tableRange,
   windowOf,
+  type MetricsRange,
   type MetricsRequest,
   type MonitorState,
   type OperationColumn,
@@ -93,23 +95,23 @@ async function loadMetrics(
   signal: AbortSignal,
 ): Promise<ServiceMetrics> {
   const window = windowOf(state, Date.now());
-  const stepMs = stepFor(window.endMs - window.startMs, minStepMs);
-  const get = (req: MetricsRequest) =>
-    getJson<unknown>(metricsUrl(state.service, state.spanKind, window, stepMs, req), signal).then(
+  const get = (range: MetricsRange, req: MetricsRequest) =>
+    getJson<unknown>(metricsUrl(state.service, state.spanKind, range, req), signal).then(
       parseMetricFamily,
     );
-  const requests = (groupByOperation: boolean) => [
-    get({ metric: 'calls', groupByOperation }),
-    get({ metric: 'errors', groupByOperation }),
-    ...QUANTILES.map(({ q }) => get({ metric: 'latencies', quantile: q, groupByOperation })),
+  const requests = (range: MetricsRange, groupByOperation: boolean) => [
+    get(range, { metric: 'calls', groupByOperation }),
+    get(range, { metric: 'errors', groupByOperation }),
+    ...QUANTILES.map(({ q }) => get(range, { metric: 'latencies', quantile: q, groupByOperation })),
   ];
+  const chart = chartRange(window, minStepMs);
   const [service, ops] = await Promise.all([
-    Promise.all(requests(false)),
-    Promise.all(requests(true)),
+    Promise.all(requests(chart, false)),
+    Promise.all(requests(tableRange(window, minStepMs), true)),
   ]);
   return {
     window,
-    stepMs,
+    stepMs: chart.step,
     calls: service[0],
     errors: service[1],
     latencies: service.slice(2),
@@ -389,9 +391,9 @@ export function MonitorPage({ params }: { params: URLSearchParams }) {
         <h2>Operations</h2>
         <OperationTable state={state} metrics={m} />
         <p class="muted">
-          Rates are per second; error rate and latency quantiles are over the whole window, weighted
-          by each step's calls. <em>slow</em> searches the operation's traces at or above its p95,{' '}
-          <em>failed</em> those with an error.
+          Table figures are over the whole window: requests per second, the share of failed calls,
+          and latency quantiles of all its calls. <em>slow</em> searches the operation's traces at
+          or above its p95, <em>failed</em> those with an error.
         </p>
       </>
     );
