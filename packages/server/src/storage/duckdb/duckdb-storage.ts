@@ -13,6 +13,9 @@ import type { Logger } from 'pino';
 import { StorageError } from '../../errors.ts';
 import type { Span, Trace } from '../../model/span.ts';
 import type { DependencyLink } from '../dependency-reader.ts';
+import { METRICS_MINUTE } from '../metrics-reader.ts';
+import type { LatencyQuery, MetricSeries, MetricsQuery, MetricsReader } from '../metrics-reader.ts';
+import type { SpanMetricsRow, SpanMetricsWriter } from '../span-metrics-writer.ts';
 import type { Storage } from '../storage.ts';
 import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
@@ -24,6 +27,7 @@ import { OriginBatch, OriginRegistry } from './origin-registry.ts';
 import type { OriginRow } from './origin-registry.ts';
 import { CREATE_STATEMENTS, SCHEMA_VERSION, SPAN_SELECT_COLUMNS } from './schema.ts';
 import { SpanDecoder } from './span-decoder.ts';
+import { SpanMetricsStore } from './span-metrics-store.ts';
 import { readTagValues } from './tag-values.ts';
 import { CHUNK_ROWS, encodeSpanChunk, encodeTraceChunk } from './span-encoder.ts';
 import type { TraceInBatch } from './span-encoder.ts';
@@ -124,8 +128,10 @@ interface EncodedBatch {
  * Reads borrow one of a few other connections and see committed data.
  * Table design: see schema.ts.
  */
-export class DuckDbStorage implements Storage, TagValueReader {
+export class DuckDbStorage implements Storage, TagValueReader, SpanMetricsWriter, MetricsReader {
   readonly name = 'duckdb';
+  readonly minStep = METRICS_MINUTE;
+  private spanMetrics: SpanMetricsStore | undefined;
   private readonly path: string;
   private readonly logger: Logger | undefined;
   private instance: DuckDBInstance | undefined;
@@ -195,6 +201,7 @@ export class DuckDbStorage implements Storage, TagValueReader {
         this.idleLanes.push(lane);
       }
       this.readers = await ConnectionPool.create(this.instance, READ_CONNECTIONS);
+      this.spanMetrics = await SpanMetricsStore.open(this.instance, (op, fn) => this.read(op, fn));
       await this.loadCaches(this.writer);
       this.logger?.info({ path: file, operations: this.operations.size }, 'duckdb storage open');
       this.scheduleWarm(WARM_FIRST_DELAY_MS);
@@ -582,6 +589,33 @@ export class DuckDbStorage implements Storage, TagValueReader {
     });
   }
 
+  /** Span-metrics writes take their turn with span batches' encoding (the store's own connection). */
+  writeSpanMetrics(rows: readonly SpanMetricsRow[]): Promise<void> {
+    return this.serialised(() => {
+      this.writerConnection();
+      return this.spanMetrics!.write(rows);
+    });
+  }
+
+  async calls(q: MetricsQuery): Promise<MetricSeries[]> {
+    return this.metricsStore().calls(q);
+  }
+
+  async errors(q: MetricsQuery): Promise<MetricSeries[]> {
+    return this.metricsStore().errors(q);
+  }
+
+  async latencies(q: LatencyQuery): Promise<MetricSeries[]> {
+    return this.metricsStore().latencies(q);
+  }
+
+  private metricsStore(): SpanMetricsStore {
+    if (this.closed || this.spanMetrics === undefined) {
+      throw new StorageError(['read span metrics', 'the store is closed (or was never opened)']);
+    }
+    return this.spanMetrics;
+  }
+
   getTagValues(q: TagValueQuery): Promise<string[]> {
     return this.read('read tag values', (c) => readTagValues(c, q));
   }
@@ -724,6 +758,7 @@ export class DuckDbStorage implements Storage, TagValueReader {
         deleted = (await w.run('DELETE FROM spans WHERE start_time < $1', [at], [BIGINT]))
           .rowsChanged;
         await w.run('DELETE FROM traces WHERE start_max < $1', [at], [BIGINT]);
+        await SpanMetricsStore.purge(w, at);
         if (deleted > 0) {
           await w.run('DELETE FROM operations');
           await w.run('INSERT INTO operations SELECT DISTINCT service, name, kind FROM spans');
@@ -763,6 +798,7 @@ export class DuckDbStorage implements Storage, TagValueReader {
           lane.connection.closeSync();
         }
         await this.readers?.close();
+        this.spanMetrics?.close();
         this.instance?.closeSync();
       } catch (err) {
         throw new StorageError(['close the DuckDB store', String(err)], { cause: err });
@@ -770,6 +806,7 @@ export class DuckDbStorage implements Storage, TagValueReader {
         this.lanes.length = 0;
         this.idleLanes.length = 0;
         this.readers = undefined;
+        this.spanMetrics = undefined;
         this.writer = undefined;
         this.instance = undefined;
       }
