@@ -34,6 +34,14 @@ import type { DuckDBType } from '@duckdb/node-api';
  *   in time order, so `minute <` / `>=` bounds prune by zonemap, and a purge deletes the
  *   minutes that ended before the retention cutoff. Added without a schema version bump:
  *   `CREATE TABLE IF NOT EXISTS` adds it to a store made before it.
+ * - `completeness_roots`, `completeness_services`, `completeness_edges` and
+ *   `completeness_breaks` hold the completeness processor's per-minute delta rows
+ *   (storage/completeness-writer.ts), one table per row shape, appended as they come:
+ *   counts are signed (a later flush may take back what an earlier one counted) and
+ *   readers SUM them per key over the window's minutes (completeness-store.ts). A break
+ *   row carries its few example trace ids as a list; readers keep the newest distinct
+ *   ones per key and drop the ids a negative row withdrew. Purged with the spans' cutoff,
+ *   like `span_metrics`; added the same way, without a schema version bump.
  *
  * Measured and not taken: an ART index on `spans.trace_id` (get-trace 2.4 ms instead
  * of ~3.3, but ~18 MB of memory per million spans and a file twice the size after
@@ -87,6 +95,33 @@ export const CREATE_STATEMENTS: readonly string[] = [
     duration_sum DOUBLE NOT NULL,
     latency_buckets USMALLINT[] NOT NULL,
     latency_counts UINTEGER[] NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS completeness_roots (
+    minute BIGINT NOT NULL,
+    root_service VARCHAR NOT NULL,
+    traces BIGINT NOT NULL,
+    complete BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS completeness_services (
+    minute BIGINT NOT NULL,
+    service VARCHAR NOT NULL,
+    spans BIGINT NOT NULL,
+    spans_in_complete BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS completeness_edges (
+    minute BIGINT NOT NULL,
+    caller VARCHAR NOT NULL,
+    callee VARCHAR NOT NULL,
+    calls BIGINT NOT NULL,
+    answered BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS completeness_breaks (
+    minute BIGINT NOT NULL,
+    cause VARCHAR NOT NULL,
+    service VARCHAR NOT NULL,
+    peer VARCHAR NOT NULL,
+    count BIGINT NOT NULL,
+    examples VARCHAR[] NOT NULL
   )`,
 ];
 
