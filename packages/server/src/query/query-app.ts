@@ -6,6 +6,7 @@ import type { DependencyReader } from '../storage/dependency-reader.ts';
 import type { TraceReader } from '../storage/trace-reader.ts';
 import { errorEnvelope, registerJaegerRoutes } from './jaeger/jaeger-routes.ts';
 import { apiV3Error, registerApiV3Routes } from './v3/api-v3-routes.ts';
+import type { SearchTagRewrite } from './query-params.ts';
 
 export interface QueryAppOptions {
   reader: TraceReader & DependencyReader;
@@ -15,6 +16,12 @@ export interface QueryAppOptions {
   defaultLimit: number;
   /** Largest trace search limit; larger requested limits are lowered to it. */
   maxLimit: number;
+  /**
+   * Rewrites each searched tag value before the search (redaction's hashed search:
+   * `(key, value) => searchValueFor(currentSettings(), key, value)`); called per
+   * request, so it sees hot-reloaded rules. Absent: values are searched as given.
+   */
+  rewriteSearchTag?: SearchTagRewrite;
 }
 
 /**

@@ -164,6 +164,23 @@ export function parseTagParams(
   return tags;
 }
 
+/**
+ * Turns a searched tag value into the value storage holds: redaction hashes some
+ * values on ingest (`searchValueFor`), so a search for `user.email=alice@x.com` must
+ * ask for the hash. Called on every request (the rules change on hot reload).
+ */
+export type SearchTagRewrite = (key: string, value: string) => string;
+
+/** Applies `rewrite` to each tag condition, in place; returns `tags`. */
+export function rewriteSearchTags(
+  tags: Record<string, string>,
+  rewrite: SearchTagRewrite | undefined,
+): Record<string, string> {
+  if (rewrite === undefined) return tags;
+  for (const key of Object.keys(tags)) tags[key] = rewrite(key, tags[key]);
+  return tags;
+}
+
 /** A JSON object of key → scalar value, as `tags` (legacy) and `query.attributes` (api_v3) carry. */
 export function parseJsonTagObject(name: string, json: string): Record<string, string> {
   let parsed: unknown;

@@ -11,6 +11,8 @@ import {
   parseIntegerParam,
   parseLimitParam,
   parseTagParams,
+  rewriteSearchTags,
+  type SearchTagRewrite,
   parseTraceIdParam,
 } from '../query-params.ts';
 import type { QueryString } from '../query-params.ts';
@@ -32,6 +34,8 @@ export interface JaegerRoutesOptions {
   reader: TraceReader & DependencyReader;
   defaultLimit: number;
   maxLimit: number;
+  /** Applied to each searched tag value (redaction's hashed search); absent = as given. */
+  rewriteSearchTag?: SearchTagRewrite;
 }
 
 /** Jaeger's default dependency lookback (24 h), ms. */
@@ -230,7 +234,10 @@ function parseSearch(query: QueryString, opts: JaegerRoutesOptions): TraceQuery 
   return {
     serviceName: firstParam(query, 'service'),
     operationName: firstParam(query, 'operation'),
-    tags: parseTagParams('tag', allParams(query, 'tag'), 'tags', allParams(query, 'tags')),
+    tags: rewriteSearchTags(
+      parseTagParams('tag', allParams(query, 'tag'), 'tags', allParams(query, 'tags')),
+      opts.rewriteSearchTag,
+    ),
     startTimeMin: start,
     startTimeMax: end,
     durationMin: durationMin || undefined,

@@ -10,6 +10,8 @@ import {
   parseBoolParam,
   parseDurationParam,
   parseJsonTagObject,
+  rewriteSearchTags,
+  type SearchTagRewrite,
   parseLimitParam,
   parseRfc3339Param,
   parseTraceIdParam,
@@ -27,6 +29,8 @@ export interface ApiV3RoutesOptions {
   reader: TraceReader;
   defaultLimit: number;
   maxLimit: number;
+  /** Applied to each searched attribute value (redaction's hashed search); absent = as given. */
+  rewriteSearchTag?: SearchTagRewrite;
 }
 
 /** Jaeger api_v3's error body, as its HTTP gateway writes it. */
@@ -172,7 +176,13 @@ function parseFindTraces(query: QueryString, opts: ApiV3RoutesOptions): TraceQue
   return {
     serviceName: firstOfParams(query, P.serviceName)?.value,
     operationName: firstOfParams(query, P.operationName)?.value,
-    tags: attributes === undefined ? {} : parseJsonTagObject(attributes.name, attributes.value),
+    tags:
+      attributes === undefined
+        ? {}
+        : rewriteSearchTags(
+            parseJsonTagObject(attributes.name, attributes.value),
+            opts.rewriteSearchTag,
+          ),
     startTimeMin,
     startTimeMax,
     durationMin: durationMin || undefined,

@@ -5,6 +5,7 @@ import { isTagValueReader } from '../../storage/tag-value-reader.ts';
 import type { TagValueReader } from '../../storage/tag-value-reader.ts';
 import type { TraceQuery, TraceReader } from '../../storage/trace-reader.ts';
 import { ZipkinAttribute } from '../../receivers/zipkin/zipkin-conventions.ts';
+import { rewriteSearchTags, type SearchTagRewrite } from '../query-params.ts';
 import { encodeZipkinTrace } from './encode-zipkin-span.ts';
 import type { ZipkinDependencyLink } from './zipkin-json.ts';
 
@@ -18,6 +19,8 @@ export interface ZipkinQueryOptions {
   maxLimit: number;
   /** The clock, in ms (tests pin it). */
   now?: () => number;
+  /** Applied to each `annotationQuery` key=value term's value (redaction's hashed search). */
+  rewriteSearchTag?: SearchTagRewrite;
 }
 
 export interface ZipkinResponse {
@@ -50,6 +53,7 @@ export class ZipkinQueryApi {
   readonly #lookbackMs: number;
   readonly #maxLimit: number;
   readonly #now: () => number;
+  readonly #rewriteSearchTag: SearchTagRewrite | undefined;
 
   constructor(options: ZipkinQueryOptions) {
     this.#reader = options.reader;
@@ -58,6 +62,7 @@ export class ZipkinQueryApi {
     this.#lookbackMs = options.lookbackMs;
     this.#maxLimit = options.maxLimit;
     this.#now = options.now ?? Date.now;
+    this.#rewriteSearchTag = options.rewriteSearchTag;
   }
 
   /** True for the paths this API serves (so the server can route to it). */
@@ -138,6 +143,7 @@ export class ZipkinQueryApi {
     const remote = optional(p, 'remoteServiceName');
     if (remote !== undefined) query.tags[ZipkinAttribute.PeerService] = remote;
     const keys = parseAnnotationQuery(p.get('annotationQuery') ?? '', query.tags);
+    rewriteSearchTags(query.tags, this.#rewriteSearchTag);
     let traces: Trace[];
     if (keys.length === 0) {
       traces = await this.#reader.findTraces(query);
