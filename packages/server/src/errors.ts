@@ -156,6 +156,16 @@ export const RouteNotFoundError = defineError({
 });
 export type RouteNotFoundError = InstanceType<typeof RouteNotFoundError>;
 
+export const MetricsDisabledError = defineError({
+  code: 'SKEIN_METRICS_DISABLED',
+  statusCode: 501,
+  grpcCode: GrpcStatus.Unimplemented,
+  summary: 'The span metrics (SPM) API was asked but this query service has no metrics reader.',
+  message: () =>
+    'trace metrics are currently disabled - no metrics backend configured; Skein keeps them when the span-metrics processor runs (pipeline.processors.spanMetrics) and the query role reads the same store',
+});
+export type MetricsDisabledError = InstanceType<typeof MetricsDisabledError>;
+
 // ---- storage and runtime ---------------------------------------------------------
 
 export const StorageError = defineError({

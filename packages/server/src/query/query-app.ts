@@ -3,10 +3,11 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Logger } from 'pino';
 import { RouteNotFoundError, isSkeinError } from '../errors.ts';
 import type { DependencyReader } from '../storage/dependency-reader.ts';
+import type { MetricsReader } from '../storage/metrics-reader.ts';
 import type { TraceReader } from '../storage/trace-reader.ts';
 import { errorEnvelope, registerJaegerRoutes } from './jaeger/jaeger-routes.ts';
+import { registerSpmRoutes } from './metrics/spm-routes.ts';
 import { apiV3Error, registerApiV3Routes } from './v3/api-v3-routes.ts';
-import type { SearchTagRewrite } from './query-params.ts';
 
 export interface QueryAppOptions {
   reader: TraceReader & DependencyReader;
@@ -16,12 +17,8 @@ export interface QueryAppOptions {
   defaultLimit: number;
   /** Largest trace search limit; larger requested limits are lowered to it. */
   maxLimit: number;
-  /**
-   * Rewrites each searched tag value before the search (redaction's hashed search:
-   * `(key, value) => searchValueFor(currentSettings(), key, value)`); called per
-   * request, so it sees hot-reloaded rules. Absent: values are searched as given.
-   */
-  rewriteSearchTag?: SearchTagRewrite;
+  /** Span metrics for Jaeger's SPM API (`/api/metrics/*`); absent, those routes answer 501. */
+  metrics?: MetricsReader;
 }
 
 /**
@@ -75,6 +72,7 @@ export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInst
 
   registerJaegerRoutes(app, opts);
   registerApiV3Routes(app, opts);
+  registerSpmRoutes(app, opts);
   return app;
 }
 
