@@ -8,6 +8,7 @@ import type { TraceReader } from '../storage/trace-reader.ts';
 import { errorEnvelope, registerJaegerRoutes } from './jaeger/jaeger-routes.ts';
 import { registerSpmRoutes } from './metrics/spm-routes.ts';
 import { apiV3Error, registerApiV3Routes } from './v3/api-v3-routes.ts';
+import type { SearchTagRewrite } from './query-params.ts';
 
 export interface QueryAppOptions {
   reader: TraceReader & DependencyReader;
@@ -19,6 +20,12 @@ export interface QueryAppOptions {
   maxLimit: number;
   /** Span metrics for Jaeger's SPM API (`/api/metrics/*`); absent, those routes answer 501. */
   metrics?: MetricsReader;
+  /**
+   * Rewrites each searched tag value before the search (redaction's hashed search:
+   * `(key, value) => searchValueFor(currentSettings(), key, value)`); called per
+   * request, so it sees hot-reloaded rules. Absent: values are searched as given.
+   */
+  rewriteSearchTag?: SearchTagRewrite;
 }
 
 /**
