@@ -12,6 +12,12 @@ import type {
 import type { Logger } from 'pino';
 import { StorageError } from '../../errors.ts';
 import type { Span, Trace } from '../../model/span.ts';
+import type {
+  CompletenessQuery,
+  CompletenessReader,
+  CompletenessReport,
+} from '../completeness-reader.ts';
+import type { CompletenessDelta, CompletenessWriter } from '../completeness-writer.ts';
 import type { DependencyLink } from '../dependency-reader.ts';
 import { METRICS_MINUTE } from '../metrics-reader.ts';
 import type { LatencyQuery, MetricSeries, MetricsQuery, MetricsReader } from '../metrics-reader.ts';
@@ -19,6 +25,7 @@ import type { SpanMetricsRow, SpanMetricsWriter } from '../span-metrics-writer.t
 import type { Storage } from '../storage.ts';
 import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
+import { CompletenessStore } from './completeness-store.ts';
 import { ConnectionPool } from './connection-pool.ts';
 import { DependencyHours, HOUR_MICROS } from './dependency-hours.ts';
 import type { EdgeRow } from './dependency-hours.ts';
@@ -128,10 +135,19 @@ interface EncodedBatch {
  * Reads borrow one of a few other connections and see committed data.
  * Table design: see schema.ts.
  */
-export class DuckDbStorage implements Storage, TagValueReader, SpanMetricsWriter, MetricsReader {
+export class DuckDbStorage
+  implements
+    Storage,
+    TagValueReader,
+    SpanMetricsWriter,
+    MetricsReader,
+    CompletenessWriter,
+    CompletenessReader
+{
   readonly name = 'duckdb';
   readonly minStep = METRICS_MINUTE;
   private spanMetrics: SpanMetricsStore | undefined;
+  private completenessStore: CompletenessStore | undefined;
   private readonly path: string;
   private readonly logger: Logger | undefined;
   private instance: DuckDBInstance | undefined;
@@ -202,6 +218,9 @@ export class DuckDbStorage implements Storage, TagValueReader, SpanMetricsWriter
       }
       this.readers = await ConnectionPool.create(this.instance, READ_CONNECTIONS);
       this.spanMetrics = await SpanMetricsStore.open(this.instance, (op, fn) => this.read(op, fn));
+      this.completenessStore = await CompletenessStore.open(this.instance, (op, fn) =>
+        this.read(op, fn),
+      );
       await this.loadCaches(this.writer);
       this.logger?.info({ path: file, operations: this.operations.size }, 'duckdb storage open');
       this.scheduleWarm(WARM_FIRST_DELAY_MS);
@@ -616,6 +635,21 @@ export class DuckDbStorage implements Storage, TagValueReader, SpanMetricsWriter
     return this.spanMetrics;
   }
 
+  /** Completeness writes take their turn with span batches' encoding, like span metrics. */
+  writeCompleteness(delta: CompletenessDelta): Promise<void> {
+    return this.serialised(() => {
+      this.writerConnection();
+      return this.completenessStore!.write(delta);
+    });
+  }
+
+  async completeness(q: CompletenessQuery): Promise<CompletenessReport> {
+    if (this.closed || this.completenessStore === undefined) {
+      throw new StorageError(['read completeness', 'the store is closed (or was never opened)']);
+    }
+    return this.completenessStore.completeness(q);
+  }
+
   getTagValues(q: TagValueQuery): Promise<string[]> {
     return this.read('read tag values', (c) => readTagValues(c, q));
   }
@@ -759,6 +793,7 @@ export class DuckDbStorage implements Storage, TagValueReader, SpanMetricsWriter
           .rowsChanged;
         await w.run('DELETE FROM traces WHERE start_max < $1', [at], [BIGINT]);
         await SpanMetricsStore.purge(w, at);
+        await CompletenessStore.purge(w, at);
         if (deleted > 0) {
           await w.run('DELETE FROM operations');
           await w.run('INSERT INTO operations SELECT DISTINCT service, name, kind FROM spans');
@@ -799,6 +834,7 @@ export class DuckDbStorage implements Storage, TagValueReader, SpanMetricsWriter
         }
         await this.readers?.close();
         this.spanMetrics?.close();
+        this.completenessStore?.close();
         this.instance?.closeSync();
       } catch (err) {
         throw new StorageError(['close the DuckDB store', String(err)], { cause: err });
@@ -807,6 +843,7 @@ export class DuckDbStorage implements Storage, TagValueReader, SpanMetricsWriter
         this.idleLanes.length = 0;
         this.readers = undefined;
         this.spanMetrics = undefined;
+        this.completenessStore = undefined;
         this.writer = undefined;
         this.instance = undefined;
       }
