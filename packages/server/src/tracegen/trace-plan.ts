@@ -8,7 +8,10 @@
 export type PlannedKind = 'server' | 'client' | 'internal' | 'producer' | 'consumer';
 
 export interface PlannedSpan {
-  /** Index of the parent in the plan's span list, -1 for the root. */
+  /**
+   * Index of the (causal) parent in the plan's span list, -1 for the root. When the
+   * parent is in another `trace`, this span is emitted as the root of its own trace.
+   */
   parent: number;
   service: string;
   name: string;
@@ -20,6 +23,23 @@ export interface PlannedSpan {
   attributes: Record<string, string | number | boolean | string[]>;
   error: string | null;
   events: { name: string; offset: number; attributes: Record<string, string | number> }[];
+  /**
+   * Set by break injection only: which trace of the plan the span is emitted in
+   * (absent or 0 = the main trace, 1.. = a fragment with a trace id of its own).
+   */
+  trace?: number;
+  /** Set by break injection only: the span is created (so children get its id) but never sent. */
+  dropped?: boolean;
+  /** Set by break injection only: the span is sent well after the rest of its trace. */
+  late?: boolean;
+}
+
+/** A call between two instrumented services in the shop's topology. */
+export interface PlannedCall {
+  caller: string;
+  callee: string;
+  /** `http`/`grpc`: a CLIENT → SERVER call; `queue`: PRODUCER → CONSUMER. */
+  protocol: 'http' | 'grpc' | 'queue';
 }
 
 /** A deterministic PRNG (mulberry32), so a seed reproduces a run. */
@@ -181,6 +201,25 @@ export function plannedServices(): string[] {
   };
   TOPOLOGY.forEach(visit);
   return [...names].sort();
+}
+
+/** The calls between instrumented services the topology can make (db and cache calls left out), sorted. */
+export function plannedCalls(): PlannedCall[] {
+  const calls = new Map<string, PlannedCall>();
+  const visit = (c: Call) => {
+    for (const child of c.children) {
+      if (child.protocol !== 'db' && child.protocol !== 'cache') {
+        calls.set(`${c.service}>${child.service}`, {
+          caller: c.service,
+          callee: child.service,
+          protocol: child.protocol,
+        });
+      }
+      visit(child);
+    }
+  };
+  TOPOLOGY.forEach(visit);
+  return [...calls.keys()].sort().map((k) => calls.get(k) as PlannedCall);
 }
 
 /** Plans one trace: spans with parents, times relative to the trace start, attributes, errors. */
