@@ -166,6 +166,16 @@ export const MetricsDisabledError = defineError({
 });
 export type MetricsDisabledError = InstanceType<typeof MetricsDisabledError>;
 
+export const CompletenessDisabledError = defineError({
+  code: 'SKEIN_COMPLETENESS_DISABLED',
+  statusCode: 501,
+  grpcCode: GrpcStatus.Unimplemented,
+  summary: 'A trace completeness endpoint was called on a query service without completeness data.',
+  message: (what: string) =>
+    `trace completeness is not available here (${what}); Skein measures it when the completeness processor runs (pipeline.processors.completeness.enabled) and the query role reads the same store`,
+});
+export type CompletenessDisabledError = InstanceType<typeof CompletenessDisabledError>;
+
 // ---- storage and runtime ---------------------------------------------------------
 
 export const StorageError = defineError({

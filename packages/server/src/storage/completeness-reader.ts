@@ -13,8 +13,10 @@ export const COMPLETENESS_EXAMPLES = 5;
 export const COMPLETENESS_TOP_PAIRS = 20;
 
 /**
- * Every break cause, and whether it makes a trace incomplete (`late_span`,
- * `duplicate_span` and `sampled_out_parent` are counted apart: not propagation bugs).
+ * Every break cause, and whether it makes a trace incomplete: `late_span` and
+ * `duplicate_span` are counted but do not (as the classifier's `breaksTrace` decides);
+ * `sampled_out_parent` is an orphan, reported under its own
+ * cause because it is not a propagation bug.
  */
 export const BREAK_CAUSES: Readonly<Record<BreakCause, { incomplete: boolean }>> = {
   orphan: { incomplete: true },
@@ -24,7 +26,7 @@ export const BREAK_CAUSES: Readonly<Record<BreakCause, { incomplete: boolean }>>
   split_trace: { incomplete: true },
   async_break: { incomplete: true },
   fragment: { incomplete: true },
-  sampled_out_parent: { incomplete: false },
+  sampled_out_parent: { incomplete: true },
   late_span: { incomplete: false },
   duplicate_span: { incomplete: false },
 };
