@@ -7,6 +7,8 @@ import { Pipeline } from '../pipeline/pipeline.ts';
 import { ProcessorChain } from '../pipeline/processor-chain.ts';
 import { ProcessorMetrics } from '../pipeline/processor-metrics.ts';
 import type { ProcessorFactory } from '../pipeline/processor.ts';
+import { redactionFactory, searchValueFor } from '../pipeline/processors/redaction/index.ts';
+import { createSpanMetricsFactory } from '../pipeline/processors/span-metrics/index.ts';
 import { createQueryApp } from '../query/query-app.ts';
 import { registerUi } from '../query/ui-static.ts';
 import { OtlpGrpcReceiver } from '../receivers/otlp/otlp-grpc-receiver.ts';
@@ -39,9 +41,11 @@ export interface AppContext {
 }
 
 /** Every processor Skein can run in `pipeline.processors.order`. */
-function processorFactories(ctx: AppContext): ProcessorFactory[] {
-  void ctx;
-  return [];
+function processorFactories(ctx: AppContext, logger: Logger): ProcessorFactory[] {
+  const storage = need(ctx.storage, 'storage');
+  const spanMetrics = createSpanMetricsFactory({ logger, writer: storage });
+  ctx.admin?.addExposition((format) => spanMetrics.render(format));
+  return [redactionFactory as ProcessorFactory, spanMetrics as ProcessorFactory];
 }
 
 export type ModuleName =
@@ -208,7 +212,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
     async start(ctx) {
       const logger = ctx.logger.child({ component: 'pipeline' });
       const chain = new ProcessorChain({
-        factories: processorFactories(ctx),
+        factories: processorFactories(ctx, logger),
         metrics: new ProcessorMetrics(ctx.registry),
         logger,
       });
@@ -277,8 +281,23 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
     async start(ctx) {
       const { query } = ctx.config;
       if (!query.enabled) return NOTHING_TO_STOP;
+      // Searches for a hashed key hash the searched value the same way; the rules follow hot reload.
+      let redaction = redactionFactory.compile(ctx.config);
+      ctx.reloader?.add({
+        name: 'query search redaction',
+        covers: ['pipeline.processors'],
+        prepare: (next) => {
+          const compiled = redactionFactory.compile(next);
+          return () => {
+            redaction = compiled;
+          };
+        },
+      });
+      const storage = need(ctx.storage, 'storage');
       const app = await createQueryApp({
-        reader: need(ctx.storage, 'storage'),
+        reader: storage,
+        metrics: storage,
+        rewriteSearchTag: (key, value) => searchValueFor(redaction, key, value),
         logger: ctx.logger.child({ component: 'query' }),
         defaultLimit: query.defaultLimit,
         maxLimit: query.maxLimit,

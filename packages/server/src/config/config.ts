@@ -66,12 +66,29 @@ export interface SpanMetricsConfig {
   flushIntervalSeconds: number;
 }
 
+export interface CompletenessConfig {
+  enabled: boolean;
+  /** A trace is assembled (and judged) when no span arrived for it for this long (seconds). */
+  traceIdleSeconds: number;
+  /** Clock-skew tolerance when pairing a call with the callee's half in another trace (ms). */
+  clockSkewMs: number;
+  /** Traces the trace buffer holds at most; beyond it the oldest are judged early (counted). Applies at restart. */
+  maxTraces: number;
+  /** Spans the trace buffer holds at most (~54 bytes each, touched as used). Applies at restart. */
+  maxSpans: number;
+  /** How often the per-minute aggregates are written to the store (seconds). */
+  flushIntervalSeconds: number;
+  /** Example trace ids kept per cause, service and peer, per minute. */
+  examplesPerCause: number;
+}
+
 /** `pipeline.processors`: which processors run, in which order, and their settings. */
 export interface ProcessorsConfig {
   /** Processors in the order they see spans; a processor not listed, or disabled, does not run. */
   order: string[];
   redaction: RedactionConfig;
   spanMetrics: SpanMetricsConfig;
+  completeness: CompletenessConfig;
 }
 
 export interface SkeinConfig {
@@ -222,6 +239,15 @@ export const defaultConfig: SkeinConfig = {
         maxOperationsPerService: 500,
         exemplars: true,
         flushIntervalSeconds: 10,
+      },
+      completeness: {
+        enabled: true,
+        traceIdleSeconds: 10,
+        clockSkewMs: 50,
+        maxTraces: 200_000,
+        maxSpans: 1_000_000,
+        flushIntervalSeconds: 10,
+        examplesPerCause: 5,
       },
     },
   },

@@ -2,7 +2,7 @@ import type { SkeinConfig } from '../config/config.ts';
 import type { Span } from '../model/span.ts';
 
 /** The processors Skein has, by their key under `pipeline.processors` in the config. */
-export type ProcessorName = 'redaction' | 'spanMetrics';
+export type ProcessorName = 'redaction' | 'spanMetrics' | 'completeness';
 
 /**
  * What a processor reports while it works on a batch; the chain turns it into the

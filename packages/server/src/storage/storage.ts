@@ -1,4 +1,6 @@
 import type { DependencyReader } from './dependency-reader.ts';
+import type { MetricsReader } from './metrics-reader.ts';
+import type { SpanMetricsWriter } from './span-metrics-writer.ts';
 import type { SpanWriter } from './span-writer.ts';
 import type { TraceReader } from './trace-reader.ts';
 
@@ -7,9 +9,11 @@ import type { TraceReader } from './trace-reader.ts';
  *
  * Contract: `open` is called once before anything else; `close` flushes and
  * releases files; after `close`, every call rejects. `purgeBefore` deletes every
- * span whose start time is before the cutoff (µs) and returns how many it deleted.
+ * span whose start time is before the cutoff (µs) and returns how many it deleted;
+ * aggregates derived from spans (span metrics) older than the cutoff go with them.
  */
-export interface Storage extends SpanWriter, TraceReader, DependencyReader {
+export interface Storage
+  extends SpanWriter, TraceReader, DependencyReader, SpanMetricsWriter, MetricsReader {
   readonly name: string;
   open(): Promise<void>;
   close(): Promise<void>;
