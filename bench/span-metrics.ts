@@ -1,0 +1,238 @@
+/**
+ * Span-metrics processor cost per span, and the cost of rendering `/metrics`.
+ *
+ *   node --import tsx bench/span-metrics.ts [--rounds 7] [--ms 300]
+ *
+ * Spans are pre-built in batches of 100 that share one resource (as one OTLP request
+ * decodes). Each contender processes the same batches for `--ms` per round,
+ * contenders interleaved within a round; the table shows the median ns/span over the
+ * rounds. `baseline` reads the fields span metrics reads (service, name, kind,
+ * status, duration, start) and sums them: the floor any per-span work pays.
+ */
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { defaultConfig } from '../packages/server/src/config/config.ts';
+import type { Resource, Scope, Span } from '../packages/server/src/model/span.ts';
+import { SpanKind, StatusCode } from '../packages/server/src/model/span.ts';
+import {
+  createSpanMetricsFactory,
+  renderSpanMetrics,
+} from '../packages/server/src/pipeline/processors/span-metrics/index.ts';
+import type { SpanMetricsProcessor } from '../packages/server/src/pipeline/processors/span-metrics/index.ts';
+import type { SpanMetricsWriter } from '../packages/server/src/storage/span-metrics-writer.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '7' },
+    ms: { type: 'string', default: '300' },
+  },
+});
+const rounds = Number(args.rounds);
+const roundMs = Number(args.ms);
+const BATCH = 100;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** A deterministic pseudo-random sequence (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Scenario {
+  name: string;
+  services: number;
+  operationsPerService: number;
+  batches: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'normal_prod_like (20 services × 30 ops)',
+    services: 20,
+    operationsPerService: 30,
+    batches: 400,
+  },
+  { name: 'few_series (1 service × 5 ops)', services: 1, operationsPerService: 5, batches: 400 },
+  {
+    name: 'overflowing (2,000 services × 800 ops; limits 1000/500)',
+    services: 2000,
+    operationsPerService: 800,
+    batches: 400,
+  },
+];
+
+const scope: Scope = {
+  name: 'bench',
+  version: '1',
+  attributes: [],
+  droppedAttributesCount: 0,
+  schemaUrl: '',
+};
+const KINDS = [SpanKind.Server, SpanKind.Client, SpanKind.Internal];
+
+function buildBatches(s: Scenario): Span[][] {
+  const rnd = random(42);
+  const now = Date.now() * 1000;
+  const resources: Resource[] = [];
+  for (let i = 0; i < s.services; i++) {
+    resources.push({
+      serviceName: `service-${i}`,
+      attributes: [],
+      droppedAttributesCount: 0,
+      schemaUrl: '',
+    });
+  }
+  const names: string[][] = resources.map((_, i) =>
+    Array.from({ length: s.operationsPerService }, (_, j) => `GET /api/v1/resource-${i}-${j}`),
+  );
+  const batches: Span[][] = [];
+  let id = 0;
+  for (let b = 0; b < s.batches; b++) {
+    const service = Math.floor(rnd() * s.services);
+    const batch: Span[] = [];
+    for (let k = 0; k < BATCH; k++) {
+      id++;
+      // Log-normal durations around 20 ms: most spans land in the lower buckets.
+      const duration = Math.round(Math.exp(Math.log(20_000) + 1.2 * gaussian(rnd)));
+      batch.push({
+        traceId: id.toString(16).padStart(32, '0'),
+        spanId: id.toString(16).padStart(16, '0'),
+        parentSpanId: '',
+        traceState: '',
+        flags: 1,
+        name: names[service][Math.floor(rnd() * s.operationsPerService)],
+        kind: KINDS[id % 3],
+        startTime: now + k,
+        duration,
+        attributes: [],
+        droppedAttributesCount: 0,
+        events: [],
+        droppedEventsCount: 0,
+        links: [],
+        droppedLinksCount: 0,
+        statusCode: rnd() < 0.03 ? StatusCode.Error : StatusCode.Unset,
+        statusMessage: '',
+        resource: resources[service],
+        scope,
+      });
+    }
+    batches.push(batch);
+  }
+  return batches;
+}
+
+function gaussian(rnd: () => number): number {
+  return Math.sqrt(-2 * Math.log(rnd() || 1e-12)) * Math.cos(2 * Math.PI * rnd());
+}
+
+const counters = { changed: () => {}, dropped: () => {} };
+const discard: SpanMetricsWriter = { writeSpanMetrics: async () => {} };
+const logger = pino({ level: 'silent' });
+
+function processorWith(exemplars: boolean, writer?: SpanMetricsWriter): SpanMetricsProcessor {
+  const config = structuredClone(defaultConfig);
+  config.pipeline.processors.spanMetrics.exemplars = exemplars;
+  const factory = createSpanMetricsFactory({ logger, writer });
+  return factory.create(factory.compile(config));
+}
+
+let sink = 0;
+function baseline(spans: Span[]): Span[] {
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i];
+    sink +=
+      s.resource.serviceName.length +
+      s.name.length +
+      s.kind +
+      s.statusCode +
+      s.duration +
+      s.startTime;
+  }
+  return spans;
+}
+
+/** Median ns per span of each contender over the rounds (after a warm-up round). */
+function nsPerSpan(batches: Span[][], fns: ((spans: Span[]) => Span[])[]): number[] {
+  const results: number[][] = fns.map(() => []);
+  for (let round = -1; round < rounds; round++) {
+    for (let f = 0; f < fns.length; f++) {
+      const fn = fns[f];
+      let spans = 0;
+      let b = 0;
+      const t0 = performance.now();
+      let elapsed = 0;
+      while (elapsed < roundMs) {
+        for (let i = 0; i < 20; i++) {
+          spans += fn(batches[b]).length;
+          b = b + 1 === batches.length ? 0 : b + 1;
+        }
+        elapsed = performance.now() - t0;
+      }
+      if (round >= 0) results[f].push((elapsed * 1e6) / spans);
+    }
+  }
+  return results.map(median);
+}
+
+const header = [
+  'scenario',
+  'baseline',
+  'counts + histogram',
+  '+ exemplars',
+  '+ minute aggregates (default)',
+  'series',
+];
+console.log(`| ${header.join(' | ')} |`);
+console.log(`| ${header.map(() => '---').join(' | ')} |`);
+const renderRows: string[] = [];
+for (const scenario of SCENARIOS) {
+  const batches = buildBatches(scenario);
+  const plain = processorWith(false);
+  const withExemplars = processorWith(true);
+  const full = processorWith(true, discard);
+  const [base, p, e, m] = nsPerSpan(batches, [
+    baseline,
+    (spans) => plain.process(spans, counters),
+    (spans) => withExemplars.process(spans, counters),
+    (spans) => full.process(spans, counters),
+  ]);
+  const f = (ns: number): string => `${ns.toFixed(1)} ns`;
+  console.log(
+    `| ${scenario.name} | ${f(base)} | ${f(p)} | ${f(e)} | ${f(m)} | ${full.series.length} |`,
+  );
+
+  // The flush (minute deltas → rows) and a /metrics render, once the series exist.
+  const t0 = performance.now();
+  await full.flush();
+  const flushMs = performance.now() - t0;
+  const renders: number[] = [];
+  let text = '';
+  for (let i = 0; i < 5; i++) {
+    const t1 = performance.now();
+    text = renderSpanMetrics(full, 'openmetrics');
+    renders.push(performance.now() - t1);
+  }
+  const renderMs = median(renders);
+  renderRows.push(
+    `| ${scenario.name} | ${full.series.length} | ${flushMs.toFixed(1)} ms | ${renderMs.toFixed(1)} ms | ${(text.length / 1024).toFixed(0)} KiB |`,
+  );
+  await plain.stop();
+  await withExemplars.stop();
+  await full.stop();
+}
+console.log(
+  '\n| scenario | series | flush (collect rows) | render /metrics (OpenMetrics, median of 5) | body |',
+);
+console.log('| --- | --- | --- | --- | --- |');
+for (const row of renderRows) console.log(row);
+if (sink === 42) console.log('');
