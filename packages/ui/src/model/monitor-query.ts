@@ -200,13 +200,21 @@ export function goDurationFromMs(ms: number): string {
   return `${Number((us / 1000).toFixed(3))}ms`;
 }
 
+/**
+ * How far a latency quantile may be from the duration it stands for: Skein's histograms are
+ * log-scale with ±2.5% buckets (Prometheus's are coarser still). The p95 of calls of
+ * 200…900 ms may read 922 ms, above every call.
+ */
+export const QUANTILE_TOLERANCE = 0.025;
+
 /** What a click-through from an operation row searches for. */
 export type TraceFilter = 'slow' | 'failed';
 
 /**
  * The Search page URL for the slow (operation duration ≥ its p95) or failed (`error=true`)
  * traces of an operation in the window the Monitor page showed. `start`/`end` are µs, as
- * the Search page keeps them; slow traces come longest first.
+ * the Search page keeps them; slow traces come longest first. The slow bound is the low
+ * end of the p95's tolerance, so the calls the p95 was measured from are among the results.
  */
 export function searchUrlFor(
   service: string,
@@ -223,7 +231,8 @@ export function searchUrlFor(
   p.set('start', String(Math.floor(window.startMs) * 1000));
   p.set('end', String(Math.ceil(window.endMs) * 1000));
   if (filter === 'slow') {
-    if (p95Ms !== null && p95Ms > 0) p.set('minDuration', goDurationFromMs(p95Ms));
+    if (p95Ms !== null && p95Ms > 0)
+      p.set('minDuration', goDurationFromMs(p95Ms * (1 - QUANTILE_TOLERANCE)));
     p.set('sort', 'longest');
   }
   return `/search?${p}`;
