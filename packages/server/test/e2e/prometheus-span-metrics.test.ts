@@ -1,32 +1,25 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { AdminServer } from '../../src/admin/admin-server.ts';
-import { defaultConfig } from '../../src/config/config.ts';
-import { IngestMetrics } from '../../src/pipeline/ingest-metrics.ts';
-import { createSpanMetricsFactory } from '../../src/pipeline/processors/span-metrics/index.ts';
-import type { SpanConsumer } from '../../src/pipeline/span-consumer.ts';
-import { OtlpHttpReceiver } from '../../src/receivers/otlp/otlp-http-receiver.ts';
 import { CountingExporter } from '../../src/tracegen/counting-exporter.ts';
 import {
   prometheusMissing,
   startPrometheus,
   type PrometheusProcess,
 } from './prometheus-process.ts';
+import { startSkein, type SkeinProcess } from './skein-process.ts';
 
 /**
  * Span metrics scraped by a real Prometheus (Debian's package, started here on a
- * free port with exemplar storage): spans sent with the OpenTelemetry SDK's OTLP
- * exporter reach the OTLP receiver, the span-metrics processor counts them, and
- * PromQL through Prometheus's HTTP API returns what was sent.
- *
- * The ingest side runs in-process (OTLP/HTTP receiver → span-metrics processor,
- * admin port with the processor's exposition), the way `skein all` wires them.
+ * free port with exemplar storage) from a real `skein all`: spans sent with the
+ * OpenTelemetry SDK's OTLP exporter pass the processor chain, and PromQL through
+ * Prometheus's HTTP API returns what was sent.
  */
 
 interface Kind {
@@ -80,20 +73,8 @@ interface VectorSample {
 }
 
 describe('span metrics scraped by a real Prometheus', { skip: prometheusMissing() }, () => {
-  const logger = pino({ level: 'silent' });
-  const registry = new Registry();
-  const config = structuredClone(defaultConfig);
-  config.receivers.otlpHttp = { enabled: true, host: '127.0.0.1', port: 0 };
-  const factory = createSpanMetricsFactory({ logger });
-  const processor = factory.create(factory.compile(config));
-  const counters = { changed: () => {}, dropped: () => {} };
-  const consumer: SpanConsumer = {
-    consume(spans) {
-      processor.process(spans, counters);
-    },
-  };
-  const admin = new AdminServer({ enabled: true, host: '127.0.0.1', port: 0 }, registry, logger);
-  const receiver = new OtlpHttpReceiver(config, consumer, new IngestMetrics(registry), logger);
+  const dir = mkdtempSync(join(tmpdir(), 'skein-prometheus-e2e-'));
+  let skein: SkeinProcess | undefined;
   let endpoint = '';
   let prometheus: PrometheusProcess | undefined;
   const sentTraces = new Set<string>();
@@ -130,20 +111,20 @@ describe('span metrics scraped by a real Prometheus', { skip: prometheusMissing(
   }
 
   before(async () => {
-    admin.addExposition((format) => factory.render(format));
-    const adminAddress = await admin.start();
-    const otlp = await receiver.start();
-    endpoint = `http://127.0.0.1:${otlp.port}/v1/traces`;
-    prometheus = await startPrometheus(`127.0.0.1:${adminAddress.port}`);
+    skein = await startSkein('all', [`--storage.duckdb.path=${dir}`]);
+    const admin = new URL(skein.urls.get('admin') ?? assert.fail('no admin url in the banner'));
+    const otlp = skein.urls.get('otlp-http') ?? assert.fail('no otlp-http url in the banner');
+    endpoint = `${otlp}/v1/traces`;
+    prometheus = await startPrometheus(admin.host);
     // The target must be up (every scrape parsed) before anything is sent.
     await until('up{job="skein"}', (r) => r.length === 1 && r[0].value[1] === '1');
   });
 
   after(async () => {
     await prometheus?.stop();
-    await receiver.stop();
-    await processor.stop();
-    await admin.stop();
+    const code = await skein?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 0, `skein exited with ${code}:\n${skein?.output.join('\n')}`);
   });
 
   test('calls, errors and durations per service, span kind and status match what was sent', async () => {
