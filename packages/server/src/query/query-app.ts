@@ -2,9 +2,12 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { RouteNotFoundError, isSkeinError } from '../errors.ts';
+import type { Trace } from '../model/span.ts';
+import type { CompletenessReader, TraceVerdict } from '../storage/completeness-reader.ts';
 import type { DependencyReader } from '../storage/dependency-reader.ts';
 import type { MetricsReader } from '../storage/metrics-reader.ts';
 import type { TraceReader } from '../storage/trace-reader.ts';
+import { registerCompletenessRoutes } from './completeness/completeness-routes.ts';
 import { errorEnvelope, registerJaegerRoutes } from './jaeger/jaeger-routes.ts';
 import { registerSpmRoutes } from './metrics/spm-routes.ts';
 import { apiV3Error, registerApiV3Routes } from './v3/api-v3-routes.ts';
@@ -20,6 +23,10 @@ export interface QueryAppOptions {
   maxLimit: number;
   /** Span metrics for Jaeger's SPM API (`/api/metrics/*`); absent, those routes answer 501. */
   metrics?: MetricsReader;
+  /** Trace completeness (`/api/completeness`, `/api/quality-metrics`); absent, those routes answer 501. */
+  completeness?: CompletenessReader;
+  /** One stored trace's completeness verdict (`/api/completeness/traces/:traceId`); absent, 501. */
+  classifyTrace?: (trace: Trace) => Promise<TraceVerdict>;
   /**
    * Rewrites each searched tag value before the search (redaction's hashed search:
    * `(key, value) => searchValueFor(currentSettings(), key, value)`); called per
@@ -80,6 +87,7 @@ export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInst
   registerJaegerRoutes(app, opts);
   registerApiV3Routes(app, opts);
   registerSpmRoutes(app, opts);
+  registerCompletenessRoutes(app, opts);
   return app;
 }
 
