@@ -11,7 +11,14 @@
 export interface Detector {
   /** The name rules use. */
   readonly name: string;
-  /** False when `value` cannot contain a match (a necessary condition, cheap). */
+  /** Shortest text a match can be; shorter values are skipped without a look. */
+  readonly minLength: number;
+  /** Fewest digits a match holds in one run (`longestDigitRun`); 0: no such bound. */
+  readonly minDigits: number;
+  /**
+   * False when `value` cannot contain a match (a necessary condition, cheap); called
+   * only on values long enough and with enough digits.
+   */
   mayMatch(value: string): boolean;
   /** Finds candidates; global, so callers reset `lastIndex` before a scan. */
   readonly pattern: RegExp;
@@ -19,15 +26,36 @@ export interface Detector {
   isMatch(candidate: string): boolean;
 }
 
-/** Digits in `value`, counting at most up to `enough` (stops early). */
-function countDigits(value: string, enough: number): number {
-  let n = 0;
+/**
+ * The most ASCII digits in one run of `value`, where a run is digits with at most two
+ * separators (space, `.`, `-`, `(`, `)`) in a row between them: `+1 (415) 555-2671`
+ * is one run of 11, `Chrome/126.0 Safari/537.36` has runs of 4 and 5. Stops counting
+ * at `enough`. Every detector's match lies within one such run, so a value whose
+ * longest run is shorter than a detector's `minDigits` cannot hold a match.
+ */
+export function longestDigitRun(value: string, enough: number): number {
+  let best = 0;
+  let run = 0;
+  let separators = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c >= 48 && c <= 57 && ++n >= enough) return n;
+    if (c >= 48 && c <= 57) {
+      separators = 0;
+      if (++run > best) {
+        best = run;
+        if (best >= enough) return best;
+      }
+    } else if (c === 32 || c === 46 || c === 45 || c === 40 || c === 41) {
+      if (++separators > 2) run = 0;
+    } else {
+      run = 0;
+      separators = 0;
+    }
   }
-  return n;
+  return best;
 }
+
+const always = (): boolean => true;
 
 // ---- email ----------------------------------------------------------------------
 
@@ -41,6 +69,8 @@ const EMAIL_TLD = /^(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
  */
 const email: Detector = {
   name: 'email',
+  minLength: 6,
+  minDigits: 0,
   mayMatch: (value) => value.indexOf('@') > 0,
   pattern:
     /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+/g,
@@ -105,7 +135,9 @@ function issuerKnown(digits: string): boolean {
  */
 const creditCard: Detector = {
   name: 'credit_card',
-  mayMatch: (value) => value.length >= 13 && countDigits(value, 13) >= 13,
+  minLength: 13,
+  minDigits: 13,
+  mayMatch: always,
   pattern: /(?<![0-9A-Za-z])(?<![0-9][ -])[1-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])(?![ -][0-9])/g,
   isMatch(candidate) {
     const hasSpace = candidate.includes(' ');
@@ -140,7 +172,9 @@ const IPV4_LIKE = /^\+?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
  */
 const phone: Detector = {
   name: 'phone',
-  mayMatch: (value) => value.length >= 9 && countDigits(value, 8) >= 8,
+  minLength: 9,
+  minDigits: 8,
+  mayMatch: always,
   pattern:
     /(?<![\w+.-])(?:\+[1-9](?:[0-9]|[ .-](?=\(?[0-9])|\((?=[0-9])|\)(?=[ .-]?[0-9]))*[0-9]|(?:1[ .-]?)?(?:\([0-9]{3}\) ?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4})(?![\w]|[.-][0-9])/g,
   isMatch(candidate) {
@@ -166,7 +200,9 @@ const phone: Detector = {
  */
 const jwt: Detector = {
   name: 'jwt',
-  mayMatch: (value) => value.length >= 20 && value.includes('eyJ'),
+  minLength: 20,
+  minDigits: 0,
+  mayMatch: (value) => value.includes('eyJ'),
   pattern: /(?<![\w-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?![\w-])/g,
   isMatch(candidate) {
     const header = candidate.slice(0, candidate.indexOf('.'));
@@ -208,7 +244,9 @@ function cnCheckCharacter(first17: string): string {
  */
 const cnIdCard: Detector = {
   name: 'cn_id_card',
-  mayMatch: (value) => value.length >= 18 && countDigits(value, 17) >= 17,
+  minLength: 18,
+  minDigits: 17,
+  mayMatch: always,
   pattern:
     /(?<![0-9A-Za-z])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9A-Za-z])/g,
   isMatch(candidate) {
@@ -232,7 +270,9 @@ const cnIdCard: Detector = {
  */
 const ipv4: Detector = {
   name: 'ipv4',
-  mayMatch: (value) => value.length >= 7 && value.includes('.'),
+  minLength: 7,
+  minDigits: 4,
+  mayMatch: (value) => value.includes('.'),
   pattern:
     /(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?![\w]|\.[0-9])/g,
   isMatch: () => true,

@@ -11,6 +11,13 @@ import type { ProcessorCounters, SpanProcessor } from '../../processor.ts';
 import { KeyKind, withKey, type RedactionSettings } from './redaction-settings.ts';
 import { templateIdSegments } from './span-name-ids.ts';
 
+// Module-local copies of imported bindings used per span (under tsx each access to an
+// imported binding is a getter call).
+const { String: STRING, Int: INT, Array: ARRAY, KvList: KVLIST } = ValueType;
+const PLAIN = KeyKind.Plain;
+const template = templateIdSegments;
+const keyed = withKey;
+
 /** The span attribute that says how many fields redaction changed. */
 export const REDACTED_ATTRIBUTE = 'skein.redacted';
 
@@ -81,7 +88,7 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     const settings = this.#settings;
     let changes = this.#attributes(span.attributes, '');
     let name = span.name;
-    if (settings.spanNames) name = templateIdSegments(name);
+    if (settings.spanNames) name = template(name);
     name = this.#text(name);
     if (name !== span.name) {
       span.name = name;
@@ -128,7 +135,7 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
   #text(value: string): string {
     const settings = this.#settings;
     if (settings.valueRules.length === 0) return value;
-    return settings.redactText(value, KeyKind.Plain) ?? dropMatches(settings, value);
+    return settings.redactText(value, PLAIN) ?? dropMatches(settings, value);
   }
 
   /**
@@ -146,19 +153,21 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
       let result: Attribute | null;
       if (decision >= 0) {
         const acted = settings.actOnValue(attribute, settings.keyRules[decision]);
-        result = acted === null ? null : withKey(attribute.key, acted);
+        result = acted === null ? null : keyed(attribute.key, acted);
         changes++;
       } else {
         result = attribute;
         const value = this.#value(attribute, decision, path);
         if (value !== attribute) {
-          result = value === null ? null : withKey(attribute.key, value);
-          changes += value !== null && value.type === ValueType.KvList ? this.#nestedChanges : 1;
+          result = value === null ? null : keyed(attribute.key, value);
+          changes += value !== null && value.type === KVLIST ? this.#nestedChanges : 1;
         }
       }
-      if (result !== null) attributes[kept++] = result;
+      if (result === null) continue;
+      if (result !== attribute || kept !== i) attributes[kept] = result;
+      kept++;
     }
-    attributes.length = kept;
+    if (kept !== attributes.length) attributes.length = kept;
     return changes;
   }
 
@@ -172,21 +181,21 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
   #value(value: AnyValue, kind: number, path: string): AnyValue | null {
     const settings = this.#settings;
     switch (value.type) {
-      case ValueType.String: {
+      case STRING: {
         const text = settings.redactText(value.value, kind);
         if (text === value.value) return value;
-        return text === null ? null : { type: ValueType.String, value: text };
+        return text === null ? null : { type: STRING, value: text };
       }
-      case ValueType.Int: {
+      case INT: {
         const n = value.value;
         if (settings.valueRules.length === 0) return value;
         if (typeof n === 'number' ? Math.abs(n) < MIN_NUMBER_TO_SCAN : false) return value;
         const digits = n.toString();
-        const text = settings.redactText(digits, KeyKind.Plain);
+        const text = settings.redactText(digits, PLAIN);
         if (text === digits) return value;
-        return text === null ? null : { type: ValueType.String, value: text };
+        return text === null ? null : { type: STRING, value: text };
       }
-      case ValueType.Array: {
+      case ARRAY: {
         const items = value.value;
         let copy: AnyValue[] | null = null;
         for (let i = 0; i < items.length; i++) {
@@ -197,13 +206,13 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
             copy[i] = item;
           }
         }
-        return copy === null ? value : { type: ValueType.Array, value: copy };
+        return copy === null ? value : { type: ARRAY, value: copy };
       }
-      case ValueType.KvList: {
+      case KVLIST: {
         const copy = value.value.slice();
         const changes = this.#attributes(copy, path);
         this.#nestedChanges = changes;
-        return changes === 0 ? value : { type: ValueType.KvList, value: copy };
+        return changes === 0 ? value : { type: KVLIST, value: copy };
       }
       default:
         return value;
@@ -217,20 +226,21 @@ function dropMatches(settings: RedactionSettings, value: string): string {
   for (const rule of settings.valueRules) {
     if (rule.action !== 'drop') continue;
     for (const matcher of rule.matchers) {
-      if (matcher.detector !== null && !matcher.detector.mayMatch(text)) continue;
+      const d = matcher.detector;
+      if (d !== null && (text.length < d.minLength || !d.mayMatch(text))) continue;
       matcher.pattern.lastIndex = 0;
       text = text.replace(matcher.pattern, (found) =>
         matcher.detector === null || matcher.detector.isMatch(found) ? '' : found,
       );
     }
   }
-  return settings.redactText(text, KeyKind.Plain) ?? text;
+  return settings.redactText(text, PLAIN) ?? text;
 }
 
 function serviceNameOf(attributes: Attribute[]): string {
   for (let i = 0; i < attributes.length; i++) {
     const a = attributes[i];
-    if (a.key === 'service.name' && a.type === ValueType.String) return a.value;
+    if (a.key === 'service.name' && a.type === STRING) return a.value;
   }
   return UNKNOWN_SERVICE;
 }
@@ -240,9 +250,9 @@ function setRedactedCount(span: Span, changes: number): void {
   const attributes = span.attributes;
   for (let i = 0; i < attributes.length; i++) {
     if (attributes[i].key === REDACTED_ATTRIBUTE) {
-      attributes[i] = { key: REDACTED_ATTRIBUTE, type: ValueType.Int, value: changes };
+      attributes[i] = { key: REDACTED_ATTRIBUTE, type: INT, value: changes };
       return;
     }
   }
-  attributes.push({ key: REDACTED_ATTRIBUTE, type: ValueType.Int, value: changes });
+  attributes.push({ key: REDACTED_ATTRIBUTE, type: INT, value: changes });
 }

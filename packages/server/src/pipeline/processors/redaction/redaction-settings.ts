@@ -1,6 +1,6 @@
 import { createHmac, type KeyObject } from 'node:crypto';
 import { ValueType, type AnyValue, type Attribute } from '../../../model/span.ts';
-import type { Detector } from './detectors.ts';
+import { longestDigitRun, type Detector } from './detectors.ts';
 import { stripSqlLiterals } from './sql-literals.ts';
 import { maskUrlQuery } from './url-query.ts';
 
@@ -40,6 +40,14 @@ export const KeyKind = {
   /** Only the value rules apply. */
   Plain: -4,
 } as const;
+
+// Module-local copies of imported bindings used per value: under tsx (tests, benches)
+// each access to an imported binding is a getter call.
+const digitsIn = longestDigitRun;
+const strip = stripSqlLiterals;
+const maskUrl = maskUrlQuery;
+const { String: STRING, Int: INT, Double: DOUBLE, Bool: BOOL, Bytes: BYTES } = ValueType;
+const { Array: ARRAY, KvList: KVLIST, Empty: EMPTY } = ValueType;
 
 const SQL_KEYS = new Set(['db.statement', 'db.query.text']);
 const URL_KEYS = new Set(['url.full', 'http.url', 'http.target', 'url.original']);
@@ -89,6 +97,10 @@ export class RedactionSettings {
   readonly #globKeys: { pattern: RegExp; rule: number }[];
   readonly #hashKey: KeyObject | null;
   readonly #decisions = new Map<string, number>();
+  /** Shortest text any value matcher can match: shorter values skip the value rules. */
+  readonly #minTextLength: number;
+  /** Most digits any detector needs counted. */
+  readonly #maxDigits: number;
   /** Set by `redactText` when it hashed something (for `searchValue`). */
   #hashed = false;
 
@@ -102,6 +114,16 @@ export class RedactionSettings {
     this.#exactKeys = init.exactKeys;
     this.#globKeys = init.globKeys;
     this.#hashKey = init.hashKey;
+    let minTextLength = Infinity;
+    let maxDigits = 0;
+    for (const rule of init.valueRules) {
+      for (const matcher of rule.matchers) {
+        minTextLength = Math.min(minTextLength, matcher.detector?.minLength ?? 1);
+        maxDigits = Math.max(maxDigits, matcher.detector?.minDigits ?? 0);
+      }
+    }
+    this.#minTextLength = minTextLength;
+    this.#maxDigits = maxDigits;
     this.active =
       init.enabled &&
       (init.keyRules.length > 0 ||
@@ -153,18 +175,31 @@ export class RedactionSettings {
   redactText(value: string, kind: number): string | null {
     this.#hashed = false;
     let text = value;
-    if (kind === KeyKind.Sql) text = stripSqlLiterals(text);
-    else if (kind === KeyKind.Url) text = maskUrlQuery(text, this.urlQuery, false);
-    else if (kind === KeyKind.UrlQuery) text = maskUrlQuery(text, this.urlQuery, true);
+    if (kind === KeyKind.Sql) text = strip(text);
+    else if (kind === KeyKind.Url) text = maskUrl(text, this.urlQuery, false);
+    else if (kind === KeyKind.UrlQuery) text = maskUrl(text, this.urlQuery, true);
+    if (text.length < this.#minTextLength) return text;
     const rules = this.valueRules;
+    let digits = -1; // counted once, when a detector first needs it
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r];
       for (let m = 0; m < rule.matchers.length; m++) {
         const matcher = rule.matchers[m];
-        if (matcher.detector !== null && !matcher.detector.mayMatch(text)) continue;
+        const detector = matcher.detector;
+        if (detector !== null) {
+          if (text.length < detector.minLength) continue;
+          if (detector.minDigits > 0) {
+            if (digits < 0) digits = digitsIn(text, this.#maxDigits);
+            if (digits < detector.minDigits) continue;
+          }
+          if (!detector.mayMatch(text)) continue;
+        }
         const next = this.#replaceMatches(text, matcher, rule);
         if (next === null) return null;
-        text = next;
+        if (next !== text) {
+          text = next;
+          digits = -1;
+        }
       }
     }
     return text;
@@ -229,44 +264,44 @@ export class RedactionSettings {
   actOnValue(value: AnyValue, rule: KeyRule): AnyValue | null {
     if (rule.action === 'drop') return null;
     switch (value.type) {
-      case ValueType.String:
+      case STRING:
         return {
-          type: ValueType.String,
+          type: STRING,
           value: this.act(value.value, rule.action, rule.replacement),
         };
-      case ValueType.Int:
-      case ValueType.Double:
-      case ValueType.Bool:
+      case INT:
+      case DOUBLE:
+      case BOOL:
         return {
-          type: ValueType.String,
+          type: STRING,
           value: this.act(String(value.value), rule.action, rule.replacement),
         };
-      case ValueType.Bytes:
+      case BYTES:
         return {
-          type: ValueType.String,
+          type: STRING,
           value: this.act(
             Buffer.from(value.value).toString('base64'),
             rule.action,
             rule.replacement,
           ),
         };
-      case ValueType.Array: {
+      case ARRAY: {
         const items: AnyValue[] = new Array(value.value.length);
         for (let i = 0; i < items.length; i++) {
           items[i] = this.actOnValue(value.value[i], rule) ?? value.value[i];
         }
-        return { type: ValueType.Array, value: items };
+        return { type: ARRAY, value: items };
       }
-      case ValueType.KvList: {
+      case KVLIST: {
         const kvs: Attribute[] = new Array(value.value.length);
         for (let i = 0; i < kvs.length; i++) {
           const kv = value.value[i];
           const acted = this.actOnValue(kv, rule) ?? kv;
           kvs[i] = withKey(kv.key, acted);
         }
-        return { type: ValueType.KvList, value: kvs };
+        return { type: KVLIST, value: kvs };
       }
-      case ValueType.Empty:
+      case EMPTY:
         return value;
     }
   }
