@@ -17,7 +17,7 @@ export interface SeriesMinutes<M> {
   service: string;
   /** Set when the query groups by operation. */
   operation?: string;
-  /** Ascending by `minute`, one entry per minute. */
+  /** Ascending by `minute`; several entries may share a minute (delta rows), they add up. */
   minutes: M[];
 }
 

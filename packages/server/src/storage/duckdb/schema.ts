@@ -1,4 +1,14 @@
-import { BIGINT, LIST, UBIGINT, UHUGEINT, UINTEGER, UTINYINT, VARCHAR } from '@duckdb/node-api';
+import {
+  BIGINT,
+  DOUBLE,
+  LIST,
+  UBIGINT,
+  UHUGEINT,
+  UINTEGER,
+  USMALLINT,
+  UTINYINT,
+  VARCHAR,
+} from '@duckdb/node-api';
 import type { DuckDBType } from '@duckdb/node-api';
 
 /**
@@ -144,6 +154,19 @@ export const SPAN_COLUMN_TYPES: readonly DuckDBType[] = [
 ];
 
 export const TRACE_COLUMN_TYPES: readonly DuckDBType[] = [UHUGEINT, BIGINT, BIGINT];
+
+/** Column types of `span_metrics`, in table order, for the appender's data chunks. */
+export const SPAN_METRICS_COLUMN_TYPES: readonly DuckDBType[] = [
+  BIGINT,
+  VARCHAR,
+  VARCHAR,
+  UTINYINT,
+  UTINYINT,
+  UBIGINT,
+  DOUBLE,
+  LIST(USMALLINT),
+  LIST(UINTEGER),
+];
 
 /** The columns a reader selects to rebuild a span, in the order `decodeSpanRow` expects. */
 export const SPAN_SELECT_COLUMNS =
