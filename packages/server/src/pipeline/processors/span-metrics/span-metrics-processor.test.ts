@@ -130,6 +130,26 @@ describe('SpanMetricsProcessor aggregation', () => {
     await p.stop();
   });
 
+  test('a NaN or negative duration counts as 0 instead of poisoning the sums', async () => {
+    const writer = new RecordingWriter();
+    const p = processor({ buckets: [1] }, writer);
+    p.process(
+      [
+        testSpan({ name: 'op', duration: NaN, start: THIS_MINUTE }),
+        testSpan({ name: 'op', duration: -5, start: THIS_MINUTE }),
+        testSpan({ name: 'op', duration: 3000, start: THIS_MINUTE }),
+      ],
+      counters,
+    );
+    const s = seriesOf(p, 'shop', 'op');
+    assert.deepEqual([...s.bucketCounts], [2, 1]);
+    assert.equal(s.durationSumUs, 3000);
+    await p.flush();
+    assert.equal(writer.rows[0].durationSum, 3000);
+    assert.equal(writer.rows[0].calls, 3);
+    await p.stop();
+  });
+
   test('services beyond maxServices count under service "other", and are counted', async () => {
     const p = processor({ maxServices: 2 });
     p.process(

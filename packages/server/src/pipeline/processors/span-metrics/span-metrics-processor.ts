@@ -185,7 +185,8 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
       let series = operation.series[slot];
       if (series === undefined) series = this.#newSeries(service, operation, slot);
 
-      const duration = span.duration;
+      let duration = span.duration;
+      if (!(duration >= 0)) duration = 0; // a NaN or negative duration must not poison the sums
       let b = 0;
       while (b < nBounds && duration > bounds[b]) b++;
       series.calls++;
