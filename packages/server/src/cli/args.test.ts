@@ -18,6 +18,15 @@ describe('parseArgs', () => {
     );
   });
 
+  test("tracegen's --break and --skew may repeat; their values join with commas", () => {
+    assert.deepEqual(
+      parseArgs(['tracegen', '--break', 'late=0.1', '--break=split:a>b=0.2', '--skew', 'a=5'])
+        .options,
+      { break: 'late=0.1,split:a>b=0.2', skew: 'a=5' },
+    );
+    assert.deepEqual(parseArgs(['--x=1', '--x=2']).options, { x: '2' });
+  });
+
   test('help and version win wherever they stand', () => {
     assert.equal(parseArgs(['collector', '--help']).command, 'help');
     assert.equal(parseArgs(['-v']).command, 'version');

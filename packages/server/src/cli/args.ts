@@ -6,6 +6,9 @@ export interface CliArgs {
   options: Record<string, string>;
 }
 
+/** Options that may be given several times (tracegen's `--break`, `--skew`): values join with ','. */
+const REPEATABLE = new Set(['break', 'skew']);
+
 const COMMANDS = new Set([
   'all',
   'collector',
@@ -57,6 +60,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       i++;
     }
     if (key === 'config') configFile = value;
+    else if (REPEATABLE.has(key) && key in options) options[key] += `,${value}`;
     else options[key] = value;
   }
   return { command, configFile, options };
