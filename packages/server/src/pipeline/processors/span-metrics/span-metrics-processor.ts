@@ -83,6 +83,8 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
   #trackedServices = 0;
   /** Every series, in creation order (what the exposition and the flush walk). */
   readonly #series: SpanMetricsSeries[] = [];
+  /** Series with minute deltas since the last flush (what the flush walks). */
+  #dirty: SpanMetricsSeries[] = [];
 
   #serviceOverflow = 0;
   #operationOverflow = 0;
@@ -325,6 +327,7 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
     }
     const delta = this.#deltaPool.pop() ?? new MinuteDelta();
     delta.minute = minute;
+    if (pending.length === 0) this.#dirty.push(series);
     pending.push(delta);
     series.current = delta;
     return delta;
@@ -333,9 +336,10 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
   /** Moves every series' minute deltas into the backlog as rows. */
   #collect(): void {
     const backlog = this.#backlog;
-    for (const series of this.#series) {
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    for (const series of dirty) {
       const pending = series.pending;
-      if (pending.length === 0) continue;
       for (const delta of pending) {
         const buckets: number[] = [];
         const counts: number[] = [];
