@@ -499,6 +499,31 @@ describe('completeness API', () => {
   });
 });
 
+describe('completeness API: storage failures', () => {
+  test('are 500s in the envelope, not a crash', async () => {
+    const closed = new DuckDbStorage({ path: ':memory:' });
+    await closed.open();
+    await closed.close();
+    const app = await createQueryApp({
+      reader: closed,
+      completeness: closed,
+      defaultLimit: 20,
+      maxLimit: 1500,
+    });
+    try {
+      for (const url of ['/api/completeness', '/api/quality-metrics?service=cart']) {
+        const res = await app.inject({ method: 'GET', url });
+        assert.equal(res.statusCode, 500, url);
+        const body = res.json() as Envelope<null>;
+        assert.equal(body.data, null);
+        assert.equal(body.errors?.[0].code, 500);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 interface QualityMetricsBody {
   traceQualityDocumentationLink: string;
   bannerText?: string;
