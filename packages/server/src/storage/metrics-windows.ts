@@ -1,6 +1,5 @@
 import { InvalidParameterError } from '../errors.ts';
-import { addSparse, emptyDense, quantileOf } from '../model/latency-histogram.ts';
-import type { SparseHistogram } from '../model/latency-histogram.ts';
+import { emptyDense, quantileOf } from '../model/latency-histogram.ts';
 import { MAX_POINTS_PER_SERIES, METRICS_MINUTE } from './metrics-reader.ts';
 import type { MetricPoint, MetricSeries, MetricsQuery } from './metrics-reader.ts';
 
@@ -12,27 +11,30 @@ import type { MetricPoint, MetricSeries, MetricsQuery } from './metrics-reader.t
  * the minutes read plus the points made.
  */
 
-/** One series' per-minute sums, as a backend reads them. */
-export interface SeriesMinutes<M> {
+/**
+ * One series' per-minute data as a backend reads it, in columns (a query over days reads
+ * hundreds of thousands of entries; objects per entry cost more in garbage collection
+ * than the arithmetic). Entry `i` is at `minutes[i]`.
+ */
+export interface SeriesColumns {
   service: string;
   /** Set when the query groups by operation. */
   operation?: string;
-  /** Ascending by `minute`; several entries may share a minute (delta rows), they add up. */
-  minutes: M[];
+  /** Minute starts, µs, ascending; several entries may share a minute (delta rows add up). */
+  minutes: number[];
 }
 
-export interface MinuteCalls {
-  /** Start of the minute, µs. */
-  minute: number;
-  calls: number;
+export interface CallColumns extends SeriesColumns {
+  calls: number[];
   /** Calls with status ERROR. */
-  errors: number;
+  errors: number[];
 }
 
-export interface MinuteLatency {
-  minute: number;
-  /** The minute's durations merged over every row of the series. */
-  latency: SparseHistogram;
+export interface LatencyColumns extends SeriesColumns {
+  /** Entry `i`'s histogram is `buckets` / `counts` at [starts[i], starts[i + 1]). */
+  starts: number[];
+  buckets: number[];
+  counts: number[];
 }
 
 /** The times of a query's points and the minutes its windows read. */
@@ -81,15 +83,15 @@ export function planMetricsQuery(q: MetricsQuery): QueryPlan {
 }
 
 /**
- * Walks a series' window along the points: `enter(i)` / `leave(i)` as minute `i` comes
+ * Walks a series' window along the points: `enter(i)` / `leave(i)` as entry `i` comes
  * in or goes out, then `value()` once per point (`changed` is false when the window
- * holds the same minutes as at the previous point).
+ * holds the same entries as at the previous point).
  */
-function slide<M extends { minute: number }>(
-  minutes: readonly M[],
+function slide(
+  minutes: readonly number[],
   plan: QueryPlan,
-  enter: (m: M) => void,
-  leave: (m: M) => void,
+  enter: (i: number) => void,
+  leave: (i: number) => void,
   value: (changed: boolean) => number,
 ): MetricPoint[] {
   const points: MetricPoint[] = [];
@@ -98,12 +100,12 @@ function slide<M extends { minute: number }>(
   for (let k = 0; k < plan.times.length; k++) {
     const t = plan.times[k];
     let changed = k === 0;
-    while (hi < minutes.length && minutes[hi].minute < t) {
-      enter(minutes[hi++]);
+    while (hi < minutes.length && minutes[hi] < t) {
+      enter(hi++);
       changed = true;
     }
-    while (lo < hi && minutes[lo].minute < t - plan.window) {
-      leave(minutes[lo++]);
+    while (lo < hi && minutes[lo] < t - plan.window) {
+      leave(lo++);
       changed = true;
     }
     points.push({ time: t, value: value(changed) });
@@ -111,24 +113,24 @@ function slide<M extends { minute: number }>(
   return points;
 }
 
-function hasCalls(s: SeriesMinutes<MinuteCalls>, plan: QueryPlan): boolean {
-  for (const m of s.minutes) {
-    if (m.calls > 0 && m.minute >= plan.fromMinute && m.minute < plan.toMinute) return true;
-  }
+/** Whether entry i of the series is in some point's window. */
+function inRange(s: SeriesColumns, i: number, plan: QueryPlan): boolean {
+  return s.minutes[i] >= plan.fromMinute && s.minutes[i] < plan.toMinute;
+}
+
+function hasCalls(s: CallColumns, plan: QueryPlan): boolean {
+  for (let i = 0; i < s.minutes.length; i++) if (s.calls[i] > 0 && inRange(s, i, plan)) return true;
   return false;
 }
 
-function series<M>(s: SeriesMinutes<M>, points: MetricPoint[]): MetricSeries {
+function series(s: SeriesColumns, points: MetricPoint[]): MetricSeries {
   return s.operation === undefined
     ? { service: s.service, points }
     : { service: s.service, operation: s.operation, points };
 }
 
 /** Calls per second over each point's window (0 when it has none). */
-export function callRateSeries(
-  input: readonly SeriesMinutes<MinuteCalls>[],
-  plan: QueryPlan,
-): MetricSeries[] {
+export function callRateSeries(input: readonly CallColumns[], plan: QueryPlan): MetricSeries[] {
   const seconds = plan.window / 1_000_000;
   const out: MetricSeries[] = [];
   for (const s of input) {
@@ -137,8 +139,8 @@ export function callRateSeries(
     const points = slide(
       s.minutes,
       plan,
-      (m) => (calls += m.calls),
-      (m) => (calls -= m.calls),
+      (i) => (calls += s.calls[i]),
+      (i) => (calls -= s.calls[i]),
       () => calls / seconds,
     );
     out.push(series(s, points));
@@ -147,10 +149,7 @@ export function callRateSeries(
 }
 
 /** The fraction of each point's window's calls with status ERROR (NaN when it has no calls). */
-export function errorRateSeries(
-  input: readonly SeriesMinutes<MinuteCalls>[],
-  plan: QueryPlan,
-): MetricSeries[] {
+export function errorRateSeries(input: readonly CallColumns[], plan: QueryPlan): MetricSeries[] {
   const out: MetricSeries[] = [];
   for (const s of input) {
     if (!hasCalls(s, plan)) continue;
@@ -159,13 +158,13 @@ export function errorRateSeries(
     const points = slide(
       s.minutes,
       plan,
-      (m) => {
-        calls += m.calls;
-        errors += m.errors;
+      (i) => {
+        calls += s.calls[i];
+        errors += s.errors[i];
       },
-      (m) => {
-        calls -= m.calls;
-        errors -= m.errors;
+      (i) => {
+        calls -= s.calls[i];
+        errors -= s.errors[i];
       },
       () => (calls > 0 ? errors / calls : NaN),
     );
@@ -176,10 +175,10 @@ export function errorRateSeries(
 
 /**
  * The `quantile` of the durations in each point's window, in milliseconds (NaN when it
- * has none). Counts are integers, so adding and removing minutes keeps them exact.
+ * has none). Counts are integers, so adding and removing entries keeps them exact.
  */
 export function latencySeries(
-  input: readonly SeriesMinutes<MinuteLatency>[],
+  input: readonly LatencyColumns[],
   plan: QueryPlan,
   quantile: number,
 ): MetricSeries[] {
@@ -187,11 +186,8 @@ export function latencySeries(
   const dense = emptyDense();
   for (const s of input) {
     let seen = false;
-    for (const m of s.minutes) {
-      if (m.latency.buckets.length > 0 && m.minute >= plan.fromMinute && m.minute < plan.toMinute) {
-        seen = true;
-        break;
-      }
+    for (let i = 0; i < s.minutes.length && !seen; i++) {
+      seen = s.starts[i + 1] > s.starts[i] && inRange(s, i, plan);
     }
     if (!seen) continue;
     dense.fill(0);
@@ -199,10 +195,11 @@ export function latencySeries(
     const points = slide(
       s.minutes,
       plan,
-      (m) => addSparse(dense, m.latency),
-      (m) => {
-        const h = m.latency;
-        for (let i = 0; i < h.buckets.length; i++) dense[h.buckets[i]] -= h.counts[i];
+      (i) => {
+        for (let j = s.starts[i]; j < s.starts[i + 1]; j++) dense[s.buckets[j]] += s.counts[j];
+      },
+      (i) => {
+        for (let j = s.starts[i]; j < s.starts[i + 1]; j++) dense[s.buckets[j]] -= s.counts[j];
       },
       (changed) => {
         if (changed) last = quantileOf(dense, quantile) / 1000;

@@ -77,6 +77,28 @@ export function runMetricsConformance(
     });
   });
 
+  describe(`span metrics conformance: ${name}: rows written out of time order`, () => {
+    let store: MetricsStorage;
+    before(async () => {
+      store = await createStorage();
+      await store.open();
+      for (const r of [...ROWS].reverse()) await store.writeSpanMetrics([r]);
+    });
+    after(() => store.close());
+
+    test('give the same series as rows written in order', async () => {
+      assertSeries(await store.calls(BASE), [{ service: 'cart', values: [0, 1, 2.5, 0.1] }], 0);
+      assertSeries(
+        await store.latencies({ ...BASE, quantile: 0.95, groupByOperation: true }),
+        [
+          { service: 'cart', operation: 'GET /cart', values: [NaN, 100, 1000, NaN] },
+          { service: 'cart', operation: 'POST /checkout', values: [NaN, NaN, NaN, 5] },
+        ],
+        0.025,
+      );
+    });
+  });
+
   describe(`span metrics conformance: ${name}: purge`, () => {
     let store: MetricsStorage;
     before(async () => {

@@ -7,7 +7,6 @@ import type {
   DuckDBListVector,
   DuckDBValue,
 } from '@duckdb/node-api';
-import type { SparseHistogram } from '../../model/latency-histogram.ts';
 import { InvalidParameterError, StorageError } from '../../errors.ts';
 import { METRICS_MINUTE } from '../metrics-reader.ts';
 import type { LatencyQuery, MetricSeries, MetricsQuery } from '../metrics-reader.ts';
@@ -17,7 +16,7 @@ import {
   latencySeries,
   planMetricsQuery,
 } from '../metrics-windows.ts';
-import type { MinuteCalls, MinuteLatency, QueryPlan, SeriesMinutes } from '../metrics-windows.ts';
+import type { CallColumns, LatencyColumns, QueryPlan, SeriesColumns } from '../metrics-windows.ts';
 import type { SpanMetricsRow } from '../span-metrics-writer.ts';
 import { encodeSpanMetricsChunk } from './span-metrics-encoder.ts';
 import { CHUNK_ROWS } from './span-encoder.ts';
@@ -116,63 +115,105 @@ export class SpanMetricsStore {
     const sql = `
       SELECT service, ${opColumn(q)}, minute::DOUBLE, latency_buckets, latency_counts
       FROM span_metrics WHERE ${WHERE}`;
-    const input = await this.select('read latencies', sql, q, plan, (chunk) => {
-      const buckets = chunk.getColumnVector(3) as DuckDBListVector;
-      const counts = chunk.getColumnVector(4) as DuckDBListVector;
-      const bucketItems = buckets.childVector;
-      const countItems = counts.childVector;
-      return (i, minute): MinuteLatency => {
-        const latency: SparseHistogram = { buckets: [], counts: [] };
-        const from = buckets.getEntryOffset(i);
-        const length = buckets.getEntryLength(i);
-        const countFrom = counts.getEntryOffset(i);
-        for (let j = 0; j < length; j++) {
-          latency.buckets.push(bucketItems.getItem(from + j) as number);
-          latency.counts.push(countItems.getItem(countFrom + j) as number);
+    const input = await this.select<LatencyColumns>(
+      'read latencies',
+      sql,
+      q,
+      plan,
+      (service, operation) => ({
+        service,
+        operation,
+        minutes: [],
+        starts: [0],
+        buckets: [],
+        counts: [],
+      }),
+      (chunk) => {
+        const buckets = chunk.getColumnVector(3) as DuckDBListVector;
+        const counts = chunk.getColumnVector(4) as DuckDBListVector;
+        const bucketItems = buckets.childVector;
+        const countItems = counts.childVector;
+        return (s, i) => {
+          const from = buckets.getEntryOffset(i);
+          const length = buckets.getEntryLength(i);
+          const countFrom = counts.getEntryOffset(i);
+          for (let j = 0; j < length; j++) {
+            s.buckets.push(bucketItems.getItem(from + j) as number);
+            s.counts.push(countItems.getItem(countFrom + j) as number);
+          }
+          s.starts.push(s.buckets.length);
+        };
+      },
+      (s, order) => {
+        const out: LatencyColumns = { ...s, minutes: [], starts: [0], buckets: [], counts: [] };
+        for (const i of order) {
+          out.minutes.push(s.minutes[i]);
+          for (let j = s.starts[i]; j < s.starts[i + 1]; j++) {
+            out.buckets.push(s.buckets[j]);
+            out.counts.push(s.counts[j]);
+          }
+          out.starts.push(out.buckets.length);
         }
-        return { minute, latency };
-      };
-    });
+        return out;
+      },
+    );
     return latencySeries(input, plan, q.quantile);
   }
 
-  private readCalls(q: MetricsQuery, plan: QueryPlan): Promise<SeriesMinutes<MinuteCalls>[]> {
+  private readCalls(q: MetricsQuery, plan: QueryPlan): Promise<CallColumns[]> {
     const sql = `
       SELECT service, ${opColumn(q)} AS op, minute::DOUBLE, sum(calls)::DOUBLE,
              coalesce(sum(calls) FILTER (WHERE status_code = ${STATUS_ERROR}), 0)::DOUBLE
       FROM span_metrics WHERE ${WHERE}
       GROUP BY service, op, minute`;
-    return this.select('read call rates', sql, q, plan, (chunk) => {
-      const calls = chunk.getColumnVector(3);
-      const errors = chunk.getColumnVector(4);
-      return (i, minute): MinuteCalls => ({
-        minute,
-        calls: calls.getItem(i) as number,
-        errors: errors.getItem(i) as number,
-      });
-    });
+    return this.select<CallColumns>(
+      'read call rates',
+      sql,
+      q,
+      plan,
+      (service, operation) => ({ service, operation, minutes: [], calls: [], errors: [] }),
+      (chunk) => {
+        const calls = chunk.getColumnVector(3);
+        const errors = chunk.getColumnVector(4);
+        return (s, i) => {
+          s.calls.push(calls.getItem(i) as number);
+          s.errors.push(errors.getItem(i) as number);
+        };
+      },
+      (s, order) => ({
+        ...s,
+        minutes: order.map((i) => s.minutes[i]),
+        calls: order.map((i) => s.calls[i]),
+        errors: order.map((i) => s.errors[i]),
+      }),
+    );
   }
 
   /**
    * Runs a read whose first three columns are service, operation ('' when not grouped)
-   * and minute (µs, DOUBLE), in any order; `decoder(chunk)` reads the entry of a row of
-   * that chunk. Returns the series sorted by service then operation, each ascending by
-   * minute.
+   * and minute (µs, DOUBLE), in any order. Per row, the minute is pushed onto its
+   * series' `minutes` and `decoder(chunk)` appends the rest of the row; a series whose
+   * rows did not come in minute order is rebuilt by `reorder` (rows come in insertion
+   * order, which is time order, unless the scan ran in parallel). Returns the series
+   * sorted by service then operation.
    */
-  private async select<M extends { minute: number }>(
+  private async select<S extends SeriesColumns>(
     operation: string,
     sql: string,
     q: MetricsQuery,
     plan: QueryPlan,
-    decoder: (chunk: DuckDBDataChunk) => (row: number, minute: number) => M,
-  ): Promise<SeriesMinutes<M>[]> {
+    create: (service: string, operation: string | undefined) => S,
+    decoder: (chunk: DuckDBDataChunk) => (s: S, row: number) => void,
+    reorder: (s: S, order: number[]) => S,
+  ): Promise<S[]> {
     const values: DuckDBValue[] = [
       BigInt(plan.fromMinute),
       BigInt(plan.toMinute),
       listValue([...q.services]),
       listValue([...q.spanKinds]),
     ];
-    const bySeries = new Map<string, SeriesMinutes<M>>();
+    const bySeries = new Map<string, S>();
+    const unsorted = new Set<S>();
     await this.read(operation, async (c) => {
       const r = await c.run(sql, values, [BIGINT, BIGINT, LIST(VARCHAR), LIST(UTINYINT)]);
       for (let k = 0; k < r.chunkCount; k++) {
@@ -181,23 +222,33 @@ export class SpanMetricsStore {
         const ops = chunk.getColumnVector(1);
         const minutes = chunk.getColumnVector(2);
         const decode = decoder(chunk);
-        for (let i = 0; i < chunk.rowCount; i++) {
+        const rows = chunk.rowCount;
+        for (let i = 0; i < rows; i++) {
           const service = services.getItem(i) as string;
           const op = ops.getItem(i) as string;
           const key = service + '\u0000' + op;
           let s = bySeries.get(key);
           if (s === undefined) {
-            s = q.groupByOperation
-              ? { service, operation: op, minutes: [] }
-              : { service, minutes: [] };
+            s = create(service, q.groupByOperation ? op : undefined);
             bySeries.set(key, s);
           }
-          s.minutes.push(decode(i, minutes.getItem(i) as number));
+          const minute = minutes.getItem(i) as number;
+          const n = s.minutes.length;
+          if (n > 0 && s.minutes[n - 1] > minute) unsorted.add(s);
+          s.minutes.push(minute);
+          decode(s, i);
         }
       }
     });
-    const out = [...bySeries.values()];
-    for (const s of out) s.minutes.sort((a, b) => a.minute - b.minute);
+    const out: S[] = [];
+    for (const s of bySeries.values()) {
+      if (!unsorted.has(s)) {
+        out.push(s);
+        continue;
+      }
+      const order = s.minutes.map((_, i) => i).sort((a, b) => s.minutes[a] - s.minutes[b]);
+      out.push(reorder(s, order));
+    }
     return out.sort((a, b) =>
       a.service !== b.service
         ? a.service < b.service
