@@ -9,6 +9,11 @@ import { ProcessorMetrics } from '../pipeline/processor-metrics.ts';
 import type { ProcessorFactory } from '../pipeline/processor.ts';
 import { redactionFactory, searchValueFor } from '../pipeline/processors/redaction/index.ts';
 import { createSpanMetricsFactory } from '../pipeline/processors/span-metrics/index.ts';
+import {
+  createCompletenessFactory,
+  createTraceJudge,
+  type CompletenessFactory,
+} from '../pipeline/processors/completeness/index.ts';
 import { createQueryApp } from '../query/query-app.ts';
 import { registerUi } from '../query/ui-static.ts';
 import { OtlpGrpcReceiver } from '../receivers/otlp/otlp-grpc-receiver.ts';
@@ -38,6 +43,8 @@ export interface AppContext {
   pipeline?: Pipeline;
   /** Hot reload (SIGHUP, file change); absent in tests that start modules directly. */
   reloader?: ConfigReloader;
+  /** The completeness processor's factory (its running processor's knowledge serves the query API). */
+  completeness?: CompletenessFactory;
 }
 
 /** Every processor Skein can run in `pipeline.processors.order`. */
@@ -45,7 +52,17 @@ function processorFactories(ctx: AppContext, logger: Logger): ProcessorFactory[]
   const storage = need(ctx.storage, 'storage');
   const spanMetrics = createSpanMetricsFactory({ logger, writer: storage });
   ctx.admin?.addExposition((format) => spanMetrics.render(format));
-  return [redactionFactory as ProcessorFactory, spanMetrics as ProcessorFactory];
+  const completeness = createCompletenessFactory({
+    logger,
+    registry: ctx.registry,
+    writer: storage,
+  });
+  ctx.completeness = completeness;
+  return [
+    redactionFactory as ProcessorFactory,
+    spanMetrics as ProcessorFactory,
+    completeness as ProcessorFactory,
+  ];
 }
 
 export type ModuleName =
@@ -294,9 +311,27 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         },
       });
       const storage = need(ctx.storage, 'storage');
+      const processors = ctx.config.pipeline.processors;
+      const runs = (name: 'spanMetrics' | 'completeness') =>
+        processors.order.includes(name) && processors[name].enabled;
+      let skewMs = processors.completeness.clockSkewMs;
+      ctx.reloader?.add({
+        name: 'query completeness',
+        covers: ['pipeline.processors'],
+        prepare: (next) => () => {
+          skewMs = next.pipeline.processors.completeness.clockSkewMs;
+        },
+      });
       const app = await createQueryApp({
         reader: storage,
-        metrics: storage,
+        // Like Jaeger without a metrics backend: /api/metrics/* answer 501 when span metrics is off at start.
+        metrics: runs('spanMetrics') ? storage : undefined,
+        completeness: storage,
+        classifyTrace: createTraceJudge({
+          reader: storage,
+          directory: () => ctx.completeness?.running?.directory,
+          skewMs: () => skewMs,
+        }),
         rewriteSearchTag: (key, value) => searchValueFor(redaction, key, value),
         logger: ctx.logger.child({ component: 'query' }),
         defaultLimit: query.defaultLimit,

@@ -196,7 +196,7 @@ export const defaultConfig: SkeinConfig = {
     writers: 2,
     retryAfterSeconds: 1,
     processors: {
-      order: ['redaction', 'spanMetrics'],
+      order: ['redaction', 'spanMetrics', 'completeness'],
       redaction: {
         enabled: true,
         // Credentials that clients and HTTP instrumentations are known to record.

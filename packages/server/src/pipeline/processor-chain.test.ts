@@ -74,8 +74,10 @@ function stampFactory(
   };
 }
 
-function configWith(edit: (c: SkeinConfig) => void): SkeinConfig {
+/** The default config with the two test processors in order, then `edit`. */
+function configWith(edit: (c: SkeinConfig) => void = () => {}): SkeinConfig {
   const c = structuredClone(defaultConfig);
+  c.pipeline.processors.order = ['redaction', 'spanMetrics'];
   edit(c);
   return c;
 }
@@ -156,7 +158,7 @@ describe('ProcessorChain', () => {
 
   test('a processor that throws passes the batch on unchanged and is counted', async () => {
     const { chain, made, registry } = setup();
-    await chain.prepare(defaultConfig)();
+    await chain.prepare(configWith())();
     made[0].fail = true;
     const spans = makeTestSpans(3);
     const out = chain.process(spans);

@@ -1,0 +1,79 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** Distinct label sets per series family before new ones count under `other`. */
+const MAX_SERIES = 1000;
+
+/**
+ * Completeness on `/metrics`: `skein_traces_assembled_total{root_service,complete}`,
+ * `skein_trace_breaks_total{service,peer,cause}` (bounded: past 1000 label sets new
+ * services and peers count as `other`), and the trace buffer's gauges and counters.
+ * Counts are made when a trace is assembled; a later split pairing corrects the
+ * stored aggregates, not these counters.
+ */
+export class CompletenessMetrics {
+  readonly assembled: Counter<'root_service' | 'complete'>;
+  readonly breaks: Counter<'service' | 'peer' | 'cause'>;
+  readonly bufferTraces: Gauge;
+  readonly bufferSpans: Gauge;
+  readonly released: Counter<'reason'>;
+  readonly flushFailures: Counter;
+  readonly #seenRoots = new Set<string>();
+  readonly #seenBreaks = new Set<string>();
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.assembled = new Counter({
+      name: 'skein_traces_assembled_total',
+      help: 'Traces assembled and judged by the completeness processor, by root service and whether complete.',
+      labelNames: ['root_service', 'complete'],
+      registers,
+    });
+    this.breaks = new Counter({
+      name: 'skein_trace_breaks_total',
+      help: 'Trace breaks by service at fault, the other side (peer) and cause.',
+      labelNames: ['service', 'peer', 'cause'],
+      registers,
+    });
+    this.bufferTraces = new Gauge({
+      name: 'skein_trace_buffer_traces',
+      help: 'Traces being assembled in the trace buffer.',
+      registers,
+    });
+    this.bufferSpans = new Gauge({
+      name: 'skein_trace_buffer_spans',
+      help: 'Spans held (as compact digests) in the trace buffer.',
+      registers,
+    });
+    this.released = new Counter({
+      name: 'skein_trace_buffer_released_total',
+      help: 'Traces released by the trace buffer: idle (assembled), evicted (buffer full, judged early), shutdown.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.flushFailures = new Counter({
+      name: 'skein_completeness_flush_failures_total',
+      help: 'Failed writes of completeness aggregates to the store (retried at the next flush).',
+      registers,
+    });
+  }
+
+  traceAssembled(rootService: string, complete: boolean): void {
+    let root = rootService;
+    if (!this.#seenRoots.has(root)) {
+      if (this.#seenRoots.size >= MAX_SERIES) root = 'other';
+      else this.#seenRoots.add(root);
+    }
+    this.assembled.inc({ root_service: root, complete: complete ? 'true' : 'false' });
+  }
+
+  traceBreak(service: string, peer: string, cause: string): void {
+    const key = `${service}\0${peer}\0${cause}`;
+    if (!this.#seenBreaks.has(key)) {
+      if (this.#seenBreaks.size >= MAX_SERIES) {
+        service = 'other';
+        peer = 'other';
+      } else this.#seenBreaks.add(key);
+    }
+    this.breaks.inc({ service, peer, cause });
+  }
+}

@@ -1,0 +1,276 @@
+import type { Logger } from 'pino';
+import { SpanKind, type Span } from '../../../model/span.ts';
+import type { CompletenessWriter } from '../../../storage/completeness-writer.ts';
+import type { ProcessorCounters, SpanProcessor } from '../../processor.ts';
+import { nameHash } from '../../span-digest.ts';
+import { TraceBuffer, type AssembledTrace } from '../../trace-buffer.ts';
+import { CalleeDirectory } from './callee-directory.ts';
+import type { TraceBreak } from '../../../storage/completeness-reader.ts';
+import { classifyTrace, indexSpans } from './classify-trace.ts';
+import { CompletenessAggregates, minuteOf } from './completeness-aggregates.ts';
+import type { CompletenessMetrics } from './completeness-metrics.ts';
+import type { CompletenessSettings } from './completeness-settings.ts';
+import { SplitFinder, type RootCandidate } from './split-finder.ts';
+
+export interface CompletenessProcessorDeps {
+  logger: Logger;
+  metrics: CompletenessMetrics;
+  /** Where per-minute aggregates go; without one only `/metrics` has the numbers. */
+  writer?: CompletenessWriter;
+  /** Wall clock, ms (tests pass their own). */
+  now?: () => number;
+  /** Called once stopped. */
+  onStop?: () => void;
+}
+
+/** What a fragment's trace is told about the caller trace that lost it. */
+interface FragmentNote {
+  caller: string;
+  callerTraceId: string;
+}
+
+/** Linked span ids of consumers remembered, so a producer answered by a link elsewhere is not a break. */
+const LINKED_REMEMBERED = 100_000;
+/** Aggregate rows kept while the store refuses writes; beyond it the oldest are dropped (counted in the log). */
+const MAX_PENDING_ROWS = 200_000;
+
+/**
+ * Trace completeness (issue #10): feeds every span into the trace buffer (as a
+ * compact digest; the span itself flows on unchanged), judges each trace once it is
+ * assembled (`classifyTrace`), pairs unanswered calls with the callee's half in
+ * another trace (`SplitFinder`), and counts per-minute aggregates that are flushed
+ * to the store every `flushIntervalMs` and on stop.
+ *
+ * A trace counted complete that later turns out to be the callee half of a split is
+ * taken back with negative deltas (the store sums them).
+ */
+export class CompletenessProcessor implements SpanProcessor<CompletenessSettings> {
+  readonly name = 'completeness' as const;
+  readonly #deps: CompletenessProcessorDeps;
+  readonly #now: () => number;
+  readonly #buffer: TraceBuffer;
+  readonly #directory = new CalleeDirectory();
+  readonly #splits: SplitFinder;
+  readonly #aggregates: CompletenessAggregates;
+  /** Root candidates whose trace is still being assembled. */
+  readonly #pending = new Map<string, RootCandidate>();
+  readonly #linked = new Map<string, true>();
+  #settings: CompletenessSettings;
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #failing = false;
+
+  constructor(settings: CompletenessSettings, deps: CompletenessProcessorDeps) {
+    this.#settings = settings;
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#aggregates = new CompletenessAggregates(settings.examplesPerCause);
+    this.#splits = new SplitFinder({ skewMs: settings.skewMs, retainUs: retainUs(settings) });
+    this.#buffer = new TraceBuffer({
+      idleMs: settings.idleMs,
+      maxTraces: settings.maxTraces,
+      maxSpans: settings.maxSpans,
+      rememberReleased: Math.max(10_000, settings.maxTraces),
+      onRelease: (trace) => this.#judge(trace),
+      onLateSpan: (span) => this.#late(span),
+      now: this.#now,
+    });
+    this.#buffer.start();
+    this.#timer = setInterval(() => void this.flush(), settings.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** The trace buffer (for tests and its memory figures). */
+  get buffer(): TraceBuffer {
+    return this.#buffer;
+  }
+
+  /** What has been learned about who calls whom. */
+  get directory(): CalleeDirectory {
+    return this.#directory;
+  }
+
+  process(spans: Span[], counters: ProcessorCounters): Span[] {
+    void counters;
+    const buffer = this.#buffer;
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i];
+      buffer.add(span);
+      if (span.parentSpanId === '') {
+        const service = span.resource.serviceName;
+        const c = this.#splits.register(span.traceId, span, service, nameHash(span.name));
+        if (c !== undefined) this.#pending.set(span.traceId, c);
+      }
+      if (span.kind === SpanKind.Consumer && span.links.length > 0) {
+        for (const link of span.links) this.#remember(link.spanId);
+      }
+    }
+    this.#deps.metrics.bufferTraces.set(buffer.traces);
+    this.#deps.metrics.bufferSpans.set(buffer.spans);
+    return spans;
+  }
+
+  update(settings: CompletenessSettings): void {
+    if (
+      settings.maxSpans !== this.#settings.maxSpans ||
+      settings.maxTraces !== this.#settings.maxTraces
+    ) {
+      this.#deps.logger.warn(
+        'pipeline.processors.completeness.maxSpans / maxTraces changes apply at the next restart',
+      );
+    }
+    this.#settings = {
+      ...settings,
+      maxSpans: this.#settings.maxSpans,
+      maxTraces: this.#settings.maxTraces,
+    };
+    this.#buffer.idleMs = settings.idleMs;
+    this.#splits.skewMs = settings.skewMs;
+    this.#aggregates.examplesPerCause = settings.examplesPerCause;
+    clearInterval(this.#timer);
+    this.#timer = setInterval(() => void this.flush(), settings.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Judges every trace still buffered and writes what was counted. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#buffer.flush();
+    await this.flush();
+    this.#deps.onStop?.();
+  }
+
+  /** Writes the aggregates counted since the last flush (one flush at a time). */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(() => this.#flush());
+    return this.#flushing;
+  }
+
+  async #flush(): Promise<void> {
+    this.#splits.prune(this.#now() * 1000);
+    const writer = this.#deps.writer;
+    if (writer === undefined || this.#aggregates.size === 0) return;
+    const delta = this.#aggregates.take();
+    try {
+      await writer.writeCompleteness(delta);
+      if (this.#failing) this.#deps.logger.warn('completeness aggregates are written again');
+      this.#failing = false;
+    } catch (err) {
+      this.#deps.metrics.flushFailures.inc();
+      if (!this.#failing)
+        this.#deps.logger.error(
+          { err },
+          'writing completeness aggregates failed; keeping them for the next flush',
+        );
+      this.#failing = true;
+      if (this.#aggregates.size < MAX_PENDING_ROWS) this.#aggregates.restore(delta);
+    }
+  }
+
+  #remember(spanId: string): void {
+    this.#linked.set(spanId, true);
+    if (this.#linked.size > LINKED_REMEMBERED)
+      this.#linked.delete(this.#linked.keys().next().value as string);
+  }
+
+  #judge(trace: AssembledTrace): void {
+    const { metrics } = this.#deps;
+    metrics.released.inc({ reason: trace.reason });
+    const { byId } = indexSpans(trace.spans);
+    this.#directory.learn(trace.spans, byId);
+    const verdict = classifyTrace(trace.traceId, trace.spans, this.#directory, byId, this.#linked);
+    for (const b of verdict.breaks) {
+      if (b.cause !== 'unanswered_call') continue;
+      const call = byId.get(b.spanId);
+      if (call === undefined) continue;
+      const other = this.#splits.pair(trace.traceId, call, b.peer);
+      if (other === undefined) continue;
+      b.cause = call.kind === SpanKind.Producer ? 'async_break' : 'split_trace';
+      b.otherTraceId = other.traceId;
+      this.#fragment(other, { caller: b.service, callerTraceId: trace.traceId });
+    }
+    const note = trace.notes?.get('fragment') as FragmentNote | undefined;
+    if (note !== undefined) {
+      verdict.breaks.push({
+        cause: 'fragment',
+        spanId: '',
+        service: verdict.rootService,
+        peer: note.caller,
+        otherTraceId: note.callerTraceId,
+      });
+      verdict.complete = false;
+    }
+
+    const minute = minuteOf(verdict.startTime);
+    const agg = this.#aggregates;
+    const complete = verdict.complete;
+    agg.root(minute, verdict.rootService, 1, complete ? 1 : 0);
+    for (const [service, n] of verdict.spansByService)
+      agg.service(minute, service, n, complete ? n : 0);
+    for (const call of verdict.calls)
+      agg.edge(minute, call.caller, call.callee, 1, call.answered ? 1 : 0);
+    for (const b of verdict.breaks) this.#countBreak(minute, trace.traceId, b);
+    metrics.traceAssembled(verdict.rootService, complete);
+
+    const candidate = this.#pending.get(trace.traceId);
+    if (candidate !== undefined) {
+      this.#pending.delete(trace.traceId);
+      // A root of a service nobody calls (an entry point) is never the other half of a split.
+      if (!this.#directory.isCallee(candidate.service)) {
+        candidate.paired = true;
+        return;
+      }
+      candidate.counted = {
+        minute,
+        rootService: verdict.rootService,
+        complete,
+        spansByService: complete ? verdict.spansByService : new Map(),
+      };
+    }
+  }
+
+  #countBreak(minute: number, traceId: string, b: TraceBreak): void {
+    const example = b.otherTraceId === undefined ? traceId : `${traceId}>${b.otherTraceId}`;
+    this.#aggregates.breakOf(minute, b.cause, b.service, b.peer, 1, example);
+    this.#deps.metrics.traceBreak(b.service, b.peer, b.cause);
+  }
+
+  /** Marks the callee half of a split: noted while buffered, or taken back if already counted. */
+  #fragment(half: RootCandidate, note: FragmentNote): void {
+    const counted = half.counted;
+    if (counted === undefined) {
+      this.#buffer.note(half.traceId, 'fragment', note);
+      return;
+    }
+    const agg = this.#aggregates;
+    if (counted.complete) {
+      agg.root(counted.minute, counted.rootService, 0, -1);
+      for (const [service, n] of counted.spansByService)
+        agg.service(counted.minute, service, 0, -n);
+      counted.complete = false;
+    }
+    this.#countBreak(counted.minute, half.traceId, {
+      cause: 'fragment',
+      spanId: '',
+      service: half.service,
+      peer: note.caller,
+      otherTraceId: note.callerTraceId,
+    });
+  }
+
+  #late(span: Span): void {
+    const service = span.resource.serviceName;
+    this.#countBreak(minuteOf(span.startTime), span.traceId, {
+      cause: 'late_span',
+      spanId: span.spanId,
+      service,
+      peer: '',
+    });
+  }
+}
+
+/** How long root candidates stay pairable: twice the idle time plus a minute of call time. */
+function retainUs(settings: CompletenessSettings): number {
+  return (2 * settings.idleMs + 60_000) * 1000;
+}

@@ -1,0 +1,136 @@
+import { SpanKind, type Trace } from '../../../model/span.ts';
+import type { TraceVerdict } from '../../../storage/completeness-reader.ts';
+import type { TraceReader } from '../../../storage/trace-reader.ts';
+import { digestSpan, nameHash, type SpanDigest } from '../../span-digest.ts';
+import { CalleeDirectory } from './callee-directory.ts';
+import { breaksTrace, classifyTrace, indexSpans } from './classify-trace.ts';
+
+export interface TraceJudgeOptions {
+  reader: TraceReader;
+  /** What the running completeness processor learned; a fresh directory when none runs. */
+  directory: () => CalleeDirectory | undefined;
+  /** Clock-skew tolerance when looking for the other half of a split (ms). */
+  skewMs: () => number;
+}
+
+/** Traces read when looking for the other half of a split. */
+const SEARCH_LIMIT = 50;
+/** How far before a callee root a caller's call may have started (µs). */
+const CALLER_LOOKBACK_US = 60_000_000;
+
+/**
+ * Judges one stored trace at query time (`GET /api/completeness/traces/:traceId`, the
+ * trace page's banner): the same classification as the processor, with the other
+ * half of a split looked up in the store — for an unanswered call, a root of the
+ * callee starting within the call's window; for a root of a service others call, a
+ * caller trace whose unanswered call it answers.
+ */
+export function createTraceJudge(
+  options: TraceJudgeOptions,
+): (trace: Trace) => Promise<TraceVerdict> {
+  return async (trace) => {
+    const spans = trace.spans.map(digestSpan).sort((a, b) => a.startTime - b.startTime);
+    const { byId } = indexSpans(spans);
+    const directory = options.directory() ?? new CalleeDirectory();
+    if (options.directory() === undefined) directory.learn(spans, byId);
+    const judged = classifyTrace(trace.traceId, spans, directory, byId);
+    const skewUs = options.skewMs() * 1000;
+    for (const b of judged.breaks) {
+      if (b.cause !== 'unanswered_call') continue;
+      const call = byId.get(b.spanId) as SpanDigest;
+      const other = await findCalleeHalf(options.reader, trace.traceId, call, b.peer, skewUs);
+      if (other === undefined) continue;
+      b.cause = call.kind === SpanKind.Producer ? 'async_break' : 'split_trace';
+      b.otherTraceId = other;
+    }
+    const root = spans.find((s) => s.parentSpanId === '');
+    if (
+      root !== undefined &&
+      (root.kind === SpanKind.Server || root.kind === SpanKind.Consumer) &&
+      directory.isCallee(root.service)
+    ) {
+      const caller = await findCallerHalf(options.reader, directory, trace.traceId, root, skewUs);
+      if (caller !== undefined) {
+        judged.breaks.push({
+          cause: 'fragment',
+          spanId: root.spanId,
+          service: root.service,
+          peer: caller.service,
+          otherTraceId: caller.traceId,
+        });
+      }
+    }
+    return {
+      traceId: trace.traceId,
+      complete: !judged.breaks.some((b) => breaksTrace(b.cause)),
+      causes: judged.breaks,
+    };
+  };
+}
+
+async function findCalleeHalf(
+  reader: TraceReader,
+  traceId: string,
+  call: SpanDigest,
+  callee: string,
+  skewUs: number,
+): Promise<string | undefined> {
+  const from = call.startTime - skewUs;
+  const to = call.startTime + call.duration + skewUs;
+  const traces = await reader.findTraces({
+    serviceName: callee,
+    tags: {},
+    startTimeMin: from,
+    startTimeMax: to,
+    limit: SEARCH_LIMIT,
+  });
+  const kind = call.kind === SpanKind.Producer ? SpanKind.Consumer : SpanKind.Server;
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const t of traces) {
+    if (t.traceId === traceId) continue;
+    for (const s of t.spans) {
+      if (s.parentSpanId !== '' || s.kind !== kind || s.resource.serviceName !== callee) continue;
+      if (s.startTime < from || s.startTime > to) continue;
+      const score =
+        (nameHash(s.name) === call.nameHash ? 0 : 1e15) + Math.abs(s.startTime - call.startTime);
+      if (score < bestScore) {
+        best = t.traceId;
+        bestScore = score;
+      }
+    }
+  }
+  return best;
+}
+
+async function findCallerHalf(
+  reader: TraceReader,
+  directory: CalleeDirectory,
+  traceId: string,
+  root: SpanDigest,
+  skewUs: number,
+): Promise<{ traceId: string; service: string } | undefined> {
+  const traces = await reader.findTraces({
+    tags: {},
+    startTimeMin: root.startTime - CALLER_LOOKBACK_US,
+    startTimeMax: root.startTime + skewUs,
+    limit: SEARCH_LIMIT,
+  });
+  const kind = root.kind === SpanKind.Consumer ? SpanKind.Producer : SpanKind.Client;
+  for (const t of traces) {
+    if (t.traceId === traceId) continue;
+    const spans = t.spans.map(digestSpan);
+    const answered = new Set(spans.map((s) => s.parentSpanId));
+    for (const s of spans) {
+      if (s.kind !== kind || answered.has(s.spanId)) continue;
+      if (directory.calleeOf(s) !== root.service) continue;
+      if (
+        root.startTime < s.startTime - skewUs ||
+        root.startTime > s.startTime + s.duration + skewUs
+      )
+        continue;
+      return { traceId: t.traceId, service: s.service };
+    }
+  }
+  return undefined;
+}

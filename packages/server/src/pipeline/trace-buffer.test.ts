@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { SpanKind, ValueType, type Span } from '../model/span.ts';
+import { makeResource, makeSpan } from '../query/test-support/span-builders.ts';
+import { TraceBuffer, type AssembledTrace, type TraceBufferOptions } from './trace-buffer.ts';
+
+const tid = (n: number) => n.toString(16).padStart(32, '0');
+const sid = (n: number) => n.toString(16).padStart(16, '0');
+
+function setup(options: Partial<TraceBufferOptions> = {}) {
+  let clock = 1_000_000;
+  const released: AssembledTrace[] = [];
+  const late: Span[] = [];
+  const buffer = new TraceBuffer({
+    idleMs: 1000,
+    maxTraces: 100,
+    maxSpans: 1000,
+    rememberReleased: 100,
+    onRelease: (t) => released.push(t),
+    onLateSpan: (s) => late.push(s),
+    now: () => clock,
+    ...options,
+  });
+  return {
+    buffer,
+    released,
+    late,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+  };
+}
+
+describe('TraceBuffer', () => {
+  test('assembles spans by trace id and releases a trace once idle, digests intact', () => {
+    const { buffer, released, advance } = setup();
+    const client = makeSpan({
+      traceId: tid(1),
+      spanId: 'abcdef0123456789',
+      parentSpanId: 'fedcba9876543210',
+      kind: SpanKind.Client,
+      name: 'GET /x',
+      startTime: 1_700_000_000_123_456,
+      duration: 789,
+      flags: 0x301,
+      resource: makeResource('frontend'),
+      attributes: [
+        { key: 'server.address', type: ValueType.String, value: 'catalog' },
+        { key: 'peer.service', type: ValueType.String, value: 'catalog-svc' },
+      ],
+      links: [
+        {
+          traceId: tid(9),
+          spanId: sid(99),
+          traceState: '',
+          attributes: [],
+          droppedAttributesCount: 0,
+          flags: 0,
+        },
+      ],
+    });
+    buffer.add(client);
+    buffer.add(makeSpan({ traceId: tid(2), spanId: sid(2) }));
+    advance(600);
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(3), parentSpanId: 'abcdef0123456789' }));
+    advance(500);
+    buffer.tick();
+    assert.deepEqual(
+      released.map((t) => t.traceId),
+      [tid(2)],
+      'trace 1 got a span 500 ms ago: not idle',
+    );
+    advance(500);
+    buffer.tick();
+    assert.deepEqual(
+      released.map((t) => t.traceId),
+      [tid(2), tid(1)],
+    );
+    const [a, b] = released[1].spans;
+    assert.equal(released[1].reason, 'idle');
+    assert.deepEqual(
+      { ...a },
+      {
+        spanId: 'abcdef0123456789',
+        parentSpanId: 'fedcba9876543210',
+        service: 'frontend',
+        nameHash: a.nameHash,
+        kind: SpanKind.Client,
+        startTime: 1_700_000_000_123_456,
+        duration: 789,
+        flags: 1,
+        statusCode: 0,
+        peerService: 'catalog-svc',
+        serverAddress: 'catalog',
+        destination: '',
+        linkedSpanIds: [sid(99)],
+      },
+    );
+    assert.equal(b.parentSpanId, 'abcdef0123456789');
+    assert.equal(buffer.traces, 0);
+    assert.equal(buffer.spans, 0);
+  });
+
+  test('a span of a released trace is late, not a new trace', () => {
+    const { buffer, released, late, advance } = setup();
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(1) }));
+    advance(1000);
+    buffer.tick();
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(2), parentSpanId: sid(1) }));
+    assert.equal(late.length, 1);
+    assert.equal(buffer.traces, 0);
+    assert.equal(released.length, 1);
+  });
+
+  test('when maxTraces is reached the oldest trace is released early, as evicted', () => {
+    const { buffer, released } = setup({ maxTraces: 3 });
+    for (let i = 1; i <= 5; i++) buffer.add(makeSpan({ traceId: tid(i), spanId: sid(i) }));
+    assert.deepEqual(
+      released.map((t) => [t.traceId, t.reason]),
+      [
+        [tid(1), 'evicted'],
+        [tid(2), 'evicted'],
+      ],
+    );
+    assert.equal(buffer.traces, 3);
+  });
+
+  test('when the span slab is full the oldest traces make room; slots are reused', () => {
+    const { buffer, released, advance } = setup({ maxSpans: 10, maxTraces: 1000 });
+    for (let t = 1; t <= 4; t++)
+      for (let s = 0; s < 3; s++)
+        buffer.add(makeSpan({ traceId: tid(t), spanId: sid(t * 10 + s) }));
+    // 12 spans into 10 slots: trace 1 (3 spans) was evicted to make room.
+    assert.deepEqual(
+      released.map((t) => t.traceId),
+      [tid(1)],
+    );
+    assert.equal(released[0].spans.length, 3);
+    assert.equal(buffer.spans, 9);
+    advance(1000);
+    buffer.tick();
+    assert.equal(released.length, 4);
+    // Thousands of traces through the same 10 slots keep every span of every trace.
+    for (let t = 100; t < 3100; t++) {
+      buffer.add(makeSpan({ traceId: tid(t), spanId: sid(1) }));
+      buffer.add(makeSpan({ traceId: tid(t), spanId: sid(2), parentSpanId: sid(1) }));
+      advance(1000);
+      buffer.tick();
+    }
+    assert.equal(released.length, 3004);
+    assert.ok(
+      released.slice(4).every((t) => t.spans.length === 2 && t.spans[1].parentSpanId === sid(1)),
+    );
+  });
+
+  test('a trace alone larger than the slab: the overflow is counted late, never lost silently', () => {
+    const { buffer, released, late } = setup({ maxSpans: 4 });
+    for (let s = 1; s <= 6; s++) buffer.add(makeSpan({ traceId: tid(1), spanId: sid(s) }));
+    assert.equal(released.length, 1);
+    assert.equal(released[0].reason, 'evicted');
+    assert.equal(released[0].spans.length + late.length, 6);
+  });
+
+  test('flush releases everything as shutdown, with the notes processors attached', () => {
+    const { buffer, released } = setup();
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(1) }));
+    buffer.add(makeSpan({ traceId: tid(2), spanId: sid(2) }));
+    assert.equal(buffer.note(tid(2), 'fragment', { caller: 'x' }), true);
+    assert.equal(buffer.note(tid(3), 'fragment', {}), false, 'not buffered');
+    buffer.flush();
+    assert.deepEqual(
+      released.map((t) => [t.traceId, t.reason]),
+      [
+        [tid(1), 'shutdown'],
+        [tid(2), 'shutdown'],
+      ],
+    );
+    assert.deepEqual(released[1].notes?.get('fragment'), { caller: 'x' });
+  });
+});
