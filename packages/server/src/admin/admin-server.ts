@@ -119,12 +119,17 @@ export class AdminServer {
         return;
       case '/metrics': {
         const format = negotiateMetricsFormat(req.headers.accept);
-        let body = await renderRegistry(this.#registry, format);
-        for (const render of this.#expositions) body += render(format);
-        if (format === 'openmetrics') body += '# EOF\n';
+        const chunks: Uint8Array[] = [Buffer.from(await renderRegistry(this.#registry, format))];
+        for (const render of this.#expositions) {
+          const part = render(format);
+          // A source may hand out a view of a buffer it reuses: copy it now.
+          chunks.push(typeof part === 'string' ? Buffer.from(part) : Buffer.from(part));
+        }
+        if (format === 'openmetrics') chunks.push(Buffer.from('# EOF\n'));
+        const body = Buffer.concat(chunks);
         res.writeHead(200, {
           'content-type': metricsContentType(format),
-          'content-length': Buffer.byteLength(body),
+          'content-length': body.length,
         });
         res.end(body);
         return;

@@ -15,9 +15,10 @@ export const OPENMETRICS_CONTENT_TYPE =
 /**
  * Renders extra metric families for `/metrics` in the requested format: complete
  * families (`# HELP`, `# TYPE`, samples), each line ending in `\n`, never `# EOF`
- * (the admin server writes it). Called once per scrape, synchronously.
+ * (the admin server writes it); as a string or as UTF-8 bytes, which the admin
+ * server sends before it calls the source again. Called once per scrape, synchronously.
  */
-export type ExpositionSource = (format: MetricsFormat) => string;
+export type ExpositionSource = (format: MetricsFormat) => string | Uint8Array;
 
 /**
  * The format to answer with: OpenMetrics when the `Accept` header lists

@@ -151,6 +151,8 @@ describe('span metrics exposition', () => {
   const processor = factory.create(factory.compile(config));
   const nasty = 'we"ird\\svc\nline2';
   const trace = (c: string): string => c.repeat(32);
+  const rendered = (format: MetricsFormat): string =>
+    Buffer.from(factory.render(format)).toString();
 
   before(() => {
     processor.process(
@@ -173,7 +175,7 @@ describe('span metrics exposition', () => {
 
   for (const format of ['prometheus', 'openmetrics'] as const) {
     test(`${format}: the spanmetrics connector's families, labels and cumulative buckets`, () => {
-      const text = factory.render(format) + (format === 'openmetrics' ? '# EOF\n' : '');
+      const text = rendered(format) + (format === 'openmetrics' ? '# EOF\n' : '');
       const parsed = parseExposition(text, format);
       const om = format === 'openmetrics';
       assert.equal(
@@ -261,7 +263,7 @@ describe('span metrics exposition', () => {
     const off = structuredClone(config);
     off.pipeline.processors.spanMetrics.exemplars = false;
     processor.update(factory.compile(off));
-    const parsed = parseExposition(factory.render('openmetrics') + '# EOF\n', 'openmetrics');
+    const parsed = parseExposition(rendered('openmetrics') + '# EOF\n', 'openmetrics');
     assert.ok(parsed.samples.length > 0);
     assert.ok(parsed.samples.every((s) => s.exemplar === undefined));
     processor.update(factory.compile(config));

@@ -25,8 +25,10 @@ export interface SpanMetricsFactoryDeps {
  */
 export interface SpanMetricsFactory extends ProcessorFactory<SpanMetricsSettings> {
   create(settings: SpanMetricsSettings): SpanMetricsProcessor;
-  render(format: MetricsFormat): string;
+  render(format: MetricsFormat): Uint8Array;
 }
+
+const EMPTY = new Uint8Array(0);
 
 export function createSpanMetricsFactory(deps: SpanMetricsFactoryDeps): SpanMetricsFactory {
   const logger = deps.logger.child({ processor: 'spanMetrics' });
@@ -48,8 +50,8 @@ export function createSpanMetricsFactory(deps: SpanMetricsFactoryDeps): SpanMetr
       running = processor;
       return processor;
     },
-    render(format: MetricsFormat): string {
-      return running === undefined ? '' : renderSpanMetrics(running, format);
+    render(format: MetricsFormat): Uint8Array {
+      return running === undefined ? EMPTY : renderSpanMetrics(running, format);
     },
   };
 }

@@ -228,7 +228,7 @@ describe('SpanMetricsProcessor aggregation', () => {
     );
     const s = seriesOf(p, 'shop', 'op');
     assert.deepEqual(s.exemplarTraceIds, ['b'.repeat(32), '', 'c'.repeat(32)]);
-    assert.equal(s.exemplarValues?.[0], 0.7);
+    assert.equal(s.exemplarDurationsUs?.[0], 700);
     assert.equal(s.exemplarTimes?.[2], NOW_MS);
     assert.equal(s.lastExemplarBucket, 2);
     await p.stop();

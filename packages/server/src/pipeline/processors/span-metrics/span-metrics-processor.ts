@@ -199,7 +199,7 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
         if (series.exemplarTraceIds === undefined) series.allocateExemplars();
         (series.exemplarTraceIds as string[])[b] = span.traceId;
         (series.exemplarSpanIds as string[])[b] = span.spanId;
-        (series.exemplarValues as Float64Array)[b] = duration / 1000;
+        (series.exemplarDurationsUs as Float64Array)[b] = duration;
         (series.exemplarTimes as Float64Array)[b] = nowMs;
         series.lastExemplarBucket = b;
       }

@@ -56,6 +56,8 @@ export class SpanMetricsSeries {
   readonly statusCode: StatusCode;
   /** `service_name="…",span_name="…",span_kind="…",status_code="…"`, escaped once. */
   readonly labels: string;
+  /** `labels` as UTF-8, for the exposition. */
+  readonly labelBytes: Buffer;
 
   /** Spans counted, since the processor started. */
   calls = 0;
@@ -69,8 +71,8 @@ export class SpanMetricsSeries {
   /** Latest exemplar per bucket (allocated when exemplars are on). */
   exemplarTraceIds: string[] | undefined;
   exemplarSpanIds: string[] | undefined;
-  /** Its span's duration, ms. */
-  exemplarValues: Float64Array | undefined;
+  /** Its span's duration, µs. */
+  exemplarDurationsUs: Float64Array | undefined;
   /** When it was recorded, ms since epoch. */
   exemplarTimes: Float64Array | undefined;
   /** The bucket of the latest exemplar recorded (the calls counter's exemplar), -1 if none. */
@@ -95,6 +97,7 @@ export class SpanMetricsSeries {
     this.labels =
       `service_name="${escapeLabelValue(service)}",span_name="${escapeLabelValue(operation)}",` +
       `span_kind="${SPAN_KIND_LABELS[kind]}",status_code="${STATUS_CODE_LABELS[statusCode]}"`;
+    this.labelBytes = Buffer.from(this.labels, 'utf8');
     this.bucketCounts = new Float64Array(bucketBounds + 1);
   }
 
@@ -105,7 +108,7 @@ export class SpanMetricsSeries {
     this.durationSumUs = 0;
     this.exemplarTraceIds = undefined;
     this.exemplarSpanIds = undefined;
-    this.exemplarValues = undefined;
+    this.exemplarDurationsUs = undefined;
     this.exemplarTimes = undefined;
     this.lastExemplarBucket = -1;
   }
@@ -115,7 +118,7 @@ export class SpanMetricsSeries {
     const n = this.bucketCounts.length;
     this.exemplarTraceIds = new Array<string>(n).fill('');
     this.exemplarSpanIds = new Array<string>(n).fill('');
-    this.exemplarValues = new Float64Array(n);
+    this.exemplarDurationsUs = new Float64Array(n);
     this.exemplarTimes = new Float64Array(n);
   }
 }
