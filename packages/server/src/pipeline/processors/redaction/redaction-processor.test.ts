@@ -454,6 +454,35 @@ describe('redaction: counting, shared objects, hot update', () => {
     assert.equal(resource.serviceName, 'worker-ip');
   });
 
+  test('decisions and clean values remembered per position never hide a secret', () => {
+    const settings = settingsFor({
+      rules: [
+        { keys: ['token'], action: 'drop' },
+        { values: ['email'], action: 'mask' },
+      ],
+    });
+    const spans = [
+      spanWith([str('a', 'hello'), str('b', 'plain text')]),
+      spanWith([str('a', 'hello'), str('b', 'to x@example.com')]),
+      spanWith([str('token', 'hello'), str('b', 'plain text')]),
+      spanWith([str('a', 'hello'), str('b', 'plain text')]),
+      spanWith([str('a', 'y@example.com'), str('b', 'plain text')]),
+    ];
+    const counters = new CountingCounters();
+    redactionFactory.create(settings).process(spans, counters);
+    assert.deepEqual(
+      spans.map((s) => s.attributes.map((a) => `${a.key}=${String(a.value)}`).join(' ')),
+      [
+        'a=hello b=plain text',
+        'a=hello b=to ****.com skein.redacted=1',
+        'b=plain text skein.redacted=1',
+        'a=hello b=plain text',
+        'a=****.com b=plain text skein.redacted=1',
+      ],
+    );
+    assert.deepEqual(counters.changedCalls, [3]);
+  });
+
   test('update swaps the rules between batches', () => {
     const processor = redactionFactory.create(
       settingsFor({ rules: [{ keys: ['a'], action: 'drop' }] }),

@@ -21,6 +21,9 @@ const keyed = withKey;
 /** The span attribute that says how many fields redaction changed. */
 export const REDACTED_ATTRIBUTE = 'skein.redacted';
 
+/** Span attribute positions whose key decisions are remembered. */
+const POSITIONS = 64;
+
 /** Int values this large may be card or phone numbers written as numbers. */
 const MIN_NUMBER_TO_SCAN = 1e7;
 
@@ -47,6 +50,8 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
 
   update(settings: RedactionSettings): void {
     this.#settings = settings;
+    this.#positionKeys.fill('');
+    this.#positionCleanValues.fill(null);
   }
 
   stop(): Promise<void> {
@@ -86,7 +91,7 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
    */
   redactSpan(span: Span): number {
     const settings = this.#settings;
-    let changes = this.#attributes(span.attributes, '');
+    let changes = this.#spanAttributes(span.attributes);
     let name = span.name;
     if (settings.spanNames) name = template(name);
     name = this.#text(name);
@@ -142,6 +147,76 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
    * Redacts a list of attributes in place (dropped ones removed, changed ones replaced by
    * new objects); returns how many changed. `prefix` is the dotted path of a kvlist.
    */
+  /**
+   * Keys at each position of the last span's attributes and their decisions. Spans of
+   * one instrumentation repeat their keys in the same order, so comparing with the key
+   * at the same position (equal strings compare as bytes) mostly replaces a map lookup,
+   * which must hash every freshly decoded key.
+   */
+  readonly #positionKeys: string[] = new Array<string>(POSITIONS).fill('');
+  readonly #positionDecisions: number[] = new Array<number>(POSITIONS).fill(0);
+  /**
+   * The last string value at each position that the rules left unchanged (under the
+   * key at that position). Many values repeat span after span (user agents, methods,
+   * db systems): an equal value is unchanged again, without scanning it.
+   */
+  readonly #positionCleanValues: (string | null)[] = new Array<string | null>(POSITIONS).fill(null);
+
+  /** `#attributes` for a span's own attributes, with decisions remembered by position. */
+  #spanAttributes(attributes: Attribute[]): number {
+    if (attributes.length > POSITIONS) return this.#attributes(attributes, '');
+    const settings = this.#settings;
+    const keys = this.#positionKeys;
+    const decisions = this.#positionDecisions;
+    const clean = this.#positionCleanValues;
+    let changes = 0;
+    let kept = 0;
+    for (let i = 0; i < attributes.length; i++) {
+      const attribute = attributes[i];
+      const key = attribute.key;
+      let decision: number;
+      if (keys[i] === key) decision = decisions[i];
+      else {
+        decision = settings.decide(key);
+        keys[i] = key;
+        decisions[i] = decision;
+        clean[i] = null;
+      }
+      const isString = attribute.type === STRING && decision < 0;
+      if (isString && clean[i] === attribute.value) {
+        if (kept !== i) attributes[kept] = attribute;
+        kept++;
+        continue;
+      }
+      const result = this.#attribute(attribute, decision, key);
+      if (isString && result === attribute) clean[i] = attribute.value as string;
+      if (result !== attribute) changes += this.#lastChanges;
+      if (result === null) continue;
+      if (result !== attribute || kept !== i) attributes[kept] = result;
+      kept++;
+    }
+    if (kept !== attributes.length) attributes.length = kept;
+    return changes;
+  }
+
+  /** Changes the last `#attribute` call made (1, or the nested count of a kvlist). */
+  #lastChanges = 0;
+
+  /** One attribute under its key decision: itself when unchanged, a new one, or null (dropped). */
+  #attribute(attribute: Attribute, decision: number, path: string): Attribute | null {
+    const settings = this.#settings;
+    if (decision >= 0) {
+      this.#lastChanges = 1;
+      const acted = settings.actOnValue(attribute, settings.keyRules[decision]);
+      return acted === null ? null : keyed(attribute.key, acted);
+    }
+    const value = this.#value(attribute, decision, path);
+    if (value === attribute) return attribute;
+    // Set after #value: a kvlist inside it went through #attribute as well.
+    this.#lastChanges = value !== null && value.type === KVLIST ? this.#nestedChanges : 1;
+    return value === null ? null : keyed(attribute.key, value);
+  }
+
   #attributes(attributes: Attribute[], prefix: string): number {
     const settings = this.#settings;
     let changes = 0;
@@ -149,20 +224,8 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     for (let i = 0; i < attributes.length; i++) {
       const attribute = attributes[i];
       const path = prefix === '' ? attribute.key : `${prefix}.${attribute.key}`;
-      const decision = settings.decide(path);
-      let result: Attribute | null;
-      if (decision >= 0) {
-        const acted = settings.actOnValue(attribute, settings.keyRules[decision]);
-        result = acted === null ? null : keyed(attribute.key, acted);
-        changes++;
-      } else {
-        result = attribute;
-        const value = this.#value(attribute, decision, path);
-        if (value !== attribute) {
-          result = value === null ? null : keyed(attribute.key, value);
-          changes += value !== null && value.type === KVLIST ? this.#nestedChanges : 1;
-        }
-      }
+      const result = this.#attribute(attribute, settings.decide(path), path);
+      if (result !== attribute) changes += this.#lastChanges;
       if (result === null) continue;
       if (result !== attribute || kept !== i) attributes[kept] = result;
       kept++;
