@@ -150,6 +150,21 @@ describe('SpanMetricsProcessor aggregation', () => {
     await p.stop();
   });
 
+  test('kind and status codes outside the OTLP ranges count as unspecified and unset', async () => {
+    const p = processor();
+    p.process(
+      [
+        testSpan({ name: 'op', kind: 9 as SpanKind, status: StatusCode.Error }),
+        testSpan({ name: 'op', kind: SpanKind.Client, status: 7 as StatusCode }),
+      ],
+      counters,
+    );
+    assert.equal(seriesOf(p, 'shop', 'op', SpanKind.Unspecified, StatusCode.Error).calls, 1);
+    assert.equal(seriesOf(p, 'shop', 'op', SpanKind.Client, StatusCode.Unset).calls, 1);
+    assert.equal(p.series.length, 2);
+    await p.stop();
+  });
+
   test('services beyond maxServices count under service "other", and are counted', async () => {
     const p = processor({ maxServices: 2 });
     p.process(

@@ -180,10 +180,10 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
 
       let operation = service.operations.get(span.name);
       if (operation === undefined) operation = this.#newOperation(service, span.name);
-      const kind = span.kind;
-      const status = span.statusCode;
-      let slot = kind * 3 + status;
-      if (!(slot >= 0 && slot < SLOTS)) slot = 0; // out-of-range codes count as unspecified/unset
+      // Codes outside OTLP's ranges count as unspecified kind / unset status.
+      const kind = span.kind >= 0 && span.kind <= 5 ? span.kind : 0;
+      const status = span.statusCode >= 0 && span.statusCode <= 2 ? span.statusCode : 0;
+      const slot = kind * 3 + status;
       let series = operation.series[slot];
       if (series === undefined) series = this.#newSeries(service, operation, slot);
 
