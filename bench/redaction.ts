@@ -10,8 +10,8 @@
  * literals, a URL with a token, a card number and a phone number in a message and
  * an email in an exception message. Each round decodes fresh spans (not timed, since
  * the processor changes them in place and remembers the resources it has seen), then
- * times `process` over every request's batch, after a full GC (with --expose-gc) so the
- * decoder's garbage is not collected on the processor's clock. The table shows the
+ * times `process` over every request's batch, after a full GC (with --expose-gc) and a pause, so
+ * the decoder's garbage is not collected on the processor's clock. The table shows the
  * median CPU ns/span (process CPU time, so other load on the machine disturbs it less).
  */
 import { parseArgs } from 'node:util';
@@ -111,15 +111,23 @@ function cpuNs(t0: NodeJS.CpuUsage): number {
   return (used.user + used.system) * 1000;
 }
 const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
+/**
+ * A full GC, then a pause so its concurrent sweeping (counted in process CPU time) is
+ * over before the clock starts.
+ */
+async function settle(): Promise<void> {
+  collect();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
 
 /** ns/span of redacting freshly decoded spans, median over the rounds (after a warm-up). */
-function redactNs(settings: RedactionSettings, bodies: Uint8Array[]): number {
+async function redactNs(settings: RedactionSettings, bodies: Uint8Array[]): Promise<number> {
   const samples: number[] = [];
   for (let round = -1; round < rounds; round++) {
     const batches: Span[][] = bodies.map((b) => decodeOtlpProto(b).spans);
     const processor = redactionFactory.create(settings);
     let spans = 0;
-    collect();
+    await settle();
     const t0 = process.cpuUsage();
     for (const batch of batches) {
       processor.process(batch, counters);
@@ -132,11 +140,11 @@ function redactNs(settings: RedactionSettings, bodies: Uint8Array[]): number {
 }
 
 /** ns/span of decoding the same bodies (the baseline). */
-function decodeNs(bodies: Uint8Array[]): number {
+async function decodeNs(bodies: Uint8Array[]): Promise<number> {
   const samples: number[] = [];
   for (let round = -1; round < rounds; round++) {
     let spans = 0;
-    collect();
+    await settle();
     const t0 = process.cpuUsage();
     for (const body of bodies) spans += decodeOtlpProto(body).spans.length;
     const ns = cpuNs(t0);
@@ -145,8 +153,8 @@ function decodeNs(bodies: Uint8Array[]): number {
   return median(samples);
 }
 
-const decodeClean = decodeNs(CLEAN);
-const decodeSecrets = decodeNs(SECRETS);
+const decodeClean = await decodeNs(CLEAN);
+const decodeSecrets = await decodeNs(SECRETS);
 const rows: Record<string, string>[] = [
   {
     scenario: 'baseline: decodeOtlpProto',
@@ -157,8 +165,8 @@ const rows: Record<string, string>[] = [
   },
 ];
 for (const [name, settings] of SETTINGS) {
-  const clean = redactNs(settings, CLEAN);
-  const secrets = redactNs(settings, SECRETS);
+  const clean = await redactNs(settings, CLEAN);
+  const secrets = await redactNs(settings, SECRETS);
   rows.push({
     scenario: name,
     'clean ns/span': clean.toFixed(0),
