@@ -4,6 +4,7 @@ export type Route =
   | { page: 'trace'; traceId: string; spanId: string }
   | { page: 'dependencies'; params: URLSearchParams }
   | { page: 'monitor'; params: URLSearchParams }
+  | { page: 'completeness'; params: URLSearchParams }
   | { page: 'upload' }
   | { page: 'compare'; a: string; b: string }
   | { page: 'not-found'; path: string };
@@ -14,6 +15,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (path === '/' || path === '/search') return { page: 'search', params };
   if (path === '/dependencies') return { page: 'dependencies', params };
   if (path === '/monitor') return { page: 'monitor', params };
+  if (path === '/completeness') return { page: 'completeness', params };
   if (path === '/upload') return { page: 'upload' };
   const trace = /^\/trace\/([^/]+)$/.exec(path);
   if (trace) {
