@@ -15,6 +15,7 @@ import {
   type CompletenessFactory,
 } from '../pipeline/processors/completeness/index.ts';
 import { createQueryApp } from '../query/query-app.ts';
+import type { SearchTagRewrite } from '../query/query-params.ts';
 import { registerUi } from '../query/ui-static.ts';
 import { OtlpGrpcReceiver } from '../receivers/otlp/otlp-grpc-receiver.ts';
 import { OtlpHttpReceiver } from '../receivers/otlp/otlp-http-receiver.ts';
@@ -45,6 +46,29 @@ export interface AppContext {
   reloader?: ConfigReloader;
   /** The completeness processor's factory (its running processor's knowledge serves the query API). */
   completeness?: CompletenessFactory;
+  /** How searches rewrite tag values (hashed redaction keys); made once, see `searchTagRewrite`. */
+  searchTagRewrite?: SearchTagRewrite;
+}
+
+/**
+ * Searches for a key the redaction rules hash must look for the hash: every read API
+ * (query port, Zipkin's) shares one rewrite that follows hot reload.
+ */
+function searchTagRewrite(ctx: AppContext): SearchTagRewrite {
+  if (ctx.searchTagRewrite !== undefined) return ctx.searchTagRewrite;
+  let redaction = redactionFactory.compile(ctx.config);
+  ctx.reloader?.add({
+    name: 'search redaction',
+    covers: ['pipeline.processors'],
+    prepare: (next) => {
+      const compiled = redactionFactory.compile(next);
+      return () => {
+        redaction = compiled;
+      };
+    },
+  });
+  ctx.searchTagRewrite = (key, value) => searchValueFor(redaction, key, value);
+  return ctx.searchTagRewrite;
 }
 
 /** Every processor Skein can run in `pipeline.processors.order`. */
@@ -125,6 +149,7 @@ type ReceiverClass = new (
   metrics: IngestMetrics,
   logger: Logger,
   reader: Storage,
+  rewriteSearchTag: SearchTagRewrite,
 ) => Receiver;
 
 function receiverModule(
@@ -144,6 +169,7 @@ function receiverModule(
         need(ctx.metrics, 'metrics'),
         ctx.logger,
         need(ctx.storage, 'storage'),
+        searchTagRewrite(ctx),
       );
       const address = await receiver.start();
       ctx.admin?.addReadinessCheck(
@@ -298,18 +324,6 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
     async start(ctx) {
       const { query } = ctx.config;
       if (!query.enabled) return NOTHING_TO_STOP;
-      // Searches for a hashed key hash the searched value the same way; the rules follow hot reload.
-      let redaction = redactionFactory.compile(ctx.config);
-      ctx.reloader?.add({
-        name: 'query search redaction',
-        covers: ['pipeline.processors'],
-        prepare: (next) => {
-          const compiled = redactionFactory.compile(next);
-          return () => {
-            redaction = compiled;
-          };
-        },
-      });
       const storage = need(ctx.storage, 'storage');
       const processors = ctx.config.pipeline.processors;
       const runs = (name: 'spanMetrics' | 'completeness') =>
@@ -332,7 +346,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
           directory: () => ctx.completeness?.running?.directory,
           skewMs: () => skewMs,
         }),
-        rewriteSearchTag: (key, value) => searchValueFor(redaction, key, value),
+        rewriteSearchTag: searchTagRewrite(ctx),
         logger: ctx.logger.child({ component: 'query' }),
         defaultLimit: query.defaultLimit,
         maxLimit: query.maxLimit,

@@ -185,6 +185,11 @@ describe('redaction, end to end', () => {
     );
     assert.equal(v3.status, 200, v3.text);
     assert.ok(v3.text.includes(traceId.toLowerCase()), 'api_v3 search finds the trace');
+    const zipkin = await getJson(
+      `${skein.urls.get('zipkin')}/api/v2/traces?serviceName=redaction-e2e&annotationQuery=${encodeURIComponent(`user.email=${EMAIL}`)}&lookback=3600000`,
+    );
+    assert.equal(zipkin.status, 200, zipkin.text);
+    assert.ok(zipkin.text.includes(traceId.toLowerCase()), "Zipkin's read API finds the trace");
 
     assert.equal(await skein.stop(), 0, skein.output.join('\n'));
     skein = undefined;

@@ -4,6 +4,7 @@ import type { SkeinConfig } from '../../config/config.ts';
 import { RouteNotFoundError, UnsupportedMediaTypeError, isSkeinError } from '../../errors.ts';
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
+import type { SearchTagRewrite } from '../../query/query-params.ts';
 import { ZipkinQueryApi } from '../../query/zipkin/zipkin-query-api.ts';
 import type { DependencyReader } from '../../storage/dependency-reader.ts';
 import type { TraceReader } from '../../storage/trace-reader.ts';
@@ -69,6 +70,7 @@ export class ZipkinReceiver extends HttpReceiverServer {
     metrics: IngestMetrics,
     logger: Logger,
     reader?: TraceReader & DependencyReader,
+    rewriteSearchTag?: SearchTagRewrite,
   ) {
     super({
       name: 'zipkin',
@@ -92,6 +94,7 @@ export class ZipkinReceiver extends HttpReceiverServer {
               .filter((k) => k !== ''),
             lookbackMs: config.receivers.zipkin.queryLookbackMs,
             maxLimit: config.query.maxLimit,
+            rewriteSearchTag,
           });
   }
 
