@@ -49,7 +49,7 @@ else if (processors === 'realistic') {
   processors:
     order: [redaction, spanMetrics]
     redaction:
-      hashKey: bench-key
+      hashKey: bench-hash-key-0123456789
       sqlLiterals: true
       urlQuery: [token, key, password]
       rules:
