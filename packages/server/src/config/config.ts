@@ -91,6 +91,51 @@ export interface ProcessorsConfig {
   completeness: CompletenessConfig;
 }
 
+/** One operation's strategy in a service (Jaeger's `operation_strategies` entry). */
+export interface OperationStrategyConfig {
+  operation: string;
+  /** Only `probabilistic` is served per operation (Jaeger skips `ratelimiting` ones, with a warning). */
+  type: string;
+  param: number;
+}
+
+/**
+ * A strategy as Jaeger's strategies file writes it, in camelCase: `probabilistic` (param =
+ * probability 0..1) or `ratelimiting` (param = whole traces per second).
+ */
+export interface StrategyConfig {
+  type: string;
+  param: number;
+  operationStrategies: OperationStrategyConfig[];
+  /**
+   * Skein extension: the per-operation lower bound served with operation strategies
+   * (`defaultLowerBoundTracesPerSecond`; Jaeger's file provider always serves 0).
+   */
+  defaultLowerBoundTracesPerSecond: number;
+}
+
+/** A service's strategy (Jaeger's `service_strategies` entry). */
+export interface ServiceStrategyConfig extends Partial<StrategyConfig> {
+  service: string;
+}
+
+/** `sampling`: the remote sampling service SDKs poll (Jaeger's :5778 / :5779). */
+export interface SamplingConfig {
+  /** `GET /sampling?service=NAME` (and `GET /?service=`), JSON as Jaeger serves it. */
+  http: ListenerConfig;
+  /** `jaeger.api_v2.SamplingManager/GetSamplingStrategy` (also served on receivers.jaegerGrpc). */
+  grpc: ListenerConfig;
+  /** A Jaeger strategies JSON file; reloaded when it changes. Empty: use `strategies`. */
+  strategiesFile: string;
+  /** Strategies written in the config file (Jaeger's format in camelCase); not with `strategiesFile`. */
+  strategies: {
+    defaultStrategy: StrategyConfig;
+    serviceStrategies: ServiceStrategyConfig[];
+  };
+  /** Adaptive strategies (issue #9); settings are added with the calculator. */
+  adaptive: { enabled: boolean };
+}
+
 export interface SkeinConfig {
   receivers: {
     otlpGrpc: ListenerConfig;
@@ -157,6 +202,7 @@ export interface SkeinConfig {
     defaultLimit: number;
     maxLimit: number;
   };
+  sampling: SamplingConfig;
   admin: ListenerConfig;
   log: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -258,6 +304,22 @@ export const defaultConfig: SkeinConfig = {
     purgeIntervalMinutes: 10,
   },
   query: { enabled: true, host: '0.0.0.0', port: 16686, defaultLimit: 20, maxLimit: 1500 },
+  sampling: {
+    http: { enabled: true, host: '0.0.0.0', port: 5778 },
+    grpc: { enabled: true, host: '0.0.0.0', port: 5779 },
+    strategiesFile: '',
+    strategies: {
+      // Jaeger's built-in default (file provider's DefaultSamplingProbability).
+      defaultStrategy: {
+        type: 'probabilistic',
+        param: 0.001,
+        operationStrategies: [],
+        defaultLowerBoundTracesPerSecond: 0,
+      },
+      serviceStrategies: [],
+    },
+    adaptive: { enabled: false },
+  },
   admin: { enabled: true, host: '0.0.0.0', port: 14269 },
   log: { level: 'info' },
 };

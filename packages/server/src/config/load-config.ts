@@ -247,6 +247,17 @@ function validate(c: SkeinConfig): void {
   }
   checkPort('query.port', c.query.port);
   checkPort('admin.port', c.admin.port);
+  checkPort('sampling.http.port', c.sampling.http.port);
+  checkPort('sampling.grpc.port', c.sampling.grpc.port);
+  if (
+    c.sampling.strategiesFile !== '' &&
+    JSON.stringify(c.sampling.strategies) !== JSON.stringify(defaultConfig.sampling.strategies)
+  ) {
+    throw new ConfigError([
+      'sampling.strategies',
+      'set either sampling.strategiesFile (a Jaeger strategies JSON file) or sampling.strategies (the same in this file), not both',
+    ]);
+  }
   checkPositive('receivers.maxBodyBytes', c.receivers.maxBodyBytes);
   checkPositive('pipeline.queue.maxSpans', c.pipeline.queue.maxSpans);
   checkPositive('pipeline.queue.maxBytes', c.pipeline.queue.maxBytes);
