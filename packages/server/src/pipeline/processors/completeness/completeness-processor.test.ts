@@ -192,6 +192,57 @@ describe('CompletenessProcessor', () => {
     );
   });
 
+  test('a callee half judged before any call to its service was seen is still paired', async () => {
+    // Right after a start nothing is known yet: the callee half of a split may be judged
+    // (and counted complete) before the first call to its service teaches that it is a callee.
+    const { feed, settle, processor, writer } = setup();
+    const r = request({ split: true, start: T0 + 250_000 });
+    feed(r.callee);
+    settle(600);
+    feed(r.main);
+    settle(500); // the callee half is judged first, while catalog is nobody's callee yet
+    await processor.flush(); // a flush (and its pruning) between the two halves
+    settle(1000);
+    await processor.flush();
+    const { roots, edges, breaks } = writer.sum();
+    assert.deepEqual(edges.get('frontend>catalog'), { calls: 1, answered: 0 });
+    assert.equal(breaks.get('split_trace:frontend>catalog')?.count, 1);
+    assert.equal(breaks.get('unanswered_call:frontend>catalog'), undefined);
+    assert.equal(breaks.get('fragment:catalog>frontend')?.count, 1);
+    assert.deepEqual(roots.get('catalog'), { traces: 1, complete: 0 });
+  });
+
+  test('roots of a service nobody calls are forgotten once their callers had time to be judged', async () => {
+    const { feed, settle, processor, writer } = setup();
+    learn(feed);
+    settle();
+    // An entry point's root (frontend is nobody's callee), then, much later, a call to
+    // frontend in its window: it must not pair with the forgotten root.
+    const entry = request({ start: T0 + 400_000 });
+    feed([...entry.main, ...entry.callee]);
+    settle();
+    await processor.flush();
+    settle(2000);
+    await processor.flush();
+    const traceId = id32();
+    const callToFrontend = makeSpan({
+      traceId,
+      spanId: id16(),
+      kind: SpanKind.Client,
+      name: 'GET /p',
+      resource: makeResource('gateway'),
+      startTime: T0 + 399_000,
+      duration: 20_000,
+      attributes: [{ key: 'server.address', type: ValueType.String, value: 'frontend' }],
+    });
+    feed([callToFrontend]);
+    settle();
+    await processor.flush();
+    const { breaks } = writer.sum();
+    assert.equal(breaks.get('unanswered_call:gateway>frontend')?.count, 1);
+    assert.equal(breaks.get('split_trace:gateway>frontend'), undefined);
+  });
+
   test('an unanswered call with no other half, and a call outside the skew window', async () => {
     const { feed, settle, processor, writer } = setup();
     learn(feed);

@@ -148,7 +148,17 @@ export class CompletenessProcessor implements SpanProcessor<CompletenessSettings
   }
 
   async #flush(): Promise<void> {
-    this.#splits.prune(this.#now() * 1000);
+    const now = this.#now();
+    const directory = this.#directory;
+    // A root of a service nobody calls (an entry point) is never the other half of a
+    // split, but right after a start it may be judged before the first call to its
+    // service is: it is kept until its callers had an idle time to be judged too.
+    const settled = now - this.#settings.idleMs;
+    this.#splits.prune(
+      now * 1000,
+      (c) =>
+        c.counted !== undefined && c.counted.judgedAt < settled && !directory.isCallee(c.service),
+    );
     const writer = this.#deps.writer;
     if (writer === undefined || this.#aggregates.size === 0) return;
     const delta = this.#aggregates.take();
@@ -216,12 +226,8 @@ export class CompletenessProcessor implements SpanProcessor<CompletenessSettings
     const candidate = this.#pending.get(trace.traceId);
     if (candidate !== undefined) {
       this.#pending.delete(trace.traceId);
-      // A root of a service nobody calls (an entry point) is never the other half of a split.
-      if (!this.#directory.isCallee(candidate.service)) {
-        candidate.paired = true;
-        return;
-      }
       candidate.counted = {
+        judgedAt: this.#now(),
         minute,
         rootService: verdict.rootService,
         complete,

@@ -16,6 +16,8 @@ export interface RootCandidate {
 
 /** How a trace was counted, so a later pairing can take it back. */
 export interface CountedTrace {
+  /** When it was judged (wall clock, ms). */
+  judgedAt: number;
   minute: number;
   rootService: string;
   complete: boolean;
@@ -76,11 +78,16 @@ export class SplitFinder {
     return candidate;
   }
 
-  /** Forgets candidates already paired (or ruled out) and those that started before `nowUs - retainUs`. */
-  prune(nowUs: number): void {
+  /**
+   * Forgets candidates already paired, those that started before `nowUs - retainUs`,
+   * and those `ruledOut` says can no longer be the other half of a split.
+   */
+  prune(nowUs: number, ruledOut?: (candidate: RootCandidate) => boolean): void {
     const cutoff = nowUs - this.#retainUs;
     for (const [service, list] of this.#byService) {
-      const kept = list.filter((c) => !c.paired && c.startTime >= cutoff);
+      const kept = list.filter(
+        (c) => !c.paired && c.startTime >= cutoff && (ruledOut === undefined || !ruledOut(c)),
+      );
       if (kept.length === 0) this.#byService.delete(service);
       else if (kept.length !== list.length) this.#byService.set(service, kept);
     }
