@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { useLayoutEffect, useState } from 'preact/hooks';
+import { CompletenessPage } from './pages/completeness-page.tsx';
 import { DependenciesPage } from './pages/dependencies-page.tsx';
 import { MonitorPage } from './pages/monitor-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
@@ -55,6 +56,9 @@ function App() {
     case 'monitor':
       page = <MonitorPage params={route.params} />;
       break;
+    case 'completeness':
+      page = <CompletenessPage params={route.params} />;
+      break;
     case 'upload':
       page = <UploadPage />;
       break;
@@ -76,7 +80,8 @@ function App() {
           <h1>No page at {route.path}</h1>
           <p>
             Try <a href="/search">Search</a>, <a href="/dependencies">Dependencies</a>,{' '}
-            <a href="/monitor">Monitor</a> or <a href="/upload">Upload</a>.
+            <a href="/monitor">Monitor</a>, <a href="/completeness">Completeness</a> or{' '}
+            <a href="/upload">Upload</a>.
           </p>
         </div>
       );
@@ -96,6 +101,7 @@ function App() {
           {nav('/search', 'Search', route.page === 'search')}
           {nav('/dependencies', 'Dependencies', route.page === 'dependencies')}
           {nav('/monitor', 'Monitor', route.page === 'monitor')}
+          {nav('/completeness', 'Completeness', route.page === 'completeness')}
           {nav('/upload', 'Upload', route.page === 'upload')}
         </nav>
         <TraceIdLookup />

@@ -46,6 +46,7 @@ describe('web UI served by the query app', () => {
       '/trace/abc?span=def',
       '/dependencies',
       '/monitor?service=cart&lookback=15m',
+      '/completeness?service=frontend&lookback=48h&cause=split_trace',
       '/upload',
       '/compare/a...b',
     ]) {

@@ -12,7 +12,8 @@ export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../ui/dist', import.m
  * (`/trace/{id}`, `/search?service=cart`) works on reload. Anything else that is not
  * a file of the build falls through to the query app's JSON 404.
  */
-const CLIENT_ROUTE = /^\/(?:search|dependencies|monitor|upload|trace\/[^/]+|compare\/[^/]+)\/?$/;
+const CLIENT_ROUTE =
+  /^\/(?:search|dependencies|monitor|completeness|upload|trace\/[^/]+|compare\/[^/]+)\/?$/;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

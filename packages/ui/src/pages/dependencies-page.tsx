@@ -2,6 +2,14 @@ import dagre from '@dagrejs/dagre';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { getJson, type DependencyLink, type JaegerEnvelope } from '../api.ts';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
+import { parseCompletenessReport, type EdgeRow } from '../model/completeness-report.ts';
+import {
+  edgeLabel,
+  edgeTitle,
+  graphEdges,
+  type EdgeTone,
+  type GraphEdge,
+} from '../model/edge-completeness.ts';
 import { lookbackMs } from '../model/search-query.ts';
 import { navigate } from '../router.ts';
 import { colorForName } from '../theme.ts';
@@ -22,50 +30,87 @@ interface Laid {
   width: number;
   height: number;
   nodes: { name: string; x: number; y: number; w: number }[];
-  edges: { from: string; to: string; calls: number; path: string; lx: number; ly: number }[];
+  edges: (GraphEdge & { label: string; path: string; lx: number; ly: number })[];
 }
 
+const LABEL_CHAR_W = 7.2;
+
 /** Lays the graph out left to right with dagre. */
-function layout(links: DependencyLink[]): Laid {
+function layout(edges: GraphEdge[]): Laid {
   const g = new dagre.graphlib.Graph({ multigraph: false });
   g.setGraph({ rankdir: 'LR', nodesep: 28, ranksep: 90, edgesep: 16, marginx: 16, marginy: 16 });
   g.setDefaultEdgeLabel(() => ({}));
   const names = new Set<string>();
-  for (const l of links) {
-    names.add(l.parent);
-    names.add(l.child);
+  for (const e of edges) {
+    names.add(e.from);
+    names.add(e.to);
   }
   for (const name of names)
     g.setNode(name, { width: Math.max(90, name.length * CHAR_W + 44), height: NODE_H });
-  for (const l of links) {
-    if (l.parent !== l.child)
-      g.setEdge(l.parent, l.child, {
-        label: String(l.callCount),
-        width: 40,
-        height: 18,
-        labelpos: 'c',
-      });
-  }
+  const labels = edges.map(edgeLabel);
+  edges.forEach((e, i) =>
+    g.setEdge(e.from, e.to, {
+      label: labels[i],
+      width: 8 + labels[i].length * LABEL_CHAR_W,
+      height: 18,
+      labelpos: 'c',
+    }),
+  );
   dagre.layout(g);
   const graph = g.graph();
   const nodes = [...names].map((name) => {
     const n = g.node(name);
     return { name, x: n.x, y: n.y, w: n.width };
   });
-  const edges = links
-    .filter((l) => l.parent !== l.child)
-    .map((l) => {
-      const e = g.edge(l.parent, l.child) as {
-        points: { x: number; y: number }[];
-        x: number;
-        y: number;
-      };
-      const path = e.points
-        .map((p, k) => `${k === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
-        .join(' ');
-      return { from: l.parent, to: l.child, calls: l.callCount, path, lx: e.x, ly: e.y };
+  const laid = edges.map((e, i) => {
+    const d = g.edge(e.from, e.to) as {
+      points: { x: number; y: number }[];
+      x: number;
+      y: number;
+    };
+    const path = d.points
+      .map((p, k) => `${k === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
+      .join(' ');
+    return { ...e, label: labels[i], path, lx: d.x, ly: d.y };
+  });
+  return { width: graph.width ?? 0, height: graph.height ?? 0, nodes, edges: laid };
+}
+
+const TONE_LEGEND: { tone: EdgeTone; label: string }[] = [
+  { tone: 'good', label: '≥ 99% answered' },
+  { tone: 'warn', label: '≥ 90%' },
+  { tone: 'bad', label: '< 90%' },
+  { tone: 'none', label: 'not judged' },
+];
+
+/**
+ * The completeness of each caller → callee edge for the window, or null when it is not
+ * available (completeness turned off: 501, or any failure): the graph is drawn without colours.
+ */
+function useEdgeCompleteness(lookback: string): { edges: EdgeRow[] | null; loaded: boolean } {
+  const [edges, setEdges] = useState<{ edges: EdgeRow[] | null; loaded: boolean }>({
+    edges: null,
+    loaded: false,
+  });
+  useEffect(() => {
+    const ctl = new AbortController();
+    setEdges({ edges: null, loaded: false });
+    const end = Date.now() * 1000;
+    const q = new URLSearchParams({
+      start: String(end - (lookbackMs(lookback) ?? 86_400_000) * 1000),
+      end: String(end),
     });
-  return { width: graph.width ?? 0, height: graph.height ?? 0, nodes, edges };
+    getJson<unknown>(`/api/completeness?${q}`, ctl.signal)
+      .then(parseCompletenessReport)
+      .then(
+        (r) => setEdges({ edges: r.edges, loaded: true }),
+        (err: Error) => {
+          if (err.name !== 'AbortError') setEdges({ edges: null, loaded: true });
+        },
+      );
+    return () => ctl.abort();
+  }, [lookback]);
+  return edges;
 }
 
 type State =
@@ -93,14 +138,18 @@ export function DependenciesPage({ params }: { params: URLSearchParams }) {
     );
     return () => ctl.abort();
   }, [lookback]);
-  const laid = useMemo(
-    () => (state.state === 'done' && state.links.length > 0 ? layout(state.links) : null),
-    [state],
-  );
+  const completeness = useEdgeCompleteness(lookback);
+  const laid = useMemo(() => {
+    // Wait for completeness (or its failure) so the graph is laid out once.
+    if (state.state !== 'done' || !completeness.loaded) return null;
+    const edges = graphEdges(state.links, completeness.edges);
+    return edges.length > 0 ? layout(edges) : null;
+  }, [state, completeness]);
   const selfCalls = state.state === 'done' ? state.links.filter((l) => l.parent === l.child) : [];
 
   let body;
-  if (state.state === 'loading') body = <Loading what="the service graph" />;
+  if (state.state === 'loading' || (state.state === 'done' && !completeness.loaded))
+    body = <Loading what="the service graph" />;
   else if (state.state === 'error')
     body = <ErrorState title="Could not load dependencies" message={state.message} />;
   else if (!laid)
@@ -124,39 +173,42 @@ export function DependenciesPage({ params }: { params: URLSearchParams }) {
           aria-label="Service dependency graph"
         >
           <defs>
-            <marker
-              id="arrow"
-              viewBox="0 0 10 10"
-              refX="9"
-              refY="5"
-              markerWidth="7"
-              markerHeight="7"
-              orient="auto-start-reverse"
-            >
-              <path d="M0,0 L10,5 L0,10 z" class="arrow" />
-            </marker>
+            {TONE_LEGEND.map(({ tone }) => (
+              <marker
+                key={tone}
+                id={`arrow-${tone}`}
+                viewBox="0 0 10 10"
+                refX="9"
+                refY="5"
+                markerWidth="7"
+                markerHeight="7"
+                orient="auto-start-reverse"
+                class={`tone-${tone}`}
+              >
+                <path d="M0,0 L10,5 L0,10 z" class="arrow" />
+              </marker>
+            ))}
           </defs>
           {laid.edges.map((e) => (
             <g
               key={`${e.from}->${e.to}`}
-              class="dep-edge"
+              class={`dep-edge tone-${e.tone}${e.calls === 0 ? ' broken-only' : ''}`}
               data-edge={`${e.from}->${e.to}`}
               data-calls={e.calls}
+              data-tone={e.tone}
+              data-rate={e.completeness?.rate ?? undefined}
             >
-              <path d={e.path} marker-end="url(#arrow)">
-                <title>
-                  {e.from} → {e.to}: {e.calls} calls
-                </title>
-              </path>
+              <title>{edgeTitle(e)}</title>
+              <path d={e.path} marker-end={`url(#arrow-${e.tone})`} />
               <rect
-                x={e.lx - 4 - String(e.calls).length * 3.6}
+                x={e.lx - 4 - e.label.length * (LABEL_CHAR_W / 2)}
                 y={e.ly - 9}
-                width={8 + String(e.calls).length * 7.2}
+                width={8 + e.label.length * LABEL_CHAR_W}
                 height={18}
                 rx={4}
               />
               <text x={e.lx} y={e.ly + 4} text-anchor="middle">
-                {e.calls}
+                {e.label}
               </text>
             </g>
           ))}
@@ -220,8 +272,20 @@ export function DependenciesPage({ params }: { params: URLSearchParams }) {
         </label>
         {laid && (
           <span class="muted">
-            {laid.nodes.length} services, {laid.edges.length} edges; numbers are calls. Click a
-            service to search its traces.
+            {laid.nodes.length} services, {laid.edges.length} edges; numbers are calls
+            {completeness.edges ? ' and the share answered in the same trace' : ''}. Click a service
+            to search its traces.
+          </span>
+        )}
+        {laid && completeness.edges && (
+          <span class="legend edge-legend" aria-label="Edge colours: trace completeness">
+            {TONE_LEGEND.map((l) => (
+              <span key={l.tone} class={`legend-item tone-${l.tone}`} data-tone={l.tone}>
+                <i aria-hidden="true" />
+                {l.label}
+              </span>
+            ))}
+            <a href={`/completeness?lookback=${lookback}`}>why?</a>
           </span>
         )}
       </div>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, readJson, takePrefetchedTrace, type JaegerEnvelope } from '../api.ts';
+import { CompletenessBanner } from '../components/completeness-banner.tsx';
 import { ErrorState, Loading } from '../components/states.tsx';
 import { TraceView } from '../components/trace-view.tsx';
 import { fromJaegerTrace, type JaegerTrace } from '../model/from-jaeger.ts';
@@ -56,11 +57,14 @@ export function TracePage({ traceId, spanId }: { traceId: string; spanId: string
     );
   }
   return (
-    <TraceView
-      key={state.trace.traceId}
-      trace={state.trace}
-      initialSpanId={spanId}
-      source="stored"
-    />
+    <div class="trace-page">
+      <CompletenessBanner traceId={traceId} />
+      <TraceView
+        key={state.trace.traceId}
+        trace={state.trace}
+        initialSpanId={spanId}
+        source="stored"
+      />
+    </div>
   );
 }
