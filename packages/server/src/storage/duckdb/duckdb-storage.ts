@@ -21,6 +21,12 @@ import type { CompletenessDelta, CompletenessWriter } from '../completeness-writ
 import type { DependencyLink } from '../dependency-reader.ts';
 import { METRICS_MINUTE } from '../metrics-reader.ts';
 import type { LatencyQuery, MetricSeries, MetricsQuery, MetricsReader } from '../metrics-reader.ts';
+import type {
+  OperationProbabilityRow,
+  SamplingLease,
+  SamplingStore,
+  ThroughputRow,
+} from '../sampling-store.ts';
 import type { SpanMetricsRow, SpanMetricsWriter } from '../span-metrics-writer.ts';
 import type { Storage } from '../storage.ts';
 import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
@@ -33,6 +39,7 @@ import { traceIdToHex } from './ids.ts';
 import { OriginBatch, OriginRegistry } from './origin-registry.ts';
 import type { OriginRow } from './origin-registry.ts';
 import { CREATE_STATEMENTS, SCHEMA_VERSION, SPAN_SELECT_COLUMNS } from './schema.ts';
+import { DuckDbSamplingStore } from './sampling-store.ts';
 import { SpanDecoder } from './span-decoder.ts';
 import { SpanMetricsStore } from './span-metrics-store.ts';
 import { readTagValues } from './tag-values.ts';
@@ -142,12 +149,14 @@ export class DuckDbStorage
     SpanMetricsWriter,
     MetricsReader,
     CompletenessWriter,
-    CompletenessReader
+    CompletenessReader,
+    SamplingStore
 {
   readonly name = 'duckdb';
   readonly minStep = METRICS_MINUTE;
   private spanMetrics: SpanMetricsStore | undefined;
   private completenessStore: CompletenessStore | undefined;
+  private samplingStore: DuckDbSamplingStore | undefined;
   private readonly path: string;
   private readonly logger: Logger | undefined;
   private instance: DuckDBInstance | undefined;
@@ -221,6 +230,7 @@ export class DuckDbStorage
       this.completenessStore = await CompletenessStore.open(this.instance, (op, fn) =>
         this.read(op, fn),
       );
+      this.samplingStore = await DuckDbSamplingStore.open(this.instance);
       await this.loadCaches(this.writer);
       this.logger?.info({ path: file, operations: this.operations.size }, 'duckdb storage open');
       this.scheduleWarm(WARM_FIRST_DELAY_MS);
@@ -650,6 +660,67 @@ export class DuckDbStorage
     return this.completenessStore.completeness(q);
   }
 
+  // Adaptive sampling (SamplingStore): its own connection and tables, beside span writes.
+
+  async tryAcquireSamplingLease(
+    name: string,
+    holder: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<SamplingLease> {
+    return this.sampling('acquire the adaptive sampling lease').tryAcquireSamplingLease(
+      name,
+      holder,
+      now,
+      ttlMs,
+    );
+  }
+
+  async releaseSamplingLease(name: string, holder: string): Promise<void> {
+    return this.sampling('release the adaptive sampling lease').releaseSamplingLease(name, holder);
+  }
+
+  async writeSamplingProbabilities(
+    lease: string,
+    holder: string,
+    now: number,
+    rows: readonly OperationProbabilityRow[],
+  ): Promise<boolean> {
+    return this.sampling('write adaptive sampling probabilities').writeSamplingProbabilities(
+      lease,
+      holder,
+      now,
+      rows,
+    );
+  }
+
+  async readSamplingProbabilities(): Promise<OperationProbabilityRow[]> {
+    return this.sampling('read adaptive sampling probabilities').readSamplingProbabilities();
+  }
+
+  async addSamplingThroughput(
+    holder: string,
+    at: number,
+    rows: readonly ThroughputRow[],
+  ): Promise<void> {
+    return this.sampling('write adaptive sampling throughput').addSamplingThroughput(
+      holder,
+      at,
+      rows,
+    );
+  }
+
+  async takeSamplingThroughput(since: number): Promise<ThroughputRow[]> {
+    return this.sampling('take adaptive sampling throughput').takeSamplingThroughput(since);
+  }
+
+  private sampling(operation: string): DuckDbSamplingStore {
+    if (this.closed || this.samplingStore === undefined) {
+      throw new StorageError([operation, 'the store is closed (or was never opened)']);
+    }
+    return this.samplingStore;
+  }
+
   getTagValues(q: TagValueQuery): Promise<string[]> {
     return this.read('read tag values', (c) => readTagValues(c, q));
   }
@@ -835,6 +906,7 @@ export class DuckDbStorage
         await this.readers?.close();
         this.spanMetrics?.close();
         this.completenessStore?.close();
+        this.samplingStore?.close();
         this.instance?.closeSync();
       } catch (err) {
         throw new StorageError(['close the DuckDB store', String(err)], { cause: err });
@@ -844,6 +916,7 @@ export class DuckDbStorage
         this.readers = undefined;
         this.spanMetrics = undefined;
         this.completenessStore = undefined;
+        this.samplingStore = undefined;
         this.writer = undefined;
         this.instance = undefined;
       }

@@ -53,6 +53,13 @@ import type { DuckDBType } from '@duckdb/node-api';
  *   ones per key and drop the ids a negative row withdrew. Purged with the spans' cutoff,
  *   like `span_metrics`; added the same way, without a schema version bump.
  *
+ * - `sampling_leases`, `sampling_probabilities` and `sampling_throughput` are adaptive
+ *   sampling's (storage/sampling-store.ts, duckdb/sampling-store.ts): a lease row per
+ *   name (holder, expiry in ms) taken with one conditional upsert; the probabilities the
+ *   lease holder computed, one row per service operation, replaced as a whole; and the
+ *   root-span counts each process observed per interval, deleted by the holder as it
+ *   reads them. A few hundred rows; not purged with the spans.
+ *
  * Measured and not taken: an ART index on `spans.trace_id` (get-trace 2.4 ms instead
  * of ~3.3, but ~18 MB of memory per million spans and a file twice the size after
  * its checkpoint); sorting each batch by service before time (no faster search at
@@ -132,6 +139,29 @@ export const CREATE_STATEMENTS: readonly string[] = [
     peer VARCHAR NOT NULL,
     count BIGINT NOT NULL,
     examples VARCHAR[] NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS sampling_leases (
+    name VARCHAR PRIMARY KEY,
+    holder VARCHAR NOT NULL,
+    expires_at BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS sampling_probabilities (
+    service VARCHAR NOT NULL,
+    operation VARCHAR NOT NULL,
+    probability DOUBLE NOT NULL,
+    traces_per_second DOUBLE NOT NULL,
+    sampled_per_second DOUBLE NOT NULL,
+    updated_at BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS sampling_throughput (
+    written_at BIGINT NOT NULL,
+    holder VARCHAR NOT NULL,
+    service VARCHAR NOT NULL,
+    operation VARCHAR NOT NULL,
+    roots BIGINT NOT NULL,
+    probabilistic BIGINT NOT NULL,
+    estimated_traces DOUBLE NOT NULL,
+    unadaptable BIGINT NOT NULL
   )`,
 ];
 
