@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BREAK_CAUSE_INFO, causeInfo } from './break-causes.ts';
 import {
+  breakTotal,
   callTotals,
+  orderCauses,
   edgeExamples,
   parseCompletenessReport,
   sortEdgeRows,
@@ -208,6 +210,41 @@ describe('table order', () => {
       { traceId: T('a'), otherTraceId: T('b') },
     ]);
     assert.deepEqual(edgeExamples(r.causes, r.edges[2]), []);
+  });
+});
+
+describe('cause order', () => {
+  const cause = (name: string, count: number, incomplete = true) => ({
+    cause: name,
+    incomplete,
+    count,
+    top: [],
+    examples: [],
+  });
+  const causes = [
+    cause('fragment', 181),
+    cause('late_span', 500, false),
+    cause('async_break', 127),
+    cause('split_trace', 54),
+    cause('orphan', 54),
+  ];
+
+  test('propagation breaks by count, then fragments, then the causes counted apart', () => {
+    assert.deepEqual(
+      orderCauses(causes).map((c) => c.cause),
+      ['async_break', 'orphan', 'split_trace', 'fragment', 'late_span'],
+    );
+  });
+
+  test('the cause the page was opened on comes first', () => {
+    assert.deepEqual(
+      orderCauses(causes, 'fragment').map((c) => c.cause),
+      ['fragment', 'async_break', 'orphan', 'split_trace', 'late_span'],
+    );
+  });
+
+  test('the break total counts a split once and leaves out counted-apart causes', () => {
+    assert.equal(breakTotal(causes), 127 + 54 + 54);
   });
 });
 

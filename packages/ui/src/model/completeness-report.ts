@@ -317,3 +317,31 @@ export function edgeExamples(causes: readonly CauseRow[], edge: EdgeRow): BreakE
   }
   return out;
 }
+
+/**
+ * Causes in the order the page lists them: the propagation breaks, most first; then
+ * fragments (the callee halves of splits and async breaks, fixed on the caller's side);
+ * then the causes counted apart. The `selected` cause, if any, comes first.
+ */
+export function orderCauses(causes: readonly CauseRow[], selected = ''): CauseRow[] {
+  const rank = (c: CauseRow) =>
+    c.cause === selected ? 0 : !c.incomplete ? 3 : c.cause === 'fragment' ? 2 : 1;
+  return causes
+    .slice()
+    .sort(
+      (a, b) =>
+        rank(a) - rank(b) ||
+        b.count - a.count ||
+        (a.cause < b.cause ? -1 : a.cause > b.cause ? 1 : 0),
+    );
+}
+
+/**
+ * Breaks that make traces incomplete, counting a split once: a `fragment` is the other
+ * half of a `split_trace` or `async_break` already counted.
+ */
+export function breakTotal(causes: readonly CauseRow[]): number {
+  let n = 0;
+  for (const c of causes) if (c.incomplete && c.cause !== 'fragment') n += c.count;
+  return n;
+}

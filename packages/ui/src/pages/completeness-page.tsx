@@ -12,9 +12,11 @@ import {
   type CompletenessState,
 } from '../model/completeness-query.ts';
 import {
+  breakTotal,
   callTotals,
   edgeExamples,
   edgeName,
+  orderCauses,
   parseCompletenessReport,
   sortEdgeRows,
   sortServiceRows,
@@ -385,7 +387,7 @@ function EdgeTable({ state, report }: { state: CompletenessState; report: Comple
 function Summary({ report }: { report: CompletenessReport }) {
   const { summary } = report;
   const calls = callTotals(report.edges);
-  const breaks = report.causes.reduce((n, c) => n + (c.incomplete ? c.count : 0), 0);
+  const breaks = breakTotal(report.causes);
   const card = (id: string, label: string, value: string, detail: string, tone = '') => (
     <div class={`stat-card${tone ? ` tone-${tone}` : ''}`} data-stat={id}>
       <span class="stat-value">{value}</span>
@@ -415,7 +417,7 @@ function Summary({ report }: { report: CompletenessReport }) {
         `${count(calls.answered)} of ${count(calls.calls)} judged calls`,
         edgeTone(calls.calls > 0 ? calls.answered / calls.calls : null),
       )}
-      {card('breaks', 'Breaks', count(breaks), 'that make a trace incomplete')}
+      {card('breaks', 'Breaks', count(breaks), 'propagation breaks (a split counts once)')}
     </div>
   );
 }
@@ -467,12 +469,7 @@ export function CompletenessPage({ params }: { params: URLSearchParams }) {
     const r = result.value;
     const win = { startMs: r.window.start / 1000, endMs: r.window.end / 1000 };
     const nothing = r.summary.traces === 0 && r.causes.length === 0 && r.edges.length === 0;
-    const causes = state.cause
-      ? [
-          ...r.causes.filter((c) => c.cause === state.cause),
-          ...r.causes.filter((c) => c.cause !== state.cause),
-        ]
-      : r.causes;
+    const causes = orderCauses(r.causes, state.cause);
     body = nothing ? (
       <Empty
         title={`No assembled traces ${state.service ? `of ${state.service} ` : ''}in this window`}
