@@ -8,9 +8,9 @@
  *        [--processors default|off|realistic]
  *
  * `--processors`: `default` runs the shipped chain (redaction's default rules, span
- * metrics); `off` runs none; `realistic` runs redaction with the rule set of issue #8's
- * example (key drops, a hash rule, every value detector, a user regex, SQL literals,
- * URL query masking) before span metrics.
+ * metrics, completeness); `off` runs none; `realistic` runs the same chain with
+ * redaction's rules from issue #8's example (key drops, a hash rule, every value
+ * detector, a user regex, SQL literals, URL query masking).
  *
  * "End to end" ends when skein reports every accepted span written
  * (skein_spans_written_total), i.e. committed and queryable; one trace is then read
@@ -47,7 +47,7 @@ else if (processors === 'realistic') {
     file,
     `pipeline:
   processors:
-    order: [redaction, spanMetrics]
+    order: [redaction, spanMetrics, completeness]
     redaction:
       hashKey: bench-hash-key-0123456789
       sqlLiterals: true
@@ -211,6 +211,11 @@ const probe =
         .toString('hex')
     : '';
 const readBack = await fetch(`${query}/api/traces/${probe}`);
+// Each processor's CPU time (skein_processor_seconds_total), per span.
+const metricsText = await (await fetch(`${admin.replace(/\/metrics$/, '')}/metrics`)).text();
+const processorCost = [
+  ...metricsText.matchAll(/^skein_processor_seconds_total\{processor="([^"]+)"\} ([0-9.e+-]+)/gm),
+].map((m) => `${m[1]} ${((Number(m[2]) * 1e9) / spansSent).toFixed(0)}`);
 const exitCode = await skein.stop();
 const fileBytes = store === 'memory' ? 0 : statSync(join(dir, 'skein.duckdb')).size;
 rmSync(dir, { recursive: true, force: true });
@@ -236,6 +241,7 @@ const rows: [string, string][] = [
     'bytes per span on disk',
     store === 'memory' ? 'n/a (memory)' : (fileBytes / spansSent).toFixed(1),
   ],
+  ['processor CPU, ns/span', processorCost.length === 0 ? 'none' : processorCost.join(', ')],
   ['trace read back after run', `HTTP ${readBack.status}`],
   ['server exit code', String(exitCode)],
 ];
