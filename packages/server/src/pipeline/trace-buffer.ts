@@ -69,24 +69,44 @@ class StringTable {
   }
 }
 
-const HEX = '0123456789abcdef';
+/** Hex digit value by char code (0 for anything else). */
+const HEX_VALUE = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX_VALUE[97 + i] = 10 + i;
+  HEX_VALUE[65 + i] = 10 + i;
+}
+/** Char codes of the lowercase hex digits. */
+const HEX_CODE = new Uint8Array([
+  48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102,
+]);
 
-/** Parses 8 hex digits of `id` from `at` into an unsigned 32-bit number (0 on a bad digit). */
+/** Parses 8 hex digits of `id` from `at` into an unsigned 32-bit number (bad digits read as 0). */
 function hex32(id: string, at: number): number {
-  let n = 0;
-  for (let i = at; i < at + 8; i++) {
-    const c = id.charCodeAt(i);
-    const d =
-      c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : 0;
-    n = n * 16 + d;
-  }
-  return n;
+  const v = HEX_VALUE;
+  return (
+    ((v[id.charCodeAt(at) & 127] << 28) |
+      (v[id.charCodeAt(at + 1) & 127] << 24) |
+      (v[id.charCodeAt(at + 2) & 127] << 20) |
+      (v[id.charCodeAt(at + 3) & 127] << 16) |
+      (v[id.charCodeAt(at + 4) & 127] << 12) |
+      (v[id.charCodeAt(at + 5) & 127] << 8) |
+      (v[id.charCodeAt(at + 6) & 127] << 4) |
+      v[id.charCodeAt(at + 7) & 127]) >>>
+    0
+  );
 }
 
-function toHex32(n: number): string {
-  let s = '';
-  for (let shift = 28; shift >= 0; shift -= 4) s += HEX[(n >>> shift) & 15];
-  return s;
+/** The 16 lowercase hex digits of a 64-bit id given as two 32-bit halves. */
+function hex64(hi: number, lo: number): string {
+  const c = HEX_CODE;
+  // prettier-ignore
+  return String.fromCharCode(
+    c[(hi >>> 28) & 15], c[(hi >>> 24) & 15], c[(hi >>> 20) & 15], c[(hi >>> 16) & 15],
+    c[(hi >>> 12) & 15], c[(hi >>> 8) & 15], c[(hi >>> 4) & 15], c[hi & 15],
+    c[(lo >>> 28) & 15], c[(lo >>> 24) & 15], c[(lo >>> 20) & 15], c[(lo >>> 16) & 15],
+    c[(lo >>> 12) & 15], c[(lo >>> 8) & 15], c[(lo >>> 4) & 15], c[lo & 15],
+  );
 }
 
 /**
@@ -116,6 +136,8 @@ export class TraceBuffer {
   readonly #strings = new StringTable(100_000);
   readonly #target: CallTarget = { peerService: '', serverAddress: '', destination: '' };
   #timer: NodeJS.Timeout | undefined;
+  /** The trace the last span was added to. */
+  #last: BufferedTrace | undefined;
 
   // The span slab: one slot per buffered span.
   readonly #spanHi: Uint32Array;
@@ -214,11 +236,19 @@ export class TraceBuffer {
     this.#head = 0;
   }
 
-  /** Adds one span (hot path). */
-  add(span: Span): void {
+  /** The buffer's clock, ms (callers adding a batch read it once and pass it to `add`). */
+  now(): number {
+    return this.#now();
+  }
+
+  /** Adds one span (hot path); `now` is `this.now()`, read once per batch. */
+  add(span: Span, now: number = this.#now()): void {
     const traceId = span.traceId;
-    let trace = this.#traces.get(traceId);
-    const now = this.#now();
+    // Spans of a trace usually arrive together: skip the map for a run of them.
+    let trace = this.#last;
+    if (trace === undefined || trace.released || trace.traceId !== traceId) {
+      trace = this.#traces.get(traceId);
+    }
     if (trace === undefined) {
       if (this.#released.has(traceId)) {
         this.lateSpans++;
@@ -239,6 +269,7 @@ export class TraceBuffer {
       this.#traces.set(traceId, trace);
       this.#order.push(trace);
     }
+    this.#last = trace;
     trace.lastSeen = now;
     let slot = this.#takeSlot(trace);
     while (slot < 0) {
@@ -379,8 +410,8 @@ export class TraceBuffer {
       const links = this.#links.get(slot);
       if (links !== undefined) this.#links.delete(slot);
       spans[i++] = {
-        spanId: toHex32(this.#spanHi[slot]) + toHex32(this.#spanLo[slot]),
-        parentSpanId: pHi === 0 && pLo === 0 ? '' : toHex32(pHi) + toHex32(pLo),
+        spanId: hex64(this.#spanHi[slot], this.#spanLo[slot]),
+        parentSpanId: pHi === 0 && pLo === 0 ? '' : hex64(pHi, pLo),
         service: s.value(this.#service[slot]),
         nameHash: this.#name[slot],
         kind: this.#kind[slot] as SpanKind,

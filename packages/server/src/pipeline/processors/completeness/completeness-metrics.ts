@@ -17,8 +17,9 @@ export class CompletenessMetrics {
   readonly bufferSpans: Gauge;
   readonly released: Counter<'reason'>;
   readonly flushFailures: Counter;
-  readonly #seenRoots = new Set<string>();
-  readonly #seenBreaks = new Set<string>();
+  /** Counter children by label set, resolved once (label hashing per trace would cost more than the count). */
+  readonly #roots = new Map<string, { inc(): void }>();
+  readonly #breaks = new Map<string, { inc(): void }>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -58,22 +59,28 @@ export class CompletenessMetrics {
   }
 
   traceAssembled(rootService: string, complete: boolean): void {
-    let root = rootService;
-    if (!this.#seenRoots.has(root)) {
-      if (this.#seenRoots.size >= MAX_SERIES) root = 'other';
-      else this.#seenRoots.add(root);
+    const key = complete ? `1${rootService}` : `0${rootService}`;
+    let child = this.#roots.get(key);
+    if (child === undefined) {
+      const root = this.#roots.size >= MAX_SERIES ? 'other' : rootService;
+      child = this.assembled.labels({ root_service: root, complete: complete ? 'true' : 'false' });
+      if (this.#roots.size < MAX_SERIES) this.#roots.set(key, child);
     }
-    this.assembled.inc({ root_service: root, complete: complete ? 'true' : 'false' });
+    child.inc();
   }
 
   traceBreak(service: string, peer: string, cause: string): void {
     const key = `${service}\0${peer}\0${cause}`;
-    if (!this.#seenBreaks.has(key)) {
-      if (this.#seenBreaks.size >= MAX_SERIES) {
-        service = 'other';
-        peer = 'other';
-      } else this.#seenBreaks.add(key);
+    let child = this.#breaks.get(key);
+    if (child === undefined) {
+      const full = this.#breaks.size >= MAX_SERIES;
+      child = this.breaks.labels({
+        service: full ? 'other' : service,
+        peer: full ? 'other' : peer,
+        cause,
+      });
+      if (!full) this.#breaks.set(key, child);
     }
-    this.breaks.inc({ service, peer, cause });
+    child.inc();
   }
 }

@@ -93,9 +93,10 @@ export class CompletenessProcessor implements SpanProcessor<CompletenessSettings
   process(spans: Span[], counters: ProcessorCounters): Span[] {
     void counters;
     const buffer = this.#buffer;
+    const now = buffer.now();
     for (let i = 0; i < spans.length; i++) {
       const span = spans[i];
-      buffer.add(span);
+      buffer.add(span, now);
       if (span.parentSpanId === '') {
         const service = span.resource.serviceName;
         const c = this.#splits.register(span.traceId, span, service, nameHash(span.name));
