@@ -110,13 +110,17 @@ async function findCallerHalf(
   root: SpanDigest,
   skewUs: number,
 ): Promise<{ traceId: string; service: string } | undefined> {
+  const kind = root.kind === SpanKind.Consumer ? SpanKind.Producer : SpanKind.Client;
+  // Traces with a CLIENT/PRODUCER span started before the root, the latest first.
   const traces = await reader.findTraces({
-    tags: {},
+    tags: { 'span.kind': kind === SpanKind.Producer ? 'producer' : 'client' },
     startTimeMin: root.startTime - CALLER_LOOKBACK_US,
     startTimeMax: root.startTime + skewUs,
     limit: SEARCH_LIMIT,
   });
-  const kind = root.kind === SpanKind.Consumer ? SpanKind.Producer : SpanKind.Client;
+  // The same preference as for the callee half: a call of the same name, then the closest start.
+  let best: { traceId: string; service: string } | undefined;
+  let bestScore = Infinity;
   for (const t of traces) {
     if (t.traceId === traceId) continue;
     const spans = t.spans.map(digestSpan);
@@ -129,8 +133,13 @@ async function findCallerHalf(
         root.startTime > s.startTime + s.duration + skewUs
       )
         continue;
-      return { traceId: t.traceId, service: s.service };
+      const score =
+        (s.nameHash === root.nameHash ? 0 : 1e15) + Math.abs(root.startTime - s.startTime);
+      if (score < bestScore) {
+        best = { traceId: t.traceId, service: s.service };
+        bestScore = score;
+      }
     }
   }
-  return undefined;
+  return best;
 }
