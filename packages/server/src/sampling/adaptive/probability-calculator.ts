@@ -1,0 +1,199 @@
+import type { OperationProbabilityRow, ThroughputRow } from '../../storage/sampling-store.ts';
+import { targetFor } from './adaptive-settings.ts';
+import type { AdaptiveSettings } from './adaptive-settings.ts';
+
+/**
+ * Weight of the newest interval when a traffic estimate falls (exponential moving
+ * average): 0.5 halves the gap each interval, so a drop is followed within ~3
+ * intervals while one quiet interval does not double a probability at once.
+ */
+export const SMOOTHING = 0.5;
+/** A probability at most doubles per interval (Jaeger caps increases the same way). */
+export const MAX_INCREASE = 2;
+/** An operation without any root for this many intervals is forgotten (its services' default applies again). */
+export const IDLE_INTERVALS = 60;
+
+interface OperationState {
+  service: string;
+  operation: string;
+  probability: number;
+  /** Smoothed traces per second, sampled or not; -1 until a first estimate. */
+  tracesPerSecond: number;
+  sampledPerSecond: number;
+  idleIntervals: number;
+  updatedAt: number;
+}
+
+/**
+ * Turns root-span throughput into per-operation probabilities (issue #9).
+ *
+ * Each interval, per service and root operation:
+ * 1. **Traffic**: the interval's estimate is Σ(1/p) over the roots that reported their
+ *    probability p, divided by the interval's length: every such root stands for 1/p
+ *    requests. The smoothed estimate takes a rise beyond `deltaTolerance` at once (a
+ *    probability must come down before a traffic spike floods the store) and follows
+ *    anything else by an exponential moving average (`SMOOTHING`). An operation whose
+ *    roots came only from samplers that ignore served probabilities (rate limiting,
+ *    const, or none reported) keeps its probability. An operation without roots, or
+ *    with only lower-bound ones, is treated as having no traffic this interval.
+ * 2. **Probability**: target / traffic, where the target is the operation's override,
+ *    its service's, or `targetSamplesPerSecond`; at most `MAX_INCREASE` times the old
+ *    one (a rise rests on few sampled roots); bounded by min/maxProbability. Without
+ *    any traffic estimate the old probability is doubled, so a quiet operation gets
+ *    sampled.
+ * 3. **Tolerance**: the old probability stays while the sampled rate it gives
+ *    (old × traffic) is within `deltaTolerance` of the target, so SDKs are not sent a
+ *    new value for noise.
+ */
+export class ProbabilityCalculator {
+  #settings: AdaptiveSettings;
+  /** service → operation → state */
+  readonly #state = new Map<string, Map<string, OperationState>>();
+
+  constructor(settings: AdaptiveSettings) {
+    this.#settings = settings;
+  }
+
+  get settings(): AdaptiveSettings {
+    return this.#settings;
+  }
+
+  /** New targets, bounds and tolerance apply from the next calculation; probabilities are re-bounded now. */
+  update(settings: AdaptiveSettings): void {
+    this.#settings = settings;
+    for (const ops of this.#state.values()) {
+      for (const s of ops.values()) s.probability = this.#bound(s.probability);
+    }
+  }
+
+  /** Replaces the state with stored rows (a restart, a follower, a new lease holder). */
+  load(rows: readonly OperationProbabilityRow[]): void {
+    this.#state.clear();
+    for (const r of rows) {
+      if (!(r.probability > 0 && r.probability <= 1)) continue;
+      this.#put({
+        service: r.service,
+        operation: r.operation,
+        probability: this.#bound(r.probability),
+        tracesPerSecond: r.tracesPerSecond >= 0 ? r.tracesPerSecond : -1,
+        sampledPerSecond: r.sampledPerSecond >= 0 ? r.sampledPerSecond : 0,
+        idleIntervals: 0,
+        updatedAt: r.updatedAt,
+      });
+    }
+  }
+
+  /** The probability served for an operation (the initial one for an unknown operation). */
+  probabilityOf(service: string, operation: string): number {
+    return (
+      this.#state.get(service)?.get(operation)?.probability ?? this.#settings.initialProbability
+    );
+  }
+
+  /**
+   * One calculation over the throughput of an interval `seconds` long that ended at
+   * `now` (ms). Rows may repeat an operation (several processes): they add up.
+   */
+  calculate(throughput: readonly ThroughputRow[], seconds: number, now: number): void {
+    const sums = new Map<string, Map<string, ThroughputRow>>();
+    for (const r of throughput) {
+      let ops = sums.get(r.service);
+      if (ops === undefined) {
+        ops = new Map();
+        sums.set(r.service, ops);
+      }
+      const sum = ops.get(r.operation);
+      if (sum === undefined) {
+        ops.set(r.operation, { ...r });
+      } else {
+        sum.roots += r.roots;
+        sum.probabilistic += r.probabilistic;
+        sum.estimatedTraces += r.estimatedTraces;
+        sum.unadaptable += r.unadaptable;
+      }
+    }
+    // New operations: only those whose SDK follows probabilities (probabilistic or lower-bound roots).
+    for (const [service, ops] of sums) {
+      for (const [operation, t] of ops) {
+        if (this.#state.get(service)?.has(operation) === true) continue;
+        if (t.roots - t.unadaptable <= 0) continue;
+        this.#put({
+          service,
+          operation,
+          probability: this.#settings.initialProbability,
+          tracesPerSecond: -1,
+          sampledPerSecond: 0,
+          idleIntervals: 0,
+          updatedAt: now,
+        });
+      }
+    }
+    for (const [service, ops] of this.#state) {
+      for (const [operation, s] of ops) {
+        const t = sums.get(service)?.get(operation);
+        if (t === undefined && ++s.idleIntervals >= IDLE_INTERVALS) {
+          ops.delete(operation);
+          continue;
+        }
+        if (t !== undefined) s.idleIntervals = 0;
+        this.#step(s, t, seconds, now);
+      }
+      if (ops.size === 0) this.#state.delete(service);
+    }
+  }
+
+  #step(s: OperationState, t: ThroughputRow | undefined, seconds: number, now: number): void {
+    const { deltaTolerance } = this.#settings;
+    const sampled = t === undefined ? 0 : t.roots / seconds;
+    s.sampledPerSecond += SMOOTHING * (sampled - s.sampledPerSecond);
+    s.updatedAt = now;
+    if (t !== undefined && t.probabilistic === 0 && t.unadaptable > 0) {
+      // The SDK is not (or not only) applying served probabilities: nothing to learn.
+      return;
+    }
+    const observed = t === undefined ? 0 : t.estimatedTraces / seconds;
+    if (s.tracesPerSecond < 0 || observed > s.tracesPerSecond * (1 + deltaTolerance)) {
+      s.tracesPerSecond = observed;
+    } else {
+      s.tracesPerSecond += SMOOTHING * (observed - s.tracesPerSecond);
+    }
+    const target = targetFor(this.#settings, s.service, s.operation);
+    const old = s.probability;
+    const traffic = s.tracesPerSecond;
+    if (traffic > 0 && Math.abs(old * traffic - target) / target <= deltaTolerance) return;
+    const wanted = traffic > 0 ? target / traffic : old * MAX_INCREASE;
+    s.probability = this.#bound(Math.min(wanted, old * MAX_INCREASE));
+  }
+
+  #bound(p: number): number {
+    const { minProbability, maxProbability } = this.#settings;
+    return p < minProbability ? minProbability : p > maxProbability ? maxProbability : p;
+  }
+
+  #put(s: OperationState): void {
+    let ops = this.#state.get(s.service);
+    if (ops === undefined) {
+      ops = new Map();
+      this.#state.set(s.service, ops);
+    }
+    ops.set(s.operation, s);
+  }
+
+  /** The current state as rows to store or serve (a fresh array of fresh objects). */
+  rows(): OperationProbabilityRow[] {
+    const rows: OperationProbabilityRow[] = [];
+    for (const ops of this.#state.values()) {
+      for (const s of ops.values()) {
+        rows.push({
+          service: s.service,
+          operation: s.operation,
+          probability: s.probability,
+          tracesPerSecond: s.tracesPerSecond,
+          sampledPerSecond: s.sampledPerSecond,
+          updatedAt: s.updatedAt,
+        });
+      }
+    }
+    return rows;
+  }
+}
