@@ -11,7 +11,10 @@ export interface SpanDigest {
   /** '' for a root span. */
   parentSpanId: string;
   service: string;
-  /** A 32-bit hash of the span name (`nameHash`), enough to prefer same-named matches. */
+  /**
+   * A 32-bit hash of the span name (`nameHash`), enough to prefer same-named matches;
+   * the trace buffer computes it only for CLIENT/PRODUCER and root spans (0 otherwise).
+   */
   nameHash: number;
   kind: SpanKind;
   /** µs since epoch. */

@@ -373,8 +373,12 @@ export class TraceBuffer {
     this.#flags[slot] = span.flags & 0xff;
     this.#status[slot] = span.statusCode;
     this.#service[slot] = s.id(span.resource.serviceName);
-    this.#name[slot] = nameHash(span.name);
     const kind = span.kind;
+    // Names are compared only between a call and the root of another trace (split pairing).
+    this.#name[slot] =
+      kind === Kind.Client || kind === Kind.Producer || span.parentSpanId === ''
+        ? nameHash(span.name)
+        : 0;
     if (kind === Kind.Client || kind === Kind.Producer || kind === Kind.Consumer) {
       const t = readCallTarget(span, this.#target);
       this.#peer[slot] = t.peerService === '' ? 0 : s.id(t.peerService);
