@@ -27,6 +27,7 @@ import { JaegerGrpcReceiver } from '../receivers/jaeger/jaeger-grpc-receiver.ts'
 import { JaegerThriftHttpReceiver } from '../receivers/jaeger/jaeger-thrift-http-receiver.ts';
 import type { Receiver } from '../receivers/receiver.ts';
 import { ZipkinReceiver } from '../receivers/zipkin/zipkin-receiver.ts';
+import { SamplingService } from '../sampling/index.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import { Retention } from '../storage/retention.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -48,6 +49,8 @@ export interface AppContext {
   completeness?: CompletenessFactory;
   /** How searches rewrite tag values (hashed redaction keys); made once, see `searchTagRewrite`. */
   searchTagRewrite?: SearchTagRewrite;
+  /** The remote sampling service (strategies for SDKs); its resolver also serves the query API. */
+  sampling?: SamplingService;
 }
 
 /**
@@ -102,6 +105,7 @@ export type ModuleName =
   | 'jaeger-grpc'
   | 'jaeger-agent-compact'
   | 'jaeger-agent-binary'
+  | 'sampling'
   | 'query';
 
 export type Role = 'all' | 'collector' | 'query';
@@ -119,9 +123,9 @@ const RECEIVERS = [
 
 /** Which modules each role asks for; dependencies come along (see `modules`). */
 export const roles: Record<Role, readonly ModuleName[]> = {
-  collector: [...RECEIVERS, 'retention', 'admin'],
+  collector: [...RECEIVERS, 'sampling', 'retention', 'admin'],
   query: ['query', 'admin'],
-  all: [...RECEIVERS, 'retention', 'query', 'admin'],
+  all: [...RECEIVERS, 'sampling', 'retention', 'query', 'admin'],
 };
 
 const NOTHING_TO_STOP: RunningModule = { stop: async () => {} };
@@ -143,24 +147,31 @@ function need<T>(value: T | undefined, what: string): T {
  * How receivers are constructed. The fifth argument, the store, is for receivers whose
  * port also serves reads (Zipkin's read API); the others ignore it.
  */
-type ReceiverClass = new (
+type ReceiverClass<R extends Receiver> = new (
   config: SkeinConfig,
   consumer: Pipeline,
   metrics: IngestMetrics,
   logger: Logger,
   reader: Storage,
   rewriteSearchTag: SearchTagRewrite,
-) => Receiver;
+) => R;
 
-function receiverModule(
+/** What a receiver module may add: more modules to start first, and a step before listening. */
+interface ReceiverModuleExtras<R> {
+  dependsOn?: readonly ModuleName[];
+  beforeStart?: (receiver: R, ctx: AppContext) => void;
+}
+
+function receiverModule<R extends Receiver>(
   label: ModuleName,
-  Receiver: ReceiverClass,
+  Receiver: ReceiverClass<R>,
   listener: (c: SkeinConfig) => ListenerConfig,
   scheme: 'grpc' | 'http' | 'udp',
   path = '',
+  extras: ReceiverModuleExtras<R> = {},
 ): ModuleDefinition<AppContext, ModuleName> {
   return {
-    dependsOn: ['pipeline', 'storage'],
+    dependsOn: ['pipeline', 'storage', ...(extras.dependsOn ?? [])],
     async start(ctx) {
       if (!listener(ctx.config).enabled) return NOTHING_TO_STOP;
       const receiver = new Receiver(
@@ -171,6 +182,7 @@ function receiverModule(
         need(ctx.storage, 'storage'),
         searchTagRewrite(ctx),
       );
+      extras.beforeStart?.(receiver, ctx);
       const address = await receiver.start();
       ctx.admin?.addReadinessCheck(
         receiver.name,
@@ -301,11 +313,20 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
     'http',
     '/api/traces',
   ),
+  // Also serves SamplingManager, as Jaeger v1's collector did on :14250.
   'jaeger-grpc': receiverModule(
     'jaeger-grpc',
     JaegerGrpcReceiver,
     (c) => c.receivers.jaegerGrpc,
     'grpc',
+    '',
+    {
+      dependsOn: ['sampling'],
+      beforeStart: (receiver, ctx) => {
+        const { definition, implementation } = need(ctx.sampling, 'sampling').grpcService;
+        receiver.addService(definition, implementation);
+      },
+    },
   ),
   'jaeger-agent-compact': receiverModule(
     'jaeger-agent-compact',
@@ -319,6 +340,34 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
     (c) => c.receivers.jaegerAgentBinary,
     'udp',
   ),
+  sampling: {
+    dependsOn: ['admin'],
+    async start(ctx) {
+      const sampling = new SamplingService({
+        config: ctx.config,
+        logger: ctx.logger,
+        registry: ctx.registry,
+      });
+      const { http, grpc } = await sampling.start();
+      ctx.sampling = sampling;
+      ctx.reloader?.add(sampling.reloadTarget);
+      for (const [name, check] of sampling.readinessChecks())
+        ctx.admin?.addReadinessCheck(name, check);
+      const { sampling: listeners } = ctx.config;
+      const endpoints = [];
+      if (http !== undefined)
+        endpoints.push({
+          name: 'sampling-http',
+          url: displayUrl('http', listeners.http.host, http.port, '/sampling'),
+        });
+      if (grpc !== undefined)
+        endpoints.push({
+          name: 'sampling-grpc',
+          url: displayUrl('grpc', listeners.grpc.host, grpc.port),
+        });
+      return { stop: () => sampling.stop(), endpoints };
+    },
+  },
   query: {
     dependsOn: ['storage'],
     async start(ctx) {

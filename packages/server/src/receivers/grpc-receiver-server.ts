@@ -1,5 +1,10 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import type { ServerUnaryCall, ServiceDefinition, sendUnaryData } from '@grpc/grpc-js';
+import type {
+  ServerUnaryCall,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+  sendUnaryData,
+} from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ListenerConfig } from '../config/config.ts';
 import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
@@ -72,6 +77,15 @@ export abstract class GrpcReceiverServer implements Receiver {
 
   get listening(): boolean {
     return this.#listening;
+  }
+
+  /**
+   * Serves another gRPC service on this port (the Jaeger collector's port also
+   * answers `jaeger.api_v2.SamplingManager`, as Jaeger v1's did). Its handlers own
+   * their errors; the receiver's status mapping does not apply to them.
+   */
+  addService(definition: ServiceDefinition, implementation: UntypedServiceImplementation): void {
+    this.#server.addService(definition, implementation);
   }
 
   start(): Promise<ReceiverAddress> {

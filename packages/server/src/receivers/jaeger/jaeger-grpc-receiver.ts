@@ -18,6 +18,10 @@ const EMPTY_RESPONSE = Buffer.alloc(0);
  * UNAVAILABLE. Jaeger has no partial success: spans with unusable ids are
  * counted (`skein_spans_refused_total{reason="invalid"}`) and logged, and the
  * call succeeds with the rest.
+ *
+ * In the `collector` and `all` roles the same port also answers
+ * `jaeger.api_v2.SamplingManager/GetSamplingStrategy` (added with `addService` from
+ * `sampling/`), as Jaeger v1's collector did.
  */
 export class JaegerGrpcReceiver extends GrpcReceiverServer {
   readonly #consumer: SpanConsumer;

@@ -1,0 +1,54 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { ListenerConfig } from '../config/config.ts';
+import type { ReceiverAddress } from '../receivers/receiver.ts';
+import type { GrpcService } from './sampling-manager-service.ts';
+
+/** How long `stop` lets calls in flight finish before closing their connections. */
+const STOP_GRACE_MS = 2_000;
+
+/** The sampling gRPC port (Jaeger v2's :5779): a grpc-js server with `SamplingManager` only. */
+export class SamplingGrpcServer {
+  readonly #listener: ListenerConfig;
+  readonly #logger: Logger;
+  readonly #server = new Server();
+  #listening = false;
+  #started = false;
+
+  constructor(options: { listener: ListenerConfig; service: GrpcService; logger: Logger }) {
+    this.#listener = options.listener;
+    this.#logger = options.logger;
+    this.#server.addService(options.service.definition, options.service.implementation);
+  }
+
+  get listening(): boolean {
+    return this.#listening;
+  }
+
+  start(): Promise<ReceiverAddress> {
+    const { host, port } = this.#listener;
+    const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    this.#started = true;
+    return new Promise((resolve, reject) => {
+      this.#server.bindAsync(target, ServerCredentials.createInsecure(), (err, bound) => {
+        if (err) return reject(err);
+        this.#listening = true;
+        this.#logger.info({ host, port: bound }, 'remote sampling (gRPC) listening');
+        resolve({ host, port: bound });
+      });
+    });
+  }
+
+  stop(): Promise<void> {
+    this.#listening = false;
+    if (!this.#started) return Promise.resolve();
+    this.#started = false;
+    return new Promise((resolve) => {
+      const force = setTimeout(() => this.#server.forceShutdown(), STOP_GRACE_MS);
+      this.#server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+}
