@@ -132,8 +132,37 @@ export interface SamplingConfig {
     defaultStrategy: StrategyConfig;
     serviceStrategies: ServiceStrategyConfig[];
   };
-  /** Adaptive strategies (issue #9); settings are added with the calculator. */
-  adaptive: { enabled: boolean };
+  /** Adaptive strategies (issue #9): probabilities computed from observed root-span traffic. */
+  adaptive: AdaptiveSamplingConfig;
+}
+
+/** An override of the adaptive target: for a whole service, or one of its root operations. */
+export interface AdaptiveOverrideConfig {
+  service: string;
+  /** A root span name; absent: every root operation of the service. */
+  operation?: string;
+  /** Sampled traces per second wanted for each matching root operation. */
+  targetSamplesPerSecond: number;
+}
+
+/** `sampling.adaptive` (docs/configuration.md, Adaptive sampling). */
+export interface AdaptiveSamplingConfig {
+  enabled: boolean;
+  /** Sampled traces per second wanted per service root operation (Jaeger's `target_samples_per_second`). */
+  targetSamplesPerSecond: number;
+  /** Lowest probability served (Jaeger's `min_sampling_probability`). */
+  minProbability: number;
+  /** Highest probability served. */
+  maxProbability: number;
+  /** A probability changes only when the sampled rate it gives is off the target by more than this fraction. */
+  deltaTolerance: number;
+  /** How often probabilities are recalculated and the lease renewed (seconds). */
+  calculationIntervalSeconds: number;
+  /** Probability of operations not calculated yet (served as the services' default). */
+  initialProbability: number;
+  /** Traces per second each SDK keeps per operation at least (`defaultLowerBoundTracesPerSecond`). */
+  minSamplesPerSecond: number;
+  overrides: AdaptiveOverrideConfig[];
 }
 
 export interface SkeinConfig {
@@ -318,7 +347,19 @@ export const defaultConfig: SkeinConfig = {
       },
       serviceStrategies: [],
     },
-    adaptive: { enabled: false },
+    // Jaeger's adaptive defaults (1 trace/s per operation, 30% tolerance, 1-minute
+    // interval, 0.001 initial, 1e-5 floor, one trace a minute per operation at least).
+    adaptive: {
+      enabled: false,
+      targetSamplesPerSecond: 1,
+      minProbability: 1e-5,
+      maxProbability: 1,
+      deltaTolerance: 0.3,
+      calculationIntervalSeconds: 60,
+      initialProbability: 0.001,
+      minSamplesPerSecond: 1 / 60,
+      overrides: [],
+    },
   },
   admin: { enabled: true, host: '0.0.0.0', port: 14269 },
   log: { level: 'info' },

@@ -1,46 +1,5 @@
-import type { SkeinConfig } from '../../config/config.ts';
+import type { AdaptiveSamplingConfig, SkeinConfig } from '../../config/config.ts';
 import { ConfigError } from '../../errors.ts';
-
-/** One override of the target: for a whole service, or one of its root operations. */
-export interface AdaptiveOverrideConfig {
-  service: string;
-  /** Absent: every root operation of the service. */
-  operation?: string;
-  /** Sampled traces per second wanted for each matching root operation. */
-  targetSamplesPerSecond: number;
-}
-
-/** `sampling.adaptive` as written in the configuration. */
-export interface AdaptiveSamplingConfig {
-  enabled: boolean;
-  /** Sampled traces per second wanted per service root operation (Jaeger's `target_samples_per_second`). */
-  targetSamplesPerSecond: number;
-  /** Lowest probability served (Jaeger's `min_sampling_probability`). */
-  minProbability: number;
-  /** Highest probability served. */
-  maxProbability: number;
-  /** A probability changes only when the sampled rate it gives is off the target by more than this fraction. */
-  deltaTolerance: number;
-  /** How often probabilities are recalculated, and the lease renewed (seconds). */
-  calculationIntervalSeconds: number;
-  /** Probability of an operation not seen yet, and the services' default. */
-  initialProbability: number;
-  /** Traces per second each operation is sampled at least (`defaultLowerBoundTracesPerSecond`). */
-  minSamplesPerSecond: number;
-  overrides: AdaptiveOverrideConfig[];
-}
-
-export const defaultAdaptiveSamplingConfig: AdaptiveSamplingConfig = {
-  enabled: false,
-  targetSamplesPerSecond: 1,
-  minProbability: 1e-5,
-  maxProbability: 1,
-  deltaTolerance: 0.3,
-  calculationIntervalSeconds: 60,
-  initialProbability: 0.001,
-  minSamplesPerSecond: 1 / 60,
-  overrides: [],
-};
 
 /** `sampling.adaptive`, validated and ready to run. */
 export interface AdaptiveSettings {
@@ -66,14 +25,11 @@ export function targetFor(settings: AdaptiveSettings, service: string, operation
 }
 
 /**
- * Reads `sampling.adaptive` from the configuration (its defaults when the section is
- * absent) and validates it.
+ * Validates `sampling.adaptive`.
  * @throws ConfigError naming the key and what it accepts.
  */
 export function compileAdaptiveSettings(config: SkeinConfig): AdaptiveSettings {
-  const sampling = (config as { sampling?: { adaptive?: Partial<AdaptiveSamplingConfig> } })
-    .sampling;
-  return compileAdaptiveSection({ ...defaultAdaptiveSamplingConfig, ...sampling?.adaptive });
+  return compileAdaptiveSection(config.sampling.adaptive);
 }
 
 /**

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ThroughputRow } from '../../storage/sampling-store.ts';
-import { compileAdaptiveSection, defaultAdaptiveSamplingConfig } from './adaptive-settings.ts';
-import type { AdaptiveSamplingConfig } from './adaptive-settings.ts';
+import { defaultConfig } from '../../config/config.ts';
+import type { AdaptiveSamplingConfig } from '../../config/config.ts';
+import { compileAdaptiveSection } from './adaptive-settings.ts';
 import { IDLE_INTERVALS, ProbabilityCalculator } from './probability-calculator.ts';
 
 const SECONDS = 60;
 
 function settings(over: Partial<AdaptiveSamplingConfig> = {}) {
-  return compileAdaptiveSection({ ...defaultAdaptiveSamplingConfig, enabled: true, ...over });
+  return compileAdaptiveSection({ ...defaultConfig.sampling.adaptive, enabled: true, ...over });
 }
 
 /**
