@@ -287,7 +287,13 @@ describe(
       const stroke = (name: string) =>
         edge(name)
           .locator('path')
-          .evaluate((p) => getComputedStyle(p).stroke);
+          // Runs in the page; the server's tsconfig has no DOM types.
+          .evaluate(
+            (p) =>
+              (
+                globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string } }
+              ).getComputedStyle(p).stroke,
+          );
       assert.notEqual(await stroke('checkout->shipping'), await stroke('frontend->checkout'));
       assert.equal(await page.locator('.edge-legend .legend-item').count(), 4);
       await shot(page, 'completeness-dependencies');
