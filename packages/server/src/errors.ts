@@ -176,6 +176,17 @@ export const CompletenessDisabledError = defineError({
 });
 export type CompletenessDisabledError = InstanceType<typeof CompletenessDisabledError>;
 
+export const SamplingUnavailableError = defineError({
+  code: 'SKEIN_SAMPLING_UNAVAILABLE',
+  statusCode: 501,
+  grpcCode: GrpcStatus.Unimplemented,
+  summary:
+    'The sampling strategies endpoint was called on a process that does not run the sampling service.',
+  message: () =>
+    'the sampling service does not run in this process; it runs in the all and collector roles (sampling.http, :5778): ask the query API of a skein running one of them',
+});
+export type SamplingUnavailableError = InstanceType<typeof SamplingUnavailableError>;
+
 // ---- storage and runtime ---------------------------------------------------------
 
 export const StorageError = defineError({

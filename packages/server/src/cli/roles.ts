@@ -396,6 +396,8 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
           skewMs: () => skewMs,
         }),
         rewriteSearchTag: searchTagRewrite(ctx),
+        // In `all` the sampling module may start after this one: asked per request.
+        sampling: () => ctx.sampling?.strategies,
         logger: ctx.logger.child({ component: 'query' }),
         defaultLimit: query.defaultLimit,
         maxLimit: query.maxLimit,

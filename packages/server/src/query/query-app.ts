@@ -8,6 +8,10 @@ import type { DependencyReader } from '../storage/dependency-reader.ts';
 import type { MetricsReader } from '../storage/metrics-reader.ts';
 import type { TraceReader } from '../storage/trace-reader.ts';
 import { registerCompletenessRoutes } from './completeness/completeness-routes.ts';
+import {
+  registerSamplingStrategiesRoutes,
+  type SamplingStrategiesRoutesOptions,
+} from './sampling/sampling-strategies-routes.ts';
 import { errorEnvelope, registerJaegerRoutes } from './jaeger/jaeger-routes.ts';
 import { registerSpmRoutes } from './metrics/spm-routes.ts';
 import { apiV3Error, registerApiV3Routes } from './v3/api-v3-routes.ts';
@@ -33,6 +37,11 @@ export interface QueryAppOptions {
    * request, so it sees hot-reloaded rules. Absent: values are searched as given.
    */
   rewriteSearchTag?: SearchTagRewrite;
+  /**
+   * The sampling service's strategies (`/api/sampling/strategies`), asked per request;
+   * absent or returning undefined, that route answers 501.
+   */
+  sampling?: SamplingStrategiesRoutesOptions['sampling'];
 }
 
 /**
@@ -88,6 +97,10 @@ export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInst
   registerApiV3Routes(app, opts);
   registerSpmRoutes(app, opts);
   registerCompletenessRoutes(app, opts);
+  registerSamplingStrategiesRoutes(app, {
+    reader: opts.reader,
+    sampling: opts.sampling ?? (() => undefined),
+  });
   return app;
 }
 

@@ -69,6 +69,25 @@ export class StrategyResolver {
     return [...names].sort();
   }
 
+  /** What a service no source has anything specific for gets, and why. */
+  explainDefault(): Omit<StrategyExplanation, 'service'> {
+    const file = this.#file;
+    const resolved = file.defaultStrategy();
+    return file.hasDefault
+      ? {
+          origin: resolved.origin,
+          reason: `the default strategy in ${file.location}`,
+          strategy: resolved.strategy,
+          warnings: file.warnings(''),
+        }
+      : {
+          origin: resolved.origin,
+          reason: `the built-in default (probabilistic ${BUILT_IN_PROBABILITY}; ${file.location} has no default_strategy)`,
+          strategy: resolved.strategy,
+          warnings: [],
+        };
+  }
+
   /** What `service` gets and why. */
   explain(service: string): StrategyExplanation {
     const resolved = this.strategyFor(service);
@@ -86,11 +105,8 @@ export class StrategyResolver {
       default:
         if (resolved !== file.defaultStrategy()) {
           reason = 'the default strategy of the adaptive sampler';
-        } else if (file.hasDefault) {
-          reason = `the default strategy in ${file.location}`;
-          warnings = file.warnings('');
         } else {
-          reason = `the built-in default (probabilistic ${BUILT_IN_PROBABILITY}; ${file.location} has no default_strategy)`;
+          return { service, ...this.explainDefault() };
         }
     }
     return { service, origin: resolved.origin, reason, strategy: resolved.strategy, warnings };

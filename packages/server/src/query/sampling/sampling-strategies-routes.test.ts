@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { defaultConfig } from '../../config/config.ts';
+import {
+  FileStrategySource,
+  StrategyResolver,
+  type ResolvedStrategy,
+  type StrategySource,
+} from '../../sampling/index.ts';
+import { DuckDbStorage } from '../../storage/duckdb/duckdb-storage.ts';
+import { createQueryApp } from '../query-app.ts';
+import { makeResource, makeSpan } from '../test-support/span-builders.ts';
+import type { SamplingStrategiesResponse } from './sampling-strategies-routes.ts';
+
+/*
+ * GET /api/sampling/strategies over a real store (services seen in traces), the
+ * operator's strategies written in the config, and an adaptive source that has a
+ * strategy for two services (one of which the operator pinned).
+ */
+
+/** The adaptive side of the composition: a fixed table (the calculator is tested in adaptive/). */
+class FixedAdaptiveSource implements StrategySource {
+  readonly #table = new Map<string, ResolvedStrategy>([
+    [
+      'search',
+      {
+        origin: 'adaptive',
+        strategy: {
+          strategyType: 'PROBABILISTIC',
+          operationSampling: {
+            defaultSamplingProbability: 0.02,
+            defaultLowerBoundTracesPerSecond: 0.1,
+            perOperationStrategies: [
+              { operation: 'GET /search', probabilisticSampling: { samplingRate: 0.04 } },
+            ],
+          },
+        },
+      },
+    ],
+    [
+      'cart',
+      {
+        origin: 'adaptive',
+        strategy: { strategyType: 'PROBABILISTIC', probabilisticSampling: { samplingRate: 0.9 } },
+      },
+    ],
+  ]);
+  strategyFor(service: string): ResolvedStrategy | undefined {
+    return this.#table.get(service);
+  }
+  services(): string[] {
+    return [...this.#table.keys()];
+  }
+}
+
+describe('GET /api/sampling/strategies', () => {
+  let store: DuckDbStorage;
+  let app: FastifyInstance;
+  let withoutSampling: FastifyInstance;
+  let resolver: StrategyResolver;
+
+  before(async () => {
+    store = new DuckDbStorage({ path: ':memory:' });
+    await store.open();
+    await store.write([
+      makeSpan({
+        traceId: 'a'.repeat(32),
+        spanId: '00000000000000a1',
+        resource: makeResource('frontend'),
+      }),
+      makeSpan({
+        traceId: 'b'.repeat(32),
+        spanId: '00000000000000b1',
+        resource: makeResource('cart'),
+      }),
+    ]);
+    const sampling = structuredClone(defaultConfig.sampling);
+    sampling.strategies.defaultStrategy.param = 0.2;
+    sampling.strategies.serviceStrategies = [
+      { service: 'cart', type: 'ratelimiting', param: 3 },
+      { service: 'payments', type: 'probabilistic', param: 1 },
+    ];
+    const file = new FileStrategySource(sampling, { logger: pino({ level: 'silent' }) });
+    resolver = new StrategyResolver({ file });
+    const base = { reader: store, defaultLimit: 20, maxLimit: 1500 };
+    app = await createQueryApp({ ...base, sampling: () => resolver });
+    withoutSampling = await createQueryApp(base);
+  });
+
+  after(async () => {
+    await app.close();
+    await withoutSampling.close();
+    await store.close();
+  });
+
+  async function strategies(url = '/api/sampling/strategies'): Promise<SamplingStrategiesResponse> {
+    const res = await app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json<{ data: SamplingStrategiesResponse; total: number; errors: null }>();
+    assert.equal(body.errors, null);
+    assert.equal(body.total, body.data.services.length);
+    return body.data;
+  }
+
+  test('every known service with its strategy and why: file, then adaptive, then the default', async () => {
+    resolver.adaptive = new FixedAdaptiveSource();
+    try {
+      const data = await strategies();
+      assert.equal(data.adaptive, true);
+      assert.deepEqual(
+        data.services.map((s) => [s.service, s.origin]),
+        [
+          ['cart', 'file'], // pinned by the operator, although the adaptive source has one
+          ['frontend', 'default'], // only seen in traces
+          ['payments', 'file'],
+          ['search', 'adaptive'],
+        ],
+      );
+      const [cart, frontend, , search] = data.services;
+      assert.deepEqual(cart.strategy, {
+        strategyType: 'RATE_LIMITING',
+        rateLimitingSampling: { maxTracesPerSecond: 3 },
+      });
+      assert.equal(cart.reason, 'its own strategy in sampling.strategies');
+      assert.equal(frontend.reason, 'the default strategy in sampling.strategies');
+      assert.deepEqual(frontend.strategy, {
+        strategyType: 'PROBABILISTIC',
+        probabilisticSampling: { samplingRate: 0.2 },
+      });
+      assert.match(search.reason, /adaptive/);
+      // As SDKs receive it: probabilisticSampling filled in from the operations' default.
+      assert.deepEqual(search.strategy, {
+        strategyType: 'PROBABILISTIC',
+        probabilisticSampling: { samplingRate: 0.02 },
+        operationSampling: {
+          defaultSamplingProbability: 0.02,
+          defaultLowerBoundTracesPerSecond: 0.1,
+          perOperationStrategies: [
+            { operation: 'GET /search', probabilisticSampling: { samplingRate: 0.04 } },
+          ],
+          defaultUpperBoundTracesPerSecond: 0,
+        },
+      });
+      assert.equal(data.default.origin, 'default');
+      assert.deepEqual(data.default.strategy, {
+        strategyType: 'PROBABILISTIC',
+        probabilisticSampling: { samplingRate: 0.2 },
+      });
+    } finally {
+      resolver.adaptive = undefined;
+    }
+  });
+
+  test('without an adaptive source, services it would compute get the default', async () => {
+    const data = await strategies();
+    assert.equal(data.adaptive, false);
+    assert.deepEqual(
+      data.services.map((s) => [s.service, s.origin]),
+      [
+        ['cart', 'file'],
+        ['frontend', 'default'],
+        ['payments', 'file'],
+      ],
+    );
+  });
+
+  test('?service=NAME: that service only, known or not', async () => {
+    const data = await strategies('/api/sampling/strategies?service=never-seen');
+    assert.deepEqual(
+      data.services.map((s) => [s.service, s.origin]),
+      [['never-seen', 'default']],
+    );
+    const bad = await app.inject({ method: 'GET', url: '/api/sampling/strategies?service=' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(
+      bad.json<{ errors: { msg: string }[] }>().errors[0].msg,
+      /parameter "service" must be one service name/,
+    );
+  });
+
+  test('a process without the sampling service answers 501 saying where it runs', async () => {
+    const res = await withoutSampling.inject({ method: 'GET', url: '/api/sampling/strategies' });
+    assert.equal(res.statusCode, 501);
+    assert.match(
+      res.json<{ errors: { msg: string }[] }>().errors[0].msg,
+      /the sampling service does not run in this process; it runs in the all and collector roles/,
+    );
+  });
+});

@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import { InvalidParameterError, SamplingUnavailableError } from '../../errors.ts';
+import {
+  strategyJson,
+  type StrategyExplanation,
+  type StrategyResolver,
+} from '../../sampling/index.ts';
+import type { TraceReader } from '../../storage/trace-reader.ts';
+import { envelope, errorEnvelope } from '../jaeger/jaeger-routes.ts';
+import type { QueryString } from '../query-params.ts';
+
+export interface SamplingStrategiesRoutesOptions {
+  reader: TraceReader;
+  /**
+   * The running sampling service's resolver, asked per request (it starts after the
+   * query app in the `all` role); undefined → 501.
+   */
+  sampling: () =>
+    Pick<StrategyResolver, 'services' | 'explain' | 'explainDefault' | 'adaptive'> | undefined;
+}
+
+/** One service's row: the strategy as SDKs receive it (Jaeger's JSON) and why. */
+export interface ServedStrategyRow extends Omit<StrategyExplanation, 'strategy'> {
+  strategy: unknown;
+}
+
+/** `data` of `GET /api/sampling/strategies`. */
+export interface SamplingStrategiesResponse {
+  /** What a service nobody wrote or computed anything for gets. */
+  default: Omit<ServedStrategyRow, 'service'>;
+  /** Whether an adaptive source is plugged in. */
+  adaptive: boolean;
+  /** One row per known service (strategies, adaptive source, stored traces), sorted by name. */
+  services: ServedStrategyRow[];
+}
+
+/**
+ * `GET /api/sampling/strategies[?service=NAME]` (docs/api.md#sampling-strategies): for
+ * every service Skein knows (named by the strategies, computed by the adaptive source,
+ * or seen in stored traces) the strategy it is served now and why: `origin` is
+ * `file`, `adaptive` or `default`, `reason` says which entry or source. With
+ * `service`, just that service (known or not). In Jaeger's `{data, errors}` envelope.
+ */
+export function registerSamplingStrategiesRoutes(
+  app: FastifyInstance,
+  opts: SamplingStrategiesRoutesOptions,
+): void {
+  app.get('/api/sampling/strategies', async (request, reply) => {
+    const query = request.query as QueryString;
+    const one = query.service;
+    if (Array.isArray(one) || one === '') {
+      throw new InvalidParameterError([
+        'service',
+        'must be one service name when given (omit it for every service)',
+      ]);
+    }
+    const resolver = opts.sampling();
+    if (resolver === undefined) {
+      const err = new SamplingUnavailableError([]);
+      return reply.code(err.statusCode).send(errorEnvelope(err.statusCode, err.message));
+    }
+    let names: string[];
+    if (one !== undefined) {
+      names = [one];
+    } else {
+      const known = new Set([...resolver.services(), ...(await opts.reader.getServices())]);
+      names = [...known].sort();
+    }
+    const services = names.map((service) => row(resolver.explain(service)));
+    const fallback = resolver.explainDefault();
+    const data: SamplingStrategiesResponse = {
+      default: { ...fallback, strategy: JSON.parse(strategyJson(fallback.strategy)) as unknown },
+      adaptive: resolver.adaptive !== undefined,
+      services,
+    };
+    return envelope(data, services.length);
+  });
+}
+
+function row(e: StrategyExplanation): ServedStrategyRow {
+  return { ...e, strategy: JSON.parse(strategyJson(e.strategy)) as unknown };
+}
