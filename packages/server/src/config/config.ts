@@ -89,6 +89,25 @@ export interface ProcessorsConfig {
   redaction: RedactionConfig;
   spanMetrics: SpanMetricsConfig;
   completeness: CompletenessConfig;
+  tailSampling: TailSamplingConfig;
+}
+
+/**
+ * One tail-sampling policy as written in the config: `name`, `type` and the type's own
+ * fields (docs/configuration.md, Tail sampling). Validated and compiled by
+ * `compileTailSamplingPolicies` (pipeline/processors/tail-sampling).
+ */
+export interface TailSamplingPolicyConfig {
+  name: string;
+  type: string;
+  [field: string]: unknown;
+}
+
+/** `pipeline.processors.tailSampling`: whole-trace keep/drop decisions over the trace buffer. */
+export interface TailSamplingConfig {
+  enabled: boolean;
+  /** Evaluated in order; a trace is kept when one samples it and none drops it (empty: keep all). */
+  policies: TailSamplingPolicyConfig[];
 }
 
 /** One operation's strategy in a service (Jaeger's `operation_strategies` entry). */
@@ -324,6 +343,7 @@ export const defaultConfig: SkeinConfig = {
         flushIntervalSeconds: 10,
         examplesPerCause: 5,
       },
+      tailSampling: { enabled: false, policies: [] },
     },
   },
   storage: {
