@@ -62,6 +62,8 @@ describe('skein command line', () => {
         '--receivers.jaegerGrpc.port=0',
         '--receivers.jaegerAgentCompact.port=0',
         '--receivers.jaegerAgentBinary.port=0',
+        '--sampling.http.port=0',
+        '--sampling.grpc.port=0',
         '--log.level=silent',
       ]);
       assert.equal(r.code, 1, r.stderr);

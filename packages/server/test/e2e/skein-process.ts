@@ -34,6 +34,8 @@ export async function startSkein(role: string, extraArgs: string[]): Promise<Ske
     '--receivers.jaegerAgentBinary.port=0',
     '--query.port=0',
     '--admin.port=0',
+    '--sampling.http.port=0',
+    '--sampling.grpc.port=0',
     '--receivers.otlpGrpc.host=127.0.0.1',
     '--receivers.otlpHttp.host=127.0.0.1',
     '--receivers.zipkin.host=127.0.0.1',
@@ -43,6 +45,8 @@ export async function startSkein(role: string, extraArgs: string[]): Promise<Ske
     '--receivers.jaegerAgentBinary.host=127.0.0.1',
     '--query.host=127.0.0.1',
     '--admin.host=127.0.0.1',
+    '--sampling.http.host=127.0.0.1',
+    '--sampling.grpc.host=127.0.0.1',
     '--log.level=warn',
     ...extraArgs,
   ];
