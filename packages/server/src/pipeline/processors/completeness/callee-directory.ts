@@ -13,6 +13,8 @@ export class CalleeDirectory {
   readonly #byAddress = new Map<string, string>();
   readonly #byDestination = new Map<string, string>();
   readonly #callees = new Set<string>();
+  /** caller → callee → how much later the callee's span starts than the call (µs), a running mean. */
+  readonly #offsets = new Map<string, Map<string, { us: number; n: number }>>();
   readonly #limit: number;
 
   constructor(limit = 100_000) {
@@ -36,6 +38,16 @@ export class CalleeDirectory {
     return this.#byDestination.get(destination);
   }
 
+  /**
+   * How much later (µs) the callee's SERVER/CONSUMER span typically starts than the
+   * caller's CLIENT/PRODUCER span on this edge, learned from answered calls: the
+   * network delay plus the clock skew between the two services (0 when unknown).
+   * Pairing split traces looks for the other half around the call's start plus this.
+   */
+  offsetUs(caller: string, callee: string): number {
+    return this.#offsets.get(caller)?.get(callee)?.us ?? 0;
+  }
+
   /** Learns from one assembled trace (call before classifying it). */
   learn(spans: readonly SpanDigest[], byId: ReadonlyMap<string, SpanDigest>): void {
     for (const s of spans) {
@@ -45,13 +57,35 @@ export class CalleeDirectory {
         if (!this.#byDestination.has(s.destination) && this.#byDestination.size < this.#limit)
           this.#byDestination.set(s.destination, s.service);
       }
-      // An answered call teaches which service its address leads to.
+      // An answered call teaches which service its address leads to, and the edge's offset.
       const caller = s.parentSpanId === '' ? undefined : byId.get(s.parentSpanId);
+      if (
+        caller !== undefined &&
+        (caller.kind === SpanKind.Client || caller.kind === SpanKind.Producer)
+      )
+        this.#learnOffset(caller.service, s.service, s.startTime - caller.startTime);
       if (caller !== undefined && caller.kind === SpanKind.Client && caller.serverAddress !== '') {
         if (this.#byAddress.size < this.#limit || this.#byAddress.has(caller.serverAddress))
           this.#byAddress.set(caller.serverAddress, s.service);
       }
     }
+  }
+
+  #learnOffset(caller: string, callee: string, us: number): void {
+    let byCallee = this.#offsets.get(caller);
+    if (byCallee === undefined) {
+      if (this.#offsets.size >= this.#limit) return;
+      byCallee = new Map();
+      this.#offsets.set(caller, byCallee);
+    }
+    const offset = byCallee.get(callee);
+    if (offset === undefined) {
+      if (byCallee.size < this.#limit) byCallee.set(callee, { us, n: 1 });
+      return;
+    }
+    // A mean over the last ~64 calls follows a drifting clock.
+    if (offset.n < 64) offset.n++;
+    offset.us += (us - offset.us) / offset.n;
   }
 
   /**

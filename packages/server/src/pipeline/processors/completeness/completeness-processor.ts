@@ -195,7 +195,8 @@ export class CompletenessProcessor implements SpanProcessor<CompletenessSettings
       if (b.cause !== 'unanswered_call') continue;
       const call = byId.get(b.spanId);
       if (call === undefined) continue;
-      const other = this.#splits.pair(trace.traceId, call, b.peer);
+      const offset = this.#directory.offsetUs(b.service, b.peer);
+      const other = this.#splits.pair(trace.traceId, call, b.peer, offset);
       if (other === undefined) continue;
       b.cause = call.kind === SpanKind.Producer ? 'async_break' : 'split_trace';
       b.otherTraceId = other.traceId;

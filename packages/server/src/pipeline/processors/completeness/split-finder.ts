@@ -93,8 +93,13 @@ export class SplitFinder {
     }
   }
 
-  /** The other half of `call` (a CLIENT/PRODUCER span of trace `traceId` calling `callee`), marked paired; or undefined. */
-  pair(traceId: string, call: SpanDigest, callee: string): RootCandidate | undefined {
+  /**
+   * The other half of `call` (a CLIENT/PRODUCER span of trace `traceId` calling
+   * `callee`), marked paired; or undefined. Among the candidates in the window, one
+   * of the call's name first, then the one starting closest to the call's start plus
+   * `offsetUs` (the edge's usual delay and clock skew, `CalleeDirectory.offsetUs`).
+   */
+  pair(traceId: string, call: SpanDigest, callee: string, offsetUs = 0): RootCandidate | undefined {
     const list = this.#byService.get(callee);
     if (list === undefined) return undefined;
     const kind = call.kind === SpanKind.Producer ? SpanKind.Consumer : SpanKind.Server;
@@ -105,9 +110,9 @@ export class SplitFinder {
     for (const c of list) {
       if (c.paired || c.kind !== kind || c.traceId === traceId) continue;
       if (c.startTime < from || c.startTime > to) continue;
-      // Same name first, then the closest start after the call's.
       const score =
-        (c.nameHash === call.nameHash ? 0 : 1e15) + Math.abs(c.startTime - call.startTime);
+        (c.nameHash === call.nameHash ? 0 : 1e15) +
+        Math.abs(c.startTime - call.startTime - offsetUs);
       if (score < bestScore) {
         best = c;
         bestScore = score;

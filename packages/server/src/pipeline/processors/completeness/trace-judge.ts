@@ -15,6 +15,13 @@ export interface TraceJudgeOptions {
 
 /** Traces read when looking for the other half of a split. */
 const SEARCH_LIMIT = 50;
+/**
+ * Traces read when looking for the caller of a fragment: any service may be the
+ * caller, so the search returns the latest traces with a CLIENT/PRODUCER span up to
+ * the root's start plus the skew tolerance, and the caller's call is among them only
+ * if they reach back to it (at 500 traces/s, 50 traces are about 100 ms).
+ */
+const CALLER_SEARCH_LIMIT = 200;
 /** How far before a callee root a caller's call may have started (µs). */
 const CALLER_LOOKBACK_US = 60_000_000;
 
@@ -23,7 +30,8 @@ const CALLER_LOOKBACK_US = 60_000_000;
  * trace page's banner): the same classification as the processor, with the other
  * half of a split looked up in the store — for an unanswered call, a root of the
  * callee starting within the call's window; for a root of a service others call, a
- * caller trace whose unanswered call it answers.
+ * caller trace whose unanswered call it answers — preferring the same name, then the
+ * start closest to the call's plus the edge's learned offset (`CalleeDirectory.offsetUs`).
  */
 export function createTraceJudge(
   options: TraceJudgeOptions,
@@ -38,7 +46,15 @@ export function createTraceJudge(
     for (const b of judged.breaks) {
       if (b.cause !== 'unanswered_call') continue;
       const call = byId.get(b.spanId) as SpanDigest;
-      const other = await findCalleeHalf(options.reader, trace.traceId, call, b.peer, skewUs);
+      const offsetUs = directory.offsetUs(b.service, b.peer);
+      const other = await findCalleeHalf(
+        options.reader,
+        trace.traceId,
+        call,
+        b.peer,
+        skewUs,
+        offsetUs,
+      );
       if (other === undefined) continue;
       b.cause = call.kind === SpanKind.Producer ? 'async_break' : 'split_trace';
       b.otherTraceId = other;
@@ -74,6 +90,7 @@ async function findCalleeHalf(
   call: SpanDigest,
   callee: string,
   skewUs: number,
+  offsetUs: number,
 ): Promise<string | undefined> {
   const from = call.startTime - skewUs;
   const to = call.startTime + call.duration + skewUs;
@@ -93,7 +110,8 @@ async function findCalleeHalf(
       if (s.parentSpanId !== '' || s.kind !== kind || s.resource.serviceName !== callee) continue;
       if (s.startTime < from || s.startTime > to) continue;
       const score =
-        (nameHash(s.name) === call.nameHash ? 0 : 1e15) + Math.abs(s.startTime - call.startTime);
+        (nameHash(s.name) === call.nameHash ? 0 : 1e15) +
+        Math.abs(s.startTime - call.startTime - offsetUs);
       if (score < bestScore) {
         best = t.traceId;
         bestScore = score;
@@ -116,9 +134,10 @@ async function findCallerHalf(
     tags: { 'span.kind': kind === SpanKind.Producer ? 'producer' : 'client' },
     startTimeMin: root.startTime - CALLER_LOOKBACK_US,
     startTimeMax: root.startTime + skewUs,
-    limit: SEARCH_LIMIT,
+    limit: CALLER_SEARCH_LIMIT,
   });
-  // The same preference as for the callee half: a call of the same name, then the closest start.
+  // The same preference as for the callee half: a call of the same name, then the one
+  // whose start plus the edge's learned offset is closest to the root's start.
   let best: { traceId: string; service: string } | undefined;
   let bestScore = Infinity;
   for (const t of traces) {
@@ -134,7 +153,8 @@ async function findCallerHalf(
       )
         continue;
       const score =
-        (s.nameHash === root.nameHash ? 0 : 1e15) + Math.abs(root.startTime - s.startTime);
+        (s.nameHash === root.nameHash ? 0 : 1e15) +
+        Math.abs(root.startTime - s.startTime - directory.offsetUs(s.service, root.service));
       if (score < bestScore) {
         best = { traceId: t.traceId, service: s.service };
         bestScore = score;
