@@ -85,11 +85,7 @@ function processorFactories(ctx: AppContext, logger: Logger): ProcessorFactory[]
     writer: storage,
   });
   ctx.completeness = completeness;
-  return [
-    redactionFactory as ProcessorFactory,
-    spanMetrics as ProcessorFactory,
-    completeness as ProcessorFactory,
-  ];
+  return [redactionFactory, spanMetrics, completeness] as unknown as ProcessorFactory[];
 }
 
 export type ModuleName =
@@ -274,7 +270,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       await chain.prepare(ctx.config)();
       ctx.reloader?.add({
         name: 'processors',
-        covers: ['pipeline.processors'],
+        covers: ['pipeline.processors', 'pipeline.traceBuffer'],
         prepare: (next) => chain.prepare(next),
       });
       const pipeline = new Pipeline({
@@ -284,10 +280,12 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         logger,
         processors: chain,
       });
+      chain.sink = pipeline.sink;
       ctx.pipeline = pipeline;
       const names = chain.names;
       return {
-        // Processors stop after the last accepted batch went through them.
+        // The pipeline drains the chain (spans held for a decision are decided and
+        // written), then the processors stop and write what they owe.
         stop: async () => {
           await pipeline.stop();
           await chain.stop();

@@ -25,7 +25,7 @@ comma-separate; quote values with > or *, or write CALLER/CALLEE):
                        orphan      the caller's client/producer span is never sent
   --break late=RATE  send that share of leaf spans (internal, db, cache) late
   --late-delay-ms N  how long after the rest of its trace a late span is sent
-                     (default 15000; keep it above skein's traceIdleSeconds)
+                     (default 15000; keep it above skein's pipeline.traceBuffer.idleSeconds)
   --skew SERVICE=MS  shift every span of SERVICE by MS ms (clock skew; may be < 0)
   Services: ${plannedServices().join(', ')}.
   At the end tracegen prints the truth: completeness, per edge answered share,

@@ -68,18 +68,27 @@ export interface SpanMetricsConfig {
 
 export interface CompletenessConfig {
   enabled: boolean;
-  /** A trace is assembled (and judged) when no span arrived for it for this long (seconds). */
-  traceIdleSeconds: number;
   /** Clock-skew tolerance when pairing a call with the callee's half in another trace (ms). */
   clockSkewMs: number;
-  /** Traces the trace buffer holds at most; beyond it the oldest are judged early (counted). Applies at restart. */
-  maxTraces: number;
-  /** Spans the trace buffer holds at most (~54 bytes each, touched as used). Applies at restart. */
-  maxSpans: number;
   /** How often the per-minute aggregates are written to the store (seconds). */
   flushIntervalSeconds: number;
   /** Example trace ids kept per cause, service and peer, per minute. */
   examplesPerCause: number;
+}
+
+/**
+ * The trace buffer every trace-level processor (completeness, tail sampling) shares:
+ * traces assemble in it until idle.
+ */
+export interface TraceBufferConfig {
+  /** A trace is assembled (judged, decided) when no span arrived for it for this long (seconds). */
+  idleSeconds: number;
+  /** Traces held at most; beyond it the oldest are released early (counted). Applies at restart. */
+  maxTraces: number;
+  /** Spans held at most, as ~60-byte digests. Applies at restart. */
+  maxSpans: number;
+  /** Encoded bytes of the spans a processor holds back until its decision (tail sampling), at most. */
+  maxHeldBytes: number;
 }
 
 /** `pipeline.processors`: which processors run, in which order, and their settings. */
@@ -228,6 +237,7 @@ export interface SkeinConfig {
     retryAfterSeconds: number;
     /** The processor chain between intake and storage (docs/configuration.md). */
     processors: ProcessorsConfig;
+    traceBuffer: TraceBufferConfig;
   };
   storage: {
     backend: 'duckdb';
@@ -336,14 +346,17 @@ export const defaultConfig: SkeinConfig = {
       },
       completeness: {
         enabled: true,
-        traceIdleSeconds: 10,
         clockSkewMs: 50,
-        maxTraces: 200_000,
-        maxSpans: 1_000_000,
         flushIntervalSeconds: 10,
         examplesPerCause: 5,
       },
       tailSampling: { enabled: false, policies: [] },
+    },
+    traceBuffer: {
+      idleSeconds: 10,
+      maxTraces: 200_000,
+      maxSpans: 1_000_000,
+      maxHeldBytes: 32 * 1024 * 1024,
     },
   },
   storage: {

@@ -9,7 +9,7 @@ import type { Span } from '../model/span.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import type { SpanWriter } from '../storage/span-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
-import { Pipeline } from './pipeline.ts';
+import { Pipeline, type PipelineProcessors } from './pipeline.ts';
 import { metricValue } from './test-support/metric-value.ts';
 import { makeTestSpans } from './test-support/test-spans.ts';
 
@@ -71,7 +71,7 @@ function pipelineConfig(overrides: Partial<SkeinConfig['pipeline']> = {}): Skein
 function setup(
   writer: SpanWriter,
   overrides: Partial<SkeinConfig['pipeline']> = {},
-  processors?: { process(spans: Span[]): Span[] },
+  processors?: PipelineProcessors,
 ) {
   const registry = new Registry();
   const metrics = new IngestMetrics(registry);
@@ -268,11 +268,12 @@ describe('Pipeline with processors', () => {
     const writer = new GatedWriter();
     const seen: number[] = [];
     // Keeps the first span of every batch (a stand-in for a sampler).
-    const firstOnly = {
-      process(spans: Span[]): Span[] {
+    const firstOnly: PipelineProcessors = {
+      process(spans: Span[]) {
         seen.push(spans.length);
-        return spans.slice(0, 1);
+        return { spans: spans.slice(0, 1), held: 0 };
       },
+      drain() {},
     };
     const { pipeline, registry } = setup(
       writer,
@@ -306,7 +307,7 @@ describe('Pipeline with processors', () => {
 
   test('a batch the processors drop entirely is accepted and never written', async () => {
     const writer = new GatedWriter();
-    const { pipeline } = setup(writer, {}, { process: () => [] });
+    const { pipeline } = setup(writer, {}, { process: () => ({ spans: [], held: 0 }), drain() {} });
     pipeline.consume(makeTestSpans(3), 300, 'test');
     assert.equal(pipeline.queuedSpans, 0);
     await pipeline.stop();

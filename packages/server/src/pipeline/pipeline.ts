@@ -5,6 +5,7 @@ import { PipelineFullError, ShuttingDownError } from '../errors.ts';
 import type { Span } from '../model/span.ts';
 import type { SpanWriter } from '../storage/span-writer.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
+import type { ChainResult, ChainSink } from './processor-chain.ts';
 import type { SpanConsumer } from './span-consumer.ts';
 
 export interface PipelineOptions {
@@ -17,10 +18,18 @@ export interface PipelineOptions {
   /** Wait before the first retry; doubles per retry up to 5 s (default 100 ms). */
   retryBackoffMs?: number;
   /**
-   * Runs on every accepted batch before it is queued (the processor chain); returns
-   * the spans to write. Spans it leaves out are counted as dropped (reason `processor`).
+   * Runs on every accepted batch before it is queued (the processor chain): returns
+   * the spans to write now and how many it holds back (they come back through
+   * `sink`). Spans neither written nor held are counted as dropped (reason
+   * `processor`). `drain` releases what it holds; `stop` calls it first.
    */
-  processors?: { process(spans: Span[]): Span[] };
+  processors?: PipelineProcessors;
+}
+
+/** The pipeline's view of the processor chain. */
+export interface PipelineProcessors {
+  process(spans: Span[], bytes: number): ChainResult;
+  drain(): void;
 }
 
 /** An accepted incoming batch whose spans from `start` on are not yet in a write batch. */
@@ -58,7 +67,11 @@ export class Pipeline implements SpanConsumer {
   readonly #retryAfterSeconds: number;
   readonly #writeAttempts: number;
   readonly #retryBackoffMs: number;
-  readonly #processors: { process(spans: Span[]): Span[] } | undefined;
+  readonly #processors: PipelineProcessors | undefined;
+  /** Spans the processors hold back (tail sampling), not yet written or dropped. */
+  #heldSpans = 0;
+  /** Encoded bytes per span, a running estimate for spans that come back from the processors. */
+  #bytesPerSpan = 0;
 
   /** Accepted and not yet written or dropped. */
   #queuedSpans = 0;
@@ -125,15 +138,47 @@ export class Pipeline implements SpanConsumer {
     metrics.spansAccepted.inc({ protocol }, count);
     // Processors run after the batch is accepted, so a refused batch (which its client
     // sends again) is never counted twice by span metrics.
+    this.#bytesPerSpan = bytes / count;
     let kept = spans;
     if (this.#processors !== undefined) {
-      kept = this.#processors.process(spans);
+      const result = this.#processors.process(spans, bytes);
+      kept = result.spans;
+      this.#heldSpans += result.held;
+      const dropped = count - kept.length - result.held;
+      if (dropped > 0) metrics.spansDropped.inc({ reason: 'processor' }, dropped);
       if (kept.length !== count) {
-        metrics.spansDropped.inc({ reason: 'processor' }, count - kept.length);
-        if (kept.length === 0) return;
+        if (kept.length === 0) {
+          this.#updateQueueGauges();
+          return;
+        }
         bytes = Math.round((bytes * kept.length) / count);
       }
     }
+    this.#enqueue(kept, bytes);
+  }
+
+  /**
+   * Where the processors return spans they held (kept by tail sampling) and report
+   * those they dropped. Spans come back even while stopping: they were accepted.
+   */
+  readonly sink: ChainSink = {
+    enqueue: (spans: Span[]) => {
+      this.#heldSpans -= spans.length;
+      this.#enqueue(spans, Math.round(spans.length * this.#bytesPerSpan));
+    },
+    dropped: (count: number) => {
+      this.#heldSpans -= count;
+      this.#metrics.spansDropped.inc({ reason: 'processor' }, count);
+      this.#updateQueueGauges();
+    },
+  };
+
+  /** Spans held by the processors until their trace is decided. */
+  get heldSpans(): number {
+    return this.#heldSpans;
+  }
+
+  #enqueue(kept: Span[], bytes: number): void {
     this.#chunks.push({ spans: kept, start: 0, bytes, acceptedAt: performance.now() });
     this.#bufferedSpans += kept.length;
     this.#queuedSpans += kept.length;
@@ -153,6 +198,8 @@ export class Pipeline implements SpanConsumer {
       this.#stopped = new Promise((resolve) => {
         this.#resolveStopped = resolve;
       });
+      // Spans the processors hold were accepted: decide them now, so they are written too.
+      this.#processors?.drain();
       this.#pump();
     }
     return this.#stopped;

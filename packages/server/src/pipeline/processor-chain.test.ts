@@ -7,7 +7,14 @@ import { ConfigError } from '../errors.ts';
 import type { Span } from '../model/span.ts';
 import { ProcessorChain } from './processor-chain.ts';
 import { ProcessorMetrics } from './processor-metrics.ts';
-import type { ProcessorFactory, ProcessorName, SpanProcessor } from './processor.ts';
+import type {
+  ProcessorCounters,
+  ProcessorFactory,
+  ProcessorName,
+  SpanProcessor,
+  TraceProcessor,
+} from './processor.ts';
+import type { AssembledTrace } from './trace-buffer.ts';
 import { metricValue } from './test-support/metric-value.ts';
 import { makeTestSpans } from './test-support/test-spans.ts';
 
@@ -19,6 +26,7 @@ interface StampSettings {
 
 /** A processor that stamps each span's name and can drop every other span. */
 class StampProcessor implements SpanProcessor<StampSettings> {
+  readonly level = 'span' as const;
   settings: StampSettings;
   stopped = 0;
   fail = false;
@@ -100,7 +108,7 @@ describe('ProcessorChain', () => {
       configWith((c) => (c.pipeline.processors.order = ['spanMetrics', 'redaction'])),
     )();
     assert.deepEqual(chain.names, ['spanMetrics', 'redaction']);
-    const [span] = chain.process(makeTestSpans(1));
+    const [span] = chain.process(makeTestSpans(1)).spans;
     assert.match(span.name, />m>redaction$/);
   });
 
@@ -112,7 +120,7 @@ describe('ProcessorChain', () => {
     assert.deepEqual(chain.names, ['redaction']);
     await chain.prepare(configWith((c) => (c.pipeline.processors.order = [])))();
     const spans = makeTestSpans(2);
-    assert.equal(chain.process(spans), spans, 'an empty chain passes the batch as is');
+    assert.equal(chain.process(spans).spans, spans, 'an empty chain passes the batch as is');
   });
 
   test('refuses unknown and repeated processor names, naming the key', () => {
@@ -137,7 +145,7 @@ describe('ProcessorChain', () => {
   test('counts spans in, out, changed and dropped per processor', async () => {
     const { chain, registry } = setup();
     await chain.prepare(configWith((c) => (c.pipeline.processors.spanMetrics.exemplars = false)))();
-    const out = chain.process(makeTestSpans(5));
+    const out = chain.process(makeTestSpans(5)).spans;
     assert.equal(out.length, 3);
     const value = (name: string, labels: Record<string, string>) =>
       metricValue(registry, name, labels);
@@ -161,7 +169,7 @@ describe('ProcessorChain', () => {
     await chain.prepare(configWith())();
     made[0].fail = true;
     const spans = makeTestSpans(3);
-    const out = chain.process(spans);
+    const out = chain.process(spans).spans;
     assert.equal(out.length, 3);
     assert.ok(out.every((s) => s.name.endsWith('>m') && !s.name.includes('>redaction')));
     assert.equal(
@@ -179,18 +187,18 @@ describe('ProcessorChain', () => {
         name: 'SKEIN_CONFIG_INVALID',
       },
     );
-    assert.match(chain.process(makeTestSpans(1))[0].name, />v1>m$/);
+    assert.match(chain.process(makeTestSpans(1)).spans[0].name, />v1>m$/);
 
     const apply = chain.prepare(
       configWith((c) => (c.pipeline.processors.redaction.hashKey = 'v2')),
     );
     assert.match(
-      chain.process(makeTestSpans(1))[0].name,
+      chain.process(makeTestSpans(1)).spans[0].name,
       />v1>m$/,
       'nothing changes before the swap',
     );
     await apply();
-    assert.match(chain.process(makeTestSpans(1))[0].name, />v2>m$/);
+    assert.match(chain.process(makeTestSpans(1)).spans[0].name, />v2>m$/);
     assert.equal(made.length, 2, 'the same processors were updated, not recreated');
 
     await chain.prepare(configWith((c) => (c.pipeline.processors.spanMetrics.enabled = false)))();
@@ -199,5 +207,119 @@ describe('ProcessorChain', () => {
     await chain.stop();
     assert.equal(made[0].stopped, 1);
     assert.deepEqual(chain.names, []);
+  });
+});
+
+/** A holding trace-level processor: keeps a trace when one of its spans is named "keep". */
+class KeepNamed implements TraceProcessor<null> {
+  readonly name = 'tailSampling' as const;
+  readonly level = 'trace' as const;
+  readonly holdsSpans = true;
+  observed = 0;
+  lates: boolean[] = [];
+  bind(): void {}
+  observe(spans: readonly Span[]): void {
+    this.observed += spans.length;
+  }
+  assembled(trace: AssembledTrace, counters: ProcessorCounters): boolean {
+    const keep = (trace.held ?? []).some((s) => s.name.startsWith('keep'));
+    if (!keep) counters.dropped('policy', trace.held?.length ?? 0);
+    return keep;
+  }
+  late(_span: Span, kept: boolean): void {
+    this.lates.push(kept);
+  }
+  update(): void {}
+  async stop(): Promise<void> {}
+}
+
+describe('ProcessorChain with a trace-level processor that holds spans', () => {
+  function holding() {
+    let clock = 0;
+    const registry = new Registry();
+    const made: StampProcessor[] = [];
+    const keeper = new KeepNamed();
+    const chain = new ProcessorChain({
+      factories: [
+        stampFactory('redaction', made),
+        { name: 'tailSampling', compile: () => null, create: () => keeper },
+        stampFactory('spanMetrics', made),
+      ],
+      metrics: new ProcessorMetrics(registry),
+      logger: pino({ level: 'silent' }),
+      now: () => clock,
+    });
+    const enqueued: Span[][] = [];
+    let dropped = 0;
+    chain.sink = { enqueue: (s) => enqueued.push(s), dropped: (n) => (dropped += n) };
+    return {
+      chain,
+      keeper,
+      registry,
+      enqueued,
+      dropped: () => dropped,
+      advance: (ms: number) => {
+        clock += ms;
+        chain.buffer?.tick();
+      },
+    };
+  }
+
+  test('spans wait for their trace; kept ones run the processors after it and go to the sink', async () => {
+    const { chain, keeper, enqueued, dropped, advance, registry } = holding();
+    await chain.prepare(
+      configWith((c) => {
+        c.pipeline.processors.order = ['redaction', 'tailSampling', 'spanMetrics'];
+        c.pipeline.processors.tailSampling.enabled = true;
+        c.pipeline.traceBuffer.idleSeconds = 1;
+      }),
+    )();
+    assert.deepEqual(chain.names, ['redaction', 'tailSampling', 'spanMetrics']);
+    const kept = makeTestSpans(2);
+    kept[0].name = 'keep';
+    const droppedTrace = makeTestSpans(3);
+    const result = chain.process([...kept, ...droppedTrace], 500);
+    assert.deepEqual(result, { spans: [], held: 5 }, 'nothing goes on before the decision');
+    assert.equal(keeper.observed, 5);
+    assert.ok(kept.every((s) => s.name.includes('>redaction') && !s.name.includes('>m')));
+    advance(1000);
+    assert.equal(enqueued.length, 1);
+    assert.deepEqual(enqueued[0], kept);
+    assert.ok(
+      kept.every((s) => s.name.endsWith('>redaction>m')),
+      'span processors after it ran',
+    );
+    assert.equal(dropped(), 3);
+    assert.equal(chain.buffer?.heldBytes, 0);
+    assert.equal(
+      await metricValue(registry, 'skein_processor_spans_dropped_total', {
+        processor: 'tailSampling',
+        reason: 'policy',
+      }),
+      3,
+    );
+    // Late spans follow their trace's decision.
+    const lateKept = { ...kept[1], spanId: 'ffffffffffffff01' };
+    const lateDropped = { ...droppedTrace[0], spanId: 'ffffffffffffff02' };
+    assert.deepEqual(chain.process([lateKept, lateDropped], 0), { spans: [], held: 0 });
+    assert.deepEqual(keeper.lates, [true, false]);
+    assert.deepEqual(enqueued[1], [lateKept]);
+    assert.equal(dropped(), 4);
+  });
+
+  test('drain decides every held trace at once (shutdown)', async () => {
+    const { chain, enqueued, dropped } = holding();
+    await chain.prepare(
+      configWith((c) => {
+        c.pipeline.processors.order = ['tailSampling'];
+        c.pipeline.processors.tailSampling.enabled = true;
+      }),
+    )();
+    const kept = makeTestSpans(1);
+    kept[0].name = 'keep-me';
+    chain.process([...kept, ...makeTestSpans(2)], 0);
+    chain.drain();
+    assert.deepEqual(enqueued, [kept]);
+    assert.equal(dropped(), 2);
   });
 });

@@ -1,4 +1,4 @@
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 
 /**
@@ -13,6 +13,11 @@ export class ProcessorMetrics {
   readonly spansDropped: Counter<'processor' | 'reason'>;
   readonly seconds: Counter<'processor'>;
   readonly errors: Counter<'processor'>;
+  readonly bufferTraces: Gauge;
+  readonly bufferSpans: Gauge;
+  readonly bufferHeldBytes: Gauge;
+  readonly bufferReleased: Counter<'reason'>;
+  readonly bufferLateSpans: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -50,6 +55,32 @@ export class ProcessorMetrics {
       name: 'skein_processor_errors_total',
       help: 'Batches a processor failed on (a bug: the batch was passed on unchanged and the error logged).',
       labelNames: ['processor'],
+      registers,
+    });
+    this.bufferTraces = new Gauge({
+      name: 'skein_trace_buffer_traces',
+      help: 'Traces being assembled in the trace buffer.',
+      registers,
+    });
+    this.bufferSpans = new Gauge({
+      name: 'skein_trace_buffer_spans',
+      help: 'Spans in the trace buffer (as compact digests).',
+      registers,
+    });
+    this.bufferHeldBytes = new Gauge({
+      name: 'skein_trace_buffer_held_bytes',
+      help: 'Encoded bytes of the spans held back until their trace is decided (tail sampling).',
+      registers,
+    });
+    this.bufferReleased = new Counter({
+      name: 'skein_trace_buffer_released_total',
+      help: 'Traces released by the trace buffer: idle (assembled), evicted (buffer full, released early), shutdown.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.bufferLateSpans = new Counter({
+      name: 'skein_trace_buffer_late_spans_total',
+      help: 'Spans that arrived after their trace was released.',
       registers,
     });
   }

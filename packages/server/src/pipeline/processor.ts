@@ -1,8 +1,9 @@
 import type { SkeinConfig } from '../config/config.ts';
 import type { Span } from '../model/span.ts';
+import type { AssembledTrace, TraceBuffer } from './trace-buffer.ts';
 
 /** The processors Skein has, by their key under `pipeline.processors` in the config. */
-export type ProcessorName = 'redaction' | 'spanMetrics' | 'completeness';
+export type ProcessorName = 'redaction' | 'spanMetrics' | 'completeness' | 'tailSampling';
 
 /**
  * What a processor reports while it works on a batch; the chain turns it into the
@@ -36,10 +37,47 @@ export interface ProcessorCounters {
  */
 export interface SpanProcessor<Settings = unknown> {
   readonly name: ProcessorName;
+  readonly level: 'span';
   process(spans: Span[], counters: ProcessorCounters): Span[];
   update(settings: Settings): void;
   stop(): Promise<void>;
 }
+
+/**
+ * A processor that needs whole traces (completeness, tail sampling). The chain feeds
+ * every span once into the shared trace buffer (`trace-buffer.ts`) at the position of
+ * the first trace-level processor in `pipeline.processors.order`; span-level
+ * processors listed after it run on the spans that come out.
+ *
+ * Contract:
+ * - `holdsSpans`: when true, spans wait in the buffer until the trace is assembled and
+ *   this processor decided which go on (tail sampling); when false the spans flow on
+ *   at once and the processor only sees digests of them (completeness).
+ * - `observe` sees each batch as it enters the buffer (cheap bookkeeping; it must not
+ *   keep the spans).
+ * - `assembled` is called once per trace, in release order; a holding processor
+ *   returns whether the trace's held spans go on, the others return undefined.
+ *   Every processor's `assembled` sees the trace before the held spans move on.
+ * - `late` is called for a span whose trace was already assembled; `kept` is the
+ *   decision the holding processors made for that trace (true when none holds).
+ * - `update` / `stop` as for `SpanProcessor`; the chain releases every buffered trace
+ *   (reason `shutdown`) before it stops the processors.
+ */
+export interface TraceProcessor<Settings = unknown> {
+  readonly name: ProcessorName;
+  readonly level: 'trace';
+  readonly holdsSpans: boolean;
+  /** Called by the chain with the shared trace buffer before the first batch (and again if it changes). */
+  bind(buffer: TraceBuffer): void;
+  observe(spans: readonly Span[]): void;
+  assembled(trace: AssembledTrace, counters: ProcessorCounters): boolean | undefined;
+  late(span: Span, kept: boolean, counters: ProcessorCounters): void;
+  update(settings: Settings): void;
+  stop(): Promise<void>;
+}
+
+/** Either kind of processor. */
+export type Processor<Settings = unknown> = SpanProcessor<Settings> | TraceProcessor<Settings>;
 
 /**
  * How the chain builds one kind of processor.
@@ -51,8 +89,11 @@ export interface SpanProcessor<Settings = unknown> {
  * - `create` makes a processor from compiled settings. What else it needs (a logger,
  *   a store) the factory was given when it was made.
  */
-export interface ProcessorFactory<Settings = unknown> {
+export interface ProcessorFactory<
+  Settings = unknown,
+  P extends Processor<Settings> = Processor<Settings>,
+> {
   readonly name: ProcessorName;
   compile(config: SkeinConfig): Settings;
-  create(settings: Settings): SpanProcessor<Settings>;
+  create(settings: Settings): P;
 }

@@ -15,8 +15,9 @@ function setup(options: Partial<TraceBufferOptions> = {}) {
     idleMs: 1000,
     maxTraces: 100,
     maxSpans: 1000,
+    maxHeldBytes: 1_000_000,
     rememberReleased: 100,
-    onRelease: (t) => released.push(t),
+    onRelease: (t) => (released.push(t), true),
     onLateSpan: (s) => late.push(s),
     now: () => clock,
     ...options,
@@ -176,5 +177,52 @@ describe('TraceBuffer', () => {
       ],
     );
     assert.deepEqual(released[1].notes?.get('fragment'), { caller: 'x' });
+  });
+
+  test('held spans come back with their trace; late spans follow its decision', () => {
+    let keep = false;
+    const late: [string, boolean][] = [];
+    const released: AssembledTrace[] = [];
+    let clock = 0;
+    const buffer = new TraceBuffer({
+      idleMs: 1000,
+      maxTraces: 100,
+      maxSpans: 100,
+      maxHeldBytes: 1000,
+      rememberReleased: 100,
+      onRelease: (t) => (released.push(t), keep),
+      onLateSpan: (s, kept) => late.push([s.spanId, kept]),
+      now: () => clock,
+    });
+    const a = makeSpan({ traceId: tid(1), spanId: sid(1) });
+    const b = makeSpan({ traceId: tid(1), spanId: sid(2), parentSpanId: sid(1) });
+    buffer.add(a, clock, true, 100);
+    buffer.add(b, clock, true, 150);
+    assert.equal(buffer.heldBytes, 250);
+    clock += 1000;
+    buffer.tick();
+    assert.deepEqual(released[0].held, [a, b], 'the span objects themselves, in arrival order');
+    assert.equal(buffer.heldBytes, 0);
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(3) }), clock, true, 10);
+    keep = true;
+    buffer.add(makeSpan({ traceId: tid(2), spanId: sid(4) }), clock, true, 10);
+    clock += 1000;
+    buffer.tick();
+    buffer.add(makeSpan({ traceId: tid(2), spanId: sid(5) }), clock, true, 10);
+    assert.deepEqual(late, [
+      [sid(3), false],
+      [sid(5), true],
+    ]);
+  });
+
+  test('over maxHeldBytes the oldest traces are released early; the trace being added stays', () => {
+    const { buffer, released } = setup({ maxHeldBytes: 300 });
+    for (let t = 1; t <= 4; t++)
+      buffer.add(makeSpan({ traceId: tid(t), spanId: sid(t) }), 0, true, 100);
+    assert.deepEqual(
+      released.map((t) => [t.traceId, t.reason]),
+      [[tid(1), 'evicted']],
+    );
+    assert.equal(buffer.heldBytes, 300);
   });
 });

@@ -10,6 +10,8 @@ export interface AssembledTrace {
   traceId: string;
   /** In arrival order. Owned by the receiver of the trace. */
   spans: SpanDigest[];
+  /** The spans themselves, in arrival order, when they were held (tail sampling); else undefined. */
+  held: Span[] | undefined;
   reason: ReleaseReason;
   /** What processors noted on the trace while it was buffered (`note`). */
   notes: Map<string, unknown> | undefined;
@@ -22,12 +24,17 @@ export interface TraceBufferOptions {
   maxTraces: number;
   /** Spans buffered at most (this sizes the span slab); beyond it the oldest traces are released early. */
   maxSpans: number;
+  /** Encoded bytes of held spans at most; beyond it the oldest traces are released early. */
+  maxHeldBytes: number;
   /** Trace ids remembered after release, to recognise late spans. */
   rememberReleased: number;
-  /** Called once per trace, in release order. Must not throw. */
-  onRelease: (trace: AssembledTrace) => void;
-  /** Called for a span of a trace already released (a late span). Must not throw. */
-  onLateSpan: (span: Span) => void;
+  /**
+   * Called once per trace, in release order; returns whether the trace was kept (the
+   * decision late spans of it follow). Must not throw.
+   */
+  onRelease: (trace: AssembledTrace) => boolean;
+  /** Called for a span of a trace already released (a late span), with that trace's decision. Must not throw. */
+  onLateSpan: (span: Span, kept: boolean) => void;
   /** Clock in ms (tests pass their own). */
   now?: () => number;
 }
@@ -132,7 +139,8 @@ export class TraceBuffer {
   /** Buffered traces in first-seen order (from `#head`); released ones are skipped. */
   #order: BufferedTrace[] = [];
   #head = 0;
-  readonly #released = new Map<string, true>();
+  /** Recently released trace ids and whether each was kept. */
+  readonly #released = new Map<string, boolean>();
   readonly #strings = new StringTable(100_000);
   readonly #target: CallTarget = { peerService: '', serverAddress: '', destination: '' };
   #timer: NodeJS.Timeout | undefined;
@@ -156,6 +164,10 @@ export class TraceBuffer {
   readonly #destination: Uint32Array;
   readonly #next: Int32Array;
   readonly #links = new Map<number, string[]>();
+  /** Held spans and their encoded bytes, by slot (only for spans added with `hold`). */
+  readonly #held: (Span | undefined)[] = [];
+  readonly #heldBytes: Float64Array;
+  #heldTotal = 0;
   /** Slots below this were handed out at least once; freed ones are on the free list. */
   #highWater = 0;
   #free = -1;
@@ -184,6 +196,7 @@ export class TraceBuffer {
     this.#address = new Uint32Array(n);
     this.#destination = new Uint32Array(n);
     this.#next = new Int32Array(n);
+    this.#heldBytes = new Float64Array(n);
   }
 
   /** Bytes the slab takes per span slot. */
@@ -195,6 +208,16 @@ export class TraceBuffer {
 
   get spans(): number {
     return this.#spans;
+  }
+
+  /** The bound on held bytes (hot reload may change it). */
+  set maxHeldBytes(bytes: number) {
+    this.#options.maxHeldBytes = bytes;
+  }
+
+  /** Encoded bytes of the spans held now. */
+  get heldBytes(): number {
+    return this.#heldTotal;
   }
 
   /** Interned strings that did not fit (read back as ''). */
@@ -241,8 +264,12 @@ export class TraceBuffer {
     return this.#now();
   }
 
-  /** Adds one span (hot path); `now` is `this.now()`, read once per batch. */
-  add(span: Span, now: number = this.#now()): void {
+  /**
+   * Adds one span (hot path); `now` is `this.now()`, read once per batch. With
+   * `hold`, the span itself is kept until its trace is released (`bytes` is its share
+   * of the encoded batch, counted against `maxHeldBytes`).
+   */
+  add(span: Span, now: number = this.#now(), hold = false, bytes = 0): void {
     const traceId = span.traceId;
     // Spans of a trace usually arrive together: skip the map for a run of them.
     let trace = this.#last;
@@ -250,9 +277,10 @@ export class TraceBuffer {
       trace = this.#traces.get(traceId);
     }
     if (trace === undefined) {
-      if (this.#released.has(traceId)) {
+      const decided = this.#released.get(traceId);
+      if (decided !== undefined) {
         this.lateSpans++;
-        this.#options.onLateSpan(span);
+        this.#options.onLateSpan(span, decided);
         return;
       }
       while (this.#traces.size >= this.#options.maxTraces) this.#evictOldest();
@@ -276,18 +304,27 @@ export class TraceBuffer {
       if (trace.released) {
         // The trace alone outgrew the slab and was released: the rest of it is late.
         this.lateSpans++;
-        this.#options.onLateSpan(span);
+        this.#options.onLateSpan(span, this.#released.get(traceId) ?? true);
         return;
       }
       slot = this.#takeSlot(trace);
     }
     this.#fill(slot, span);
+    if (hold) {
+      this.#held[slot] = span;
+      this.#heldBytes[slot] = bytes;
+      this.#heldTotal += bytes;
+    }
     if (trace.tail < 0) trace.head = slot;
     else this.#next[trace.tail] = slot;
     trace.tail = slot;
     this.#next[slot] = -1;
     trace.count++;
     this.#spans++;
+    // Held spans over their byte bound: release the oldest traces early (this one last).
+    while (this.#heldTotal > this.#options.maxHeldBytes && this.#traces.size > 1) {
+      this.#evictOldest(trace);
+    }
   }
 
   /**
@@ -399,16 +436,20 @@ export class TraceBuffer {
   #release(trace: BufferedTrace, reason: ReleaseReason): void {
     trace.released = true;
     this.#traces.delete(trace.traceId);
+    // Until the decision is known, a span of this trace counts as late and kept.
     this.#released.set(trace.traceId, true);
-    if (this.#released.size > this.#options.rememberReleased) {
-      const oldest = this.#released.keys().next().value as string;
-      this.#released.delete(oldest);
-    }
     const s = this.#strings;
     const spans: SpanDigest[] = new Array(trace.count);
+    let held: Span[] | undefined;
     let i = 0;
     for (let slot = trace.head; slot >= 0;) {
       const next = this.#next[slot];
+      const heldSpan = this.#held[slot];
+      if (heldSpan !== undefined) {
+        (held ??= []).push(heldSpan);
+        this.#held[slot] = undefined;
+        this.#heldTotal -= this.#heldBytes[slot];
+      }
       const pHi = this.#parentHi[slot];
       const pLo = this.#parentLo[slot];
       const links = this.#links.get(slot);
@@ -434,6 +475,17 @@ export class TraceBuffer {
     }
     this.#spans -= trace.count;
     this.releasedCount[reason]++;
-    this.#options.onRelease({ traceId: trace.traceId, spans, reason, notes: trace.notes });
+    const kept = this.#options.onRelease({
+      traceId: trace.traceId,
+      spans,
+      held,
+      reason,
+      notes: trace.notes,
+    });
+    this.#released.set(trace.traceId, kept);
+    if (this.#released.size > this.#options.rememberReleased) {
+      const oldest = this.#released.keys().next().value as string;
+      this.#released.delete(oldest);
+    }
   }
 }

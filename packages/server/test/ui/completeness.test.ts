@@ -93,7 +93,7 @@ describe(
       assert.equal(unavailable, null, unavailable ?? '');
       skein = await startSkein('all', [
         `--storage.duckdb.path=${dir}`,
-        '--pipeline.processors.completeness.traceIdleSeconds=1',
+        '--pipeline.traceBuffer.idleSeconds=1',
         '--pipeline.processors.completeness.flushIntervalSeconds=1',
       ]);
       base = skein.urls.get('query')!;

@@ -63,7 +63,7 @@ export const BREAK_CAUSE_INFO: Readonly<Record<string, CauseInfo>> = {
     label: 'Late span',
     meaning:
       'a span arrived after its trace was assembled: counted apart, the trace is still whole',
-    fix: 'flush exporters more often, or raise pipeline.processors.completeness.traceIdleSeconds',
+    fix: 'flush exporters more often, or raise pipeline.traceBuffer.idleSeconds',
   },
   duplicate_span: {
     label: 'Duplicate span',

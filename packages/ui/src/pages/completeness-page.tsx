@@ -476,9 +476,9 @@ export function CompletenessPage({ params }: { params: URLSearchParams }) {
       >
         <p>
           Traces are judged once they have been idle for a few seconds (
-          <code>pipeline.processors.completeness.traceIdleSeconds</code>, 10 by default). Send
-          traces (try <code>skein tracegen --break 'split:frontend&gt;catalog=0.1'</code>) or choose
-          a longer window.
+          <code>pipeline.traceBuffer.idleSeconds</code>, 10 by default). Send traces (try{' '}
+          <code>skein tracegen --break 'split:frontend&gt;catalog=0.1'</code>) or choose a longer
+          window.
         </p>
       </Empty>
     ) : (

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 
 /** Distinct label sets per series family before new ones count under `other`. */
 const MAX_SERIES = 1000;
@@ -6,16 +6,13 @@ const MAX_SERIES = 1000;
 /**
  * Completeness on `/metrics`: `skein_traces_assembled_total{root_service,complete}`,
  * `skein_trace_breaks_total{service,peer,cause}` (bounded: past 1000 label sets new
- * services and peers count as `other`), and the trace buffer's gauges and counters.
+ * services and peers count as `other`).
  * Counts are made when a trace is assembled; a later split pairing corrects the
  * stored aggregates, not these counters.
  */
 export class CompletenessMetrics {
   readonly assembled: Counter<'root_service' | 'complete'>;
   readonly breaks: Counter<'service' | 'peer' | 'cause'>;
-  readonly bufferTraces: Gauge;
-  readonly bufferSpans: Gauge;
-  readonly released: Counter<'reason'>;
   readonly flushFailures: Counter;
   /** Counter children by label set, resolved once (label hashing per trace would cost more than the count). */
   readonly #roots = new Map<string, { inc(): void }>();
@@ -33,22 +30,6 @@ export class CompletenessMetrics {
       name: 'skein_trace_breaks_total',
       help: 'Trace breaks by service at fault, the other side (peer) and cause.',
       labelNames: ['service', 'peer', 'cause'],
-      registers,
-    });
-    this.bufferTraces = new Gauge({
-      name: 'skein_trace_buffer_traces',
-      help: 'Traces being assembled in the trace buffer.',
-      registers,
-    });
-    this.bufferSpans = new Gauge({
-      name: 'skein_trace_buffer_spans',
-      help: 'Spans held (as compact digests) in the trace buffer.',
-      registers,
-    });
-    this.released = new Counter({
-      name: 'skein_trace_buffer_released_total',
-      help: 'Traces released by the trace buffer: idle (assembled), evicted (buffer full, judged early), shutdown.',
-      labelNames: ['reason'],
       registers,
     });
     this.flushFailures = new Counter({

@@ -11,6 +11,7 @@ import type {
 import { metricValue } from '../../test-support/metric-value.ts';
 import { CompletenessMetrics } from './completeness-metrics.ts';
 import { CompletenessProcessor } from './completeness-processor.ts';
+import { TraceBuffer } from '../../trace-buffer.ts';
 
 const T0 = 1_700_000_040_000_000; // µs, 40 s into a minute
 const counters = { changed() {}, dropped() {} };
@@ -54,19 +55,13 @@ class RecordingWriter implements CompletenessWriter {
   }
 }
 
+/** The processor over a trace buffer, wired as the chain wires them. */
 function setup() {
   let clock = 1_000_000;
   const writer = new RecordingWriter();
   const registry = new Registry();
   const processor = new CompletenessProcessor(
-    {
-      idleMs: 1000,
-      skewMs: 5,
-      maxTraces: 1000,
-      maxSpans: 10_000,
-      flushIntervalMs: 3_600_000,
-      examplesPerCause: 3,
-    },
+    { idleMs: 1000, skewMs: 5, flushIntervalMs: 3_600_000, examplesPerCause: 3 },
     {
       logger: pino({ level: 'silent' }),
       metrics: new CompletenessMetrics(registry),
@@ -74,12 +69,31 @@ function setup() {
       now: () => clock,
     },
   );
-  const feed = (spans: Span[]) => processor.process(spans, counters);
+  const buffer = new TraceBuffer({
+    idleMs: 1000,
+    maxTraces: 1000,
+    maxSpans: 10_000,
+    maxHeldBytes: 1_000_000,
+    rememberReleased: 10_000,
+    onRelease: (trace) => {
+      processor.assembled(trace, counters);
+      return true;
+    },
+    onLateSpan: (span, kept) => processor.late(span, kept, counters),
+    now: () => clock,
+  });
+  processor.bind(buffer);
+  const feed = (spans: Span[]) => {
+    const now = buffer.now();
+    for (const span of spans) buffer.add(span, now);
+    processor.observe(spans);
+    return spans;
+  };
   const settle = (ms = 1000) => {
     clock += ms;
-    processor.buffer.tick();
+    buffer.tick();
   };
-  return { processor, writer, registry, feed, settle };
+  return { processor, buffer, writer, registry, feed, settle };
 }
 
 /** One request frontend → catalog; `split` puts catalog's side in a trace of its own. */
@@ -267,12 +281,13 @@ describe('CompletenessProcessor', () => {
     assert.equal(writer.sum().breaks.get('late_span:catalog>')?.count, 1);
   });
 
-  test('stop judges what is still buffered and writes it', async () => {
-    const { feed, processor, writer } = setup();
+  test('at shutdown the buffered traces are judged (the chain drains first) and written on stop', async () => {
+    const { feed, processor, buffer, writer } = setup();
     const r = request();
     feed([...r.main, ...r.callee]);
+    buffer.flush();
     await processor.stop();
     assert.deepEqual(writer.sum().roots.get('frontend'), { traces: 1, complete: 1 });
-    assert.equal(processor.buffer.traces, 0);
+    assert.equal(buffer.traces, 0);
   });
 });

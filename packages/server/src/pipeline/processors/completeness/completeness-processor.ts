@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { SpanKind, type Span } from '../../../model/span.ts';
 import type { CompletenessWriter } from '../../../storage/completeness-writer.ts';
-import type { ProcessorCounters, SpanProcessor } from '../../processor.ts';
+import type { ProcessorCounters, TraceProcessor } from '../../processor.ts';
 import { nameHash } from '../../span-digest.ts';
-import { TraceBuffer, type AssembledTrace } from '../../trace-buffer.ts';
+import type { AssembledTrace, TraceBuffer } from '../../trace-buffer.ts';
 import { CalleeDirectory } from './callee-directory.ts';
 import type { TraceBreak } from '../../../storage/completeness-reader.ts';
 import { classifyTrace, indexSpans } from './classify-trace.ts';
@@ -35,20 +35,23 @@ const LINKED_REMEMBERED = 100_000;
 const MAX_PENDING_ROWS = 200_000;
 
 /**
- * Trace completeness (issue #10): feeds every span into the trace buffer (as a
- * compact digest; the span itself flows on unchanged), judges each trace once it is
- * assembled (`classifyTrace`), pairs unanswered calls with the callee's half in
- * another trace (`SplitFinder`), and counts per-minute aggregates that are flushed
- * to the store every `flushIntervalMs` and on stop.
+ * Trace completeness (issue #10), a trace-level processor that never holds spans:
+ * the chain records every span in the shared trace buffer (as a compact digest; the
+ * span itself flows on unchanged); this judges each trace once it is assembled
+ * (`classifyTrace`), pairs unanswered calls with the callee's half in another trace
+ * (`SplitFinder`), and counts per-minute aggregates that are flushed to the store
+ * every `flushIntervalMs` and on stop.
  *
  * A trace counted complete that later turns out to be the callee half of a split is
  * taken back with negative deltas (the store sums them).
  */
-export class CompletenessProcessor implements SpanProcessor<CompletenessSettings> {
+export class CompletenessProcessor implements TraceProcessor<CompletenessSettings> {
   readonly name = 'completeness' as const;
+  readonly level = 'trace' as const;
+  readonly holdsSpans = false;
   readonly #deps: CompletenessProcessorDeps;
   readonly #now: () => number;
-  readonly #buffer: TraceBuffer;
+  #buffer: TraceBuffer | undefined;
   readonly #directory = new CalleeDirectory();
   readonly #splits: SplitFinder;
   readonly #aggregates: CompletenessAggregates;
@@ -66,23 +69,12 @@ export class CompletenessProcessor implements SpanProcessor<CompletenessSettings
     this.#now = deps.now ?? Date.now;
     this.#aggregates = new CompletenessAggregates(settings.examplesPerCause);
     this.#splits = new SplitFinder({ skewMs: settings.skewMs, retainUs: retainUs(settings) });
-    this.#buffer = new TraceBuffer({
-      idleMs: settings.idleMs,
-      maxTraces: settings.maxTraces,
-      maxSpans: settings.maxSpans,
-      rememberReleased: Math.max(10_000, settings.maxTraces),
-      onRelease: (trace) => this.#judge(trace),
-      onLateSpan: (span) => this.#late(span),
-      now: this.#now,
-    });
-    this.#buffer.start();
     this.#timer = setInterval(() => void this.flush(), settings.flushIntervalMs);
     this.#timer.unref();
   }
 
-  /** The trace buffer (for tests and its memory figures). */
-  get buffer(): TraceBuffer {
-    return this.#buffer;
+  bind(buffer: TraceBuffer): void {
+    this.#buffer = buffer;
   }
 
   /** What has been learned about who calls whom. */
@@ -90,13 +82,9 @@ export class CompletenessProcessor implements SpanProcessor<CompletenessSettings
     return this.#directory;
   }
 
-  process(spans: Span[], counters: ProcessorCounters): Span[] {
-    void counters;
-    const buffer = this.#buffer;
-    const now = buffer.now();
+  observe(spans: readonly Span[]): void {
     for (let i = 0; i < spans.length; i++) {
       const span = spans[i];
-      buffer.add(span, now);
       if (span.parentSpanId === '') {
         const service = span.resource.serviceName;
         const c = this.#splits.register(span.traceId, span, service, nameHash(span.name));
@@ -106,26 +94,22 @@ export class CompletenessProcessor implements SpanProcessor<CompletenessSettings
         for (const link of span.links) this.#remember(link.spanId);
       }
     }
-    this.#deps.metrics.bufferTraces.set(buffer.traces);
-    this.#deps.metrics.bufferSpans.set(buffer.spans);
-    return spans;
+  }
+
+  assembled(trace: AssembledTrace, counters: ProcessorCounters): undefined {
+    void counters;
+    this.#judge(trace);
+    return undefined;
+  }
+
+  late(span: Span, kept: boolean, counters: ProcessorCounters): void {
+    void kept;
+    void counters;
+    this.#late(span);
   }
 
   update(settings: CompletenessSettings): void {
-    if (
-      settings.maxSpans !== this.#settings.maxSpans ||
-      settings.maxTraces !== this.#settings.maxTraces
-    ) {
-      this.#deps.logger.warn(
-        'pipeline.processors.completeness.maxSpans / maxTraces changes apply at the next restart',
-      );
-    }
-    this.#settings = {
-      ...settings,
-      maxSpans: this.#settings.maxSpans,
-      maxTraces: this.#settings.maxTraces,
-    };
-    this.#buffer.idleMs = settings.idleMs;
+    this.#settings = settings;
     this.#splits.skewMs = settings.skewMs;
     this.#aggregates.examplesPerCause = settings.examplesPerCause;
     clearInterval(this.#timer);
@@ -133,11 +117,10 @@ export class CompletenessProcessor implements SpanProcessor<CompletenessSettings
     this.#timer.unref();
   }
 
-  /** Judges every trace still buffered and writes what was counted. */
+  /** Writes what was counted (the chain released every buffered trace before). */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#buffer.flush();
     await this.flush();
     this.#deps.onStop?.();
   }
@@ -187,7 +170,6 @@ export class CompletenessProcessor implements SpanProcessor<CompletenessSettings
 
   #judge(trace: AssembledTrace): void {
     const { metrics } = this.#deps;
-    metrics.released.inc({ reason: trace.reason });
     const { byId } = indexSpans(trace.spans);
     this.#directory.learn(trace.spans, byId);
     const verdict = classifyTrace(trace.traceId, trace.spans, this.#directory, byId, this.#linked);
@@ -248,7 +230,7 @@ export class CompletenessProcessor implements SpanProcessor<CompletenessSettings
   #fragment(half: RootCandidate, note: FragmentNote): void {
     const counted = half.counted;
     if (counted === undefined) {
-      this.#buffer.note(half.traceId, 'fragment', note);
+      this.#buffer?.note(half.traceId, 'fragment', note);
       return;
     }
     const agg = this.#aggregates;

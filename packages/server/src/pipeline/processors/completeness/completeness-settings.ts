@@ -3,10 +3,9 @@ import { ConfigError } from '../../../errors.ts';
 
 /** `pipeline.processors.completeness`, checked and in the units the processor uses. */
 export interface CompletenessSettings {
+  /** The shared trace buffer's idle time (`pipeline.traceBuffer.idleSeconds`), ms. */
   idleMs: number;
   skewMs: number;
-  maxTraces: number;
-  maxSpans: number;
   flushIntervalMs: number;
   examplesPerCause: number;
 }
@@ -22,9 +21,6 @@ export function compileCompletenessSettings(config: SkeinConfig): CompletenessSe
         `must be a positive ${integer ? 'integer' : 'number'}, got ${value}`,
       ]);
   };
-  positive('traceIdleSeconds', c.traceIdleSeconds, false);
-  positive('maxTraces', c.maxTraces, true);
-  positive('maxSpans', c.maxSpans, true);
   positive('flushIntervalSeconds', c.flushIntervalSeconds, false);
   if (!(c.clockSkewMs >= 0))
     throw new ConfigError([key('clockSkewMs'), `must be 0 or more, got ${c.clockSkewMs}`]);
@@ -34,10 +30,8 @@ export function compileCompletenessSettings(config: SkeinConfig): CompletenessSe
       `must be an integer, 0 or more, got ${c.examplesPerCause}`,
     ]);
   return {
-    idleMs: c.traceIdleSeconds * 1000,
+    idleMs: config.pipeline.traceBuffer.idleSeconds * 1000,
     skewMs: c.clockSkewMs,
-    maxTraces: c.maxTraces,
-    maxSpans: c.maxSpans,
     flushIntervalMs: c.flushIntervalSeconds * 1000,
     examplesPerCause: c.examplesPerCause,
   };

@@ -8,7 +8,7 @@ import type { RedactionSettings } from './redaction-settings.ts';
  * `compile` validates and compiles the rules once (ConfigError naming the key);
  * `create` needs nothing else.
  */
-export const redactionFactory: ProcessorFactory<RedactionSettings> = {
+export const redactionFactory: ProcessorFactory<RedactionSettings, RedactionProcessor> = {
   name: 'redaction',
   compile: (config) => compileRedaction(config.pipeline.processors.redaction),
   create: (settings) => new RedactionProcessor(settings),

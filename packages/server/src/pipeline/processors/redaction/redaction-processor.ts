@@ -39,6 +39,7 @@ const MIN_NUMBER_TO_SCAN = 1e7;
  * would change it) and costs one map lookup per run of spans that share it.
  */
 export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
+  readonly level = 'span' as const;
   readonly name = 'redaction' as const;
   #settings: RedactionSettings;
   /** Resource / scope → fields changed when it was redacted. */

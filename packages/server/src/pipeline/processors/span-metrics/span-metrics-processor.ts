@@ -69,6 +69,7 @@ export interface SpanMetricsProcessorOptions {
  *   span name {@link OTHER}. Both are counted per dimension.
  */
 export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> {
+  readonly level = 'span' as const;
   readonly name = 'spanMetrics' as const;
   readonly #logger: Logger;
   readonly #writer: SpanMetricsWriter | undefined;
