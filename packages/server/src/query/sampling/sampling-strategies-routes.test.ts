@@ -9,6 +9,7 @@ import {
   type ResolvedStrategy,
   type StrategySource,
 } from '../../sampling/index.ts';
+import type { AdaptiveOperationRate } from '../../sampling/adaptive/index.ts';
 import { DuckDbStorage } from '../../storage/duckdb/duckdb-storage.ts';
 import { createQueryApp } from '../query-app.ts';
 import { makeResource, makeSpan } from '../test-support/span-builders.ts';
@@ -52,6 +53,20 @@ class FixedAdaptiveSource implements StrategySource {
   }
   services(): string[] {
     return [...this.#table.keys()];
+  }
+  operationRates(service: string): readonly AdaptiveOperationRate[] {
+    return service === 'search'
+      ? [
+          {
+            operation: 'GET /search',
+            probability: 0.04,
+            tracesPerSecond: 250,
+            sampledPerSecond: 10,
+            targetSamplesPerSecond: 10,
+            updatedAt: 1_700_000_000_000,
+          },
+        ]
+      : [];
   }
 }
 
@@ -130,6 +145,16 @@ describe('GET /api/sampling/strategies', () => {
         probabilisticSampling: { samplingRate: 0.2 },
       });
       assert.match(search.reason, /adaptive/);
+      assert.deepEqual(
+        search.adaptiveOperations?.map((o) => [
+          o.operation,
+          o.probability,
+          o.tracesPerSecond,
+          o.targetSamplesPerSecond,
+        ]),
+        [['GET /search', 0.04, 250, 10]],
+      );
+      assert.deepEqual(cart.adaptiveOperations, []);
       // As SDKs receive it: probabilisticSampling filled in from the operations' default.
       assert.deepEqual(search.strategy, {
         strategyType: 'PROBABILISTIC',
@@ -156,6 +181,7 @@ describe('GET /api/sampling/strategies', () => {
   test('without an adaptive source, services it would compute get the default', async () => {
     const data = await strategies();
     assert.equal(data.adaptive, false);
+    assert.equal(data.services[0].adaptiveOperations, undefined);
     assert.deepEqual(
       data.services.map((s) => [s.service, s.origin]),
       [

@@ -5,6 +5,7 @@ import {
   type StrategyExplanation,
   type StrategyResolver,
 } from '../../sampling/index.ts';
+import type { AdaptiveOperationRate } from '../../sampling/adaptive/index.ts';
 import type { TraceReader } from '../../storage/trace-reader.ts';
 import { envelope, errorEnvelope } from '../jaeger/jaeger-routes.ts';
 import type { QueryString } from '../query-params.ts';
@@ -22,6 +23,23 @@ export interface SamplingStrategiesRoutesOptions {
 /** One service's row: the strategy as SDKs receive it (Jaeger's JSON) and why. */
 export interface ServedStrategyRow extends Omit<StrategyExplanation, 'strategy'> {
   strategy: unknown;
+  /**
+   * With an adaptive source that reports them: per root operation, the probability it
+   * computed, observed and sampled traces per second and the target (also when the
+   * operator's own entry is what the service is served).
+   */
+  adaptiveOperations?: readonly AdaptiveOperationRate[];
+}
+
+/** What an adaptive source may add to the page (AdaptiveStrategySource does). */
+interface ObservedRates {
+  operationRates(service: string): readonly AdaptiveOperationRate[];
+}
+
+function observedRates(source: unknown): ObservedRates | undefined {
+  return typeof (source as Partial<ObservedRates> | undefined)?.operationRates === 'function'
+    ? (source as ObservedRates)
+    : undefined;
 }
 
 /** `data` of `GET /api/sampling/strategies`. */
@@ -66,7 +84,12 @@ export function registerSamplingStrategiesRoutes(
       const known = new Set([...resolver.services(), ...(await opts.reader.getServices())]);
       names = [...known].sort();
     }
-    const services = names.map((service) => row(resolver.explain(service)));
+    const rates = observedRates(resolver.adaptive);
+    const services = names.map((service) => {
+      const r = row(resolver.explain(service));
+      if (rates !== undefined) r.adaptiveOperations = rates.operationRates(service);
+      return r;
+    });
     const fallback = resolver.explainDefault();
     const data: SamplingStrategiesResponse = {
       default: { ...fallback, strategy: JSON.parse(strategyJson(fallback.strategy)) as unknown },
