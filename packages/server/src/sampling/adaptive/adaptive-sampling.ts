@@ -180,9 +180,12 @@ export class AdaptiveSampling {
         this.#calculator.load(await this.#store.readSamplingProbabilities());
         this.#logger?.info({ holder: this.#holder }, 'adaptive sampling: lease taken, computing');
       }
-      // Throughput older than two intervals is stale (written while nobody computed).
-      const throughput = await this.#store.takeSamplingThroughput(now - 2 * intervalMs);
-      // As a new holder the interval is a guess: the rows span about one interval.
+      // Holding on, every row not taken yet was written since the last take. A new
+      // holder takes only the last interval's rows: older ones were written while
+      // nobody computed, and counting them over one interval would inflate the traffic.
+      const throughput = await this.#store.takeSamplingThroughput(
+        wasLeader ? 0 : now - intervalMs + 1,
+      );
       const seconds = (wasLeader ? elapsedMs : intervalMs) / 1000;
       this.#calculator.calculate(throughput, seconds, now);
       const written = await this.#store.writeSamplingProbabilities(

@@ -60,7 +60,7 @@ describe('ProbabilityCalculator', () => {
     );
     const seen = run(tight, 6, 100);
     assert.deepEqual(seen.slice(0, 3), [0.002, 0.004, 0.008]);
-    assert.ok(Math.abs(seen[3] - 0.01) < 1e-12, String(seen[3]));
+    assert.ok(Math.abs(seen[3] - 0.01) < 1e-12, `reaches 0.01: ${seen[3]}`);
     assert.deepEqual(seen.slice(4), [seen[3], seen[3]], 'stays once on target');
   });
 
@@ -75,8 +75,63 @@ describe('ProbabilityCalculator', () => {
     // 325 → ...), and the probability may at most double per interval.
     const fall = run(c, 12, 100);
     assert.ok(Math.abs(fall[0] - 1 / 550) < 1e-12, `first interval after the fall: ${fall[0]}`);
-    assert.ok(fall[1] > fall[0] && fall[1] <= 2 * fall[0]);
+    assert.ok(
+      fall[1] > fall[0] && fall[1] <= 2 * fall[0],
+      `rises at most ×2: ${fall[0]} → ${fall[1]}`,
+    );
     assert.ok(Math.abs(fall[11] - 0.01) / 0.01 <= 0.1, `back near 0.01: ${fall[11]}`);
+  });
+
+  test('a rise that sampling noise explains is smoothed, not taken at once', () => {
+    const c = new ProbabilityCalculator(settings({ targetSamplesPerSecond: 1 }));
+    const row = {
+      service: 's',
+      operation: 'op',
+      probability: 0.01,
+      tracesPerSecond: 100,
+      sampledPerSecond: 1,
+      updatedAt: 0,
+    };
+    c.load([row]);
+    // +50% from 10 sampled roots: 3/√10 = 95% of noise, so the estimate moves half-way
+    // (125 req/s) and 1.25/s is within the 30% tolerance: the probability stays.
+    c.calculate(
+      [
+        {
+          service: 's',
+          operation: 'op',
+          roots: 10,
+          probabilistic: 10,
+          estimatedTraces: 150 * SECONDS,
+          unadaptable: 0,
+        },
+      ],
+      SECONDS,
+      1,
+    );
+    assert.equal(c.rows()[0].tracesPerSecond, 125);
+    assert.equal(c.probabilityOf('s', 'op'), 0.01);
+    // The same +50% from 900 roots (3/√900 = 10%) is real: taken at once → 1/150.
+    c.load([row]);
+    c.calculate(
+      [
+        {
+          service: 's',
+          operation: 'op',
+          roots: 900,
+          probabilistic: 900,
+          estimatedTraces: 150 * SECONDS,
+          unadaptable: 0,
+        },
+      ],
+      SECONDS,
+      1,
+    );
+    assert.equal(c.rows()[0].tracesPerSecond, 150);
+    assert.ok(
+      Math.abs(c.probabilityOf('s', 'op') - 1 / 150) < 1e-12,
+      `${c.probabilityOf('s', 'op')}`,
+    );
   });
 
   test('bounded by minProbability and maxProbability', () => {

@@ -8,6 +8,8 @@ import type { AdaptiveSettings } from './adaptive-settings.ts';
  * intervals while one quiet interval does not double a probability at once.
  */
 export const SMOOTHING = 0.5;
+/** Standard errors of the interval's estimate a rise must exceed to be taken at once. */
+export const RISE_NOISE = 3;
 /** A probability at most doubles per interval (Jaeger caps increases the same way). */
 export const MAX_INCREASE = 2;
 /** An operation without any root for this many intervals is forgotten (its services' default applies again). */
@@ -30,9 +32,11 @@ interface OperationState {
  * Each interval, per service and root operation:
  * 1. **Traffic**: the interval's estimate is Σ(1/p) over the roots that reported their
  *    probability p, divided by the interval's length: every such root stands for 1/p
- *    requests. The smoothed estimate takes a rise beyond `deltaTolerance` at once (a
- *    probability must come down before a traffic spike floods the store) and follows
- *    anything else by an exponential moving average (`SMOOTHING`). An operation whose
+ *    requests. The smoothed estimate takes a rise at once when it exceeds both
+ *    `deltaTolerance` and `RISE_NOISE` standard errors of the estimate (3/√n for n
+ *    sampled roots): a probability must come down before a traffic spike floods the
+ *    store, but not for noise. Anything else is followed by an exponential moving
+ *    average (`SMOOTHING`). An operation whose
  *    roots came only from samplers that ignore served probabilities (rate limiting,
  *    const, or none reported) keeps its probability. An operation without roots, or
  *    with only lower-bound ones, is treated as having no traffic this interval.
@@ -152,7 +156,15 @@ export class ProbabilityCalculator {
       return;
     }
     const observed = t === undefined ? 0 : t.estimatedTraces / seconds;
-    if (s.tracesPerSecond < 0 || observed > s.tracesPerSecond * (1 + deltaTolerance)) {
+    // A rise is taken at once only when neither the tolerance nor sampling noise explains
+    // it: an estimate from n sampled roots is off by ~1/√n (Poisson), and taking every
+    // upward fluctuation at once would bias the probability low.
+    const noise =
+      t === undefined || t.probabilistic === 0 ? 0 : RISE_NOISE / Math.sqrt(t.probabilistic);
+    if (
+      s.tracesPerSecond < 0 ||
+      observed > s.tracesPerSecond * (1 + Math.max(deltaTolerance, noise))
+    ) {
       s.tracesPerSecond = observed;
     } else {
       s.tracesPerSecond += SMOOTHING * (observed - s.tracesPerSecond);
