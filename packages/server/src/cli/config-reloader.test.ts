@@ -112,6 +112,35 @@ describe('ConfigReloader', () => {
   });
 });
 
+test('a target that reads its own files is applied on every reload, even with no setting changed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skein-reload-files-'));
+  const file = join(dir, 'skein.yaml');
+  writeFileSync(file, 'log: { level: info }\n');
+  const load = () => loadConfig({ file, env: {} });
+  const reloader = new ConfigReloader({
+    load,
+    current: load(),
+    file,
+    logger: pino({ level: 'silent' }),
+    registry: new Registry(),
+  });
+  let reread = 0;
+  let other = 0;
+  reloader.add({
+    name: 'strategies',
+    covers: ['sampling'],
+    readsFiles: true,
+    prepare: () => () => void reread++,
+  });
+  reloader.add({
+    name: 'processors',
+    covers: ['pipeline.processors'],
+    prepare: () => () => void other++,
+  });
+  assert.equal(await reloader.reload('SIGHUP'), 'applied');
+  assert.deepEqual([reread, other], [1, 0]);
+});
+
 test('changedPaths lists differing leaves, lists compared whole', () => {
   assert.deepEqual(
     changedPaths({ a: { b: 1, c: [1, 2] }, d: 'x' }, { a: { b: 1, c: [1, 3] }, d: 'y' }),

@@ -16,6 +16,11 @@ export interface ReloadTarget {
   prepare(next: SkeinConfig): () => void | Promise<void>;
   /** Dotted config prefixes this target applies live (e.g. `pipeline.processors`). */
   readonly covers: readonly string[];
+  /**
+   * The target reads files of its own (a sampling strategies file): every reload
+   * applies it, even when no setting it covers changed, so SIGHUP re-reads them.
+   */
+  readonly readsFiles?: boolean;
 }
 
 export interface ConfigReloaderOptions {
@@ -112,10 +117,10 @@ export class ConfigReloader {
   async #reload(trigger: string): Promise<ReloadResult> {
     const { logger } = this.#options;
     let next: SkeinConfig;
-    const applies: (() => void | Promise<void>)[] = [];
+    const applies: { target: ReloadTarget; apply: () => void | Promise<void> }[] = [];
     try {
       next = this.#options.load();
-      for (const target of this.#targets) applies.push(target.prepare(next));
+      for (const target of this.#targets) applies.push({ target, apply: target.prepare(next) });
     } catch (err) {
       this.#reloads.inc({ result: 'refused' });
       logger.error(
@@ -135,11 +140,21 @@ export class ConfigReloader {
     }
     this.#lastSuccess.set(Date.now() / 1000);
     if (live.length === 0) {
+      const rereads = applies.filter((a) => a.target.readsFiles === true);
+      for (const { apply } of rereads) await apply();
+      if (rereads.length > 0) {
+        this.#reloads.inc({ result: 'applied' });
+        logger.info(
+          { trigger, reread: rereads.map((a) => a.target.name) },
+          'configuration reloaded: settings unchanged, files re-read',
+        );
+        return 'applied';
+      }
       this.#reloads.inc({ result: 'unchanged' });
       logger.info({ trigger }, 'configuration reloaded: nothing that applies live changed');
       return 'unchanged';
     }
-    for (const apply of applies) await apply();
+    for (const { apply } of applies) await apply();
     // Keep what needs a restart at its running value, so the next reload reports it again.
     this.#current = withLive(this.#current, next, covers);
     this.#reloads.inc({ result: 'applied' });

@@ -39,6 +39,7 @@ export class SamplingService {
   readonly reloadTarget: {
     name: string;
     covers: readonly string[];
+    readsFiles: boolean;
     prepare: (next: SkeinConfig) => () => void;
   };
   readonly #config: SkeinConfig;
@@ -61,6 +62,7 @@ export class SamplingService {
     this.reloadTarget = {
       name: 'sampling strategies',
       covers: ['sampling.strategiesFile', 'sampling.strategies'],
+      readsFiles: true,
       prepare: (next) => this.file.prepare(next),
     };
     const { http, grpc } = config.sampling;
