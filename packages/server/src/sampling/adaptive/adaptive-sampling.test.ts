@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { Registry } from 'prom-client';
 import { defaultConfig } from '../../config/config.ts';
 import type { AdaptiveSamplingConfig } from '../../config/config.ts';
+import { metricValue } from '../../pipeline/test-support/metric-value.ts';
 import { DuckDbStorage } from '../../storage/duckdb/duckdb-storage.ts';
 import { AdaptiveSampling, LEASE_INTERVALS } from './adaptive-sampling.ts';
 import { compileAdaptiveSection } from './adaptive-settings.ts';
@@ -277,34 +279,51 @@ describe('AdaptiveSampling', () => {
     }
   });
 
-  test('a failing store keeps the served strategies and recovers', async () => {
+  test('a failing store keeps the served strategies; metrics count intervals and roots', async () => {
     const storage = new DuckDbStorage({ path: ':memory:' });
     await storage.open();
     const time = clock();
+    const registry = new Registry();
     const sampling = new AdaptiveSampling({
       store: storage,
       settings: settings(),
       now: time.now,
       timer: false,
+      registry,
     });
     await sampling.start();
     const source: TrafficSource = {
       service: 's',
       operation: 'op',
-      rate: 100,
+      rate: 10_000,
       reports: 'jaeger-tags',
     };
-    sampling.observe(sampledRoots(source, INTERVAL_S, 0.001, seededRandom(1)));
-    sampling.observe(sampledRoots(source, INTERVAL_S, 0.001, seededRandom(2)));
+    const roots = sampledRoots(source, INTERVAL_S, 0.001, seededRandom(1));
+    sampling.observe(roots);
     time.advance(INTERVAL_S);
     assert.equal(await sampling.tick(), 'calculated');
     const strategy = sampling.source.strategyFor('s');
     assert.ok(strategy !== undefined, 'a strategy for s');
     assert.equal(strategy.origin, 'adaptive');
+    assert.equal(await metricValue(registry, 'skein_adaptive_sampling_roots_total'), roots.length);
+    assert.equal(await metricValue(registry, 'skein_adaptive_sampling_leader'), 1);
+    assert.equal(await metricValue(registry, 'skein_adaptive_sampling_operations'), 1);
+
     await storage.close();
     time.advance(INTERVAL_S);
     assert.equal(await sampling.tick(), 'failed');
     assert.equal(sampling.source.strategyFor('s'), strategy, 'the same strategy is still served');
+    assert.equal(
+      await metricValue(registry, 'skein_adaptive_sampling_intervals_total', { result: 'failed' }),
+      1,
+    );
+    assert.equal(
+      await metricValue(registry, 'skein_adaptive_sampling_intervals_total', {
+        result: 'calculated',
+      }),
+      1,
+    );
+    assert.equal(await metricValue(registry, 'skein_adaptive_sampling_leader'), 0);
     await sampling.stop();
   });
 

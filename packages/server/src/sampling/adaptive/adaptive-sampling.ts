@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Span } from '../../model/span.ts';
 import type { SamplingStore } from '../../storage/sampling-store.ts';
 import type { AdaptiveSettings } from './adaptive-settings.ts';
@@ -20,6 +21,8 @@ export interface AdaptiveSamplingOptions {
   store: SamplingStore;
   settings: AdaptiveSettings;
   logger?: Logger;
+  /** For the `skein_adaptive_sampling_*` metrics; absent in tests that do not look. */
+  registry?: Registry;
   /** This process in the lease row; default `hostname:pid:random`. */
   holder?: string;
   /** ms since the epoch; default Date.now (tests pass a controllable clock). */
@@ -67,6 +70,8 @@ export class AdaptiveSampling {
   #lastTick = 0;
   #stopped = false;
   #failing = false;
+  readonly #metrics: AdaptiveSamplingMetrics | undefined;
+  #overflowCounted = 0;
 
   constructor(options: AdaptiveSamplingOptions) {
     this.#store = options.store;
@@ -77,6 +82,7 @@ export class AdaptiveSampling {
       options.holder ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.#now = options.now ?? Date.now;
     this.#useTimer = options.timer ?? true;
+    this.#metrics = options.registry && adaptiveSamplingMetrics(options.registry);
   }
 
   /** The settings in force. */
@@ -144,6 +150,10 @@ export class AdaptiveSampling {
   tick(): Promise<TickOutcome> {
     const run = (this.#running ?? Promise.resolve<TickOutcome>('followed'))
       .then(() => this.#tick())
+      .then((outcome) => {
+        this.#count(outcome);
+        return outcome;
+      })
       .finally(() => {
         if (this.#running === run) this.#running = undefined;
       });
@@ -157,6 +167,11 @@ export class AdaptiveSampling {
     const elapsedMs = Math.max(now - this.#lastTick, 1);
     this.#lastTick = now;
     const observed = this.#observer.drain();
+    if (this.#metrics !== undefined) {
+      let roots = 0;
+      for (const r of observed) roots += r.roots;
+      this.#metrics.roots.inc(roots);
+    }
     const wasLeader = this.#leader;
     try {
       await this.#store.addSamplingThroughput(this.#holder, now, observed);
@@ -215,6 +230,17 @@ export class AdaptiveSampling {
     }
   }
 
+  #count(outcome: TickOutcome): void {
+    const m = this.#metrics;
+    if (m === undefined) return;
+    m.intervals.inc({ result: outcome });
+    m.leader.set(this.#leader ? 1 : 0);
+    m.operations.set(this.source.operationCount);
+    const overflow = this.#observer.overflow;
+    m.overflow.inc(overflow - this.#overflowCounted);
+    this.#overflowCounted = overflow;
+  }
+
   #recovered(): void {
     if (!this.#failing) return;
     this.#failing = false;
@@ -233,6 +259,7 @@ export class AdaptiveSampling {
     await this.#running;
     if (!this.#leader) return;
     this.#leader = false;
+    this.#metrics?.leader.set(0);
     try {
       await this.#store.releaseSamplingLease(ADAPTIVE_LEASE, this.#holder);
     } catch (err) {
@@ -242,4 +269,43 @@ export class AdaptiveSampling {
       );
     }
   }
+}
+
+interface AdaptiveSamplingMetrics {
+  intervals: Counter<'result'>;
+  leader: Gauge;
+  operations: Gauge;
+  roots: Counter;
+  overflow: Counter;
+}
+
+function adaptiveSamplingMetrics(registry: Registry): AdaptiveSamplingMetrics {
+  return {
+    intervals: new Counter({
+      name: 'skein_adaptive_sampling_intervals_total',
+      help: "Adaptive sampling calculation intervals, by result: calculated (this process holds the lease), followed (read the holder's probabilities), failed (storage; the served strategies stay).",
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    leader: new Gauge({
+      name: 'skein_adaptive_sampling_leader',
+      help: '1 while this process holds the adaptive sampling lease and computes the probabilities.',
+      registers: [registry],
+    }),
+    operations: new Gauge({
+      name: 'skein_adaptive_sampling_operations',
+      help: 'Service root operations with an adaptive probability served.',
+      registers: [registry],
+    }),
+    roots: new Counter({
+      name: 'skein_adaptive_sampling_roots_total',
+      help: 'Root spans adaptive sampling counted.',
+      registers: [registry],
+    }),
+    overflow: new Counter({
+      name: 'skein_adaptive_sampling_roots_overflow_total',
+      help: 'Root spans not counted because 1000 services or 500 root operations per service were already tallied in the interval.',
+      registers: [registry],
+    }),
+  };
 }

@@ -49,6 +49,13 @@ export class AdaptiveStrategySource implements StrategySource {
     return this.#rates.get(service) ?? [];
   }
 
+  /** Service root operations with a computed probability. */
+  get operationCount(): number {
+    let n = 0;
+    for (const rates of this.#rates.values()) n += rates.length;
+    return n;
+  }
+
   publish(rows: readonly OperationProbabilityRow[], settings: AdaptiveSettings): void {
     const byService = new Map<string, OperationProbabilityRow[]>();
     for (const r of rows) {
