@@ -21,3 +21,9 @@ export { RateLimitingPolicy } from './rate-limiting-policy.ts';
 export { SpanCountPolicy } from './span-count-policy.ts';
 export { StatusCodePolicy } from './status-code-policy.ts';
 export { StringAttributePolicy } from './string-attribute-policy.ts';
+export { createTailSamplingFactory } from './tail-sampling-factory.ts';
+export {
+  TailSamplingMetrics,
+  TailSamplingProcessor,
+  type TailSamplingSettings,
+} from './tail-sampling-processor.ts';
