@@ -9,6 +9,7 @@ import { ProcessorMetrics } from '../pipeline/processor-metrics.ts';
 import type { ProcessorFactory } from '../pipeline/processor.ts';
 import { redactionFactory, searchValueFor } from '../pipeline/processors/redaction/index.ts';
 import { createSpanMetricsFactory } from '../pipeline/processors/span-metrics/index.ts';
+import { createTailSamplingFactory } from '../pipeline/processors/tail-sampling/index.ts';
 import {
   createCompletenessFactory,
   createTraceJudge,
@@ -85,7 +86,13 @@ function processorFactories(ctx: AppContext, logger: Logger): ProcessorFactory[]
     writer: storage,
   });
   ctx.completeness = completeness;
-  return [redactionFactory, spanMetrics, completeness] as unknown as ProcessorFactory[];
+  const tailSampling = createTailSamplingFactory({ registry: ctx.registry });
+  return [
+    redactionFactory,
+    spanMetrics,
+    completeness,
+    tailSampling,
+  ] as unknown as ProcessorFactory[];
 }
 
 export type ModuleName =

@@ -300,7 +300,7 @@ export const defaultConfig: SkeinConfig = {
     writers: 2,
     retryAfterSeconds: 1,
     processors: {
-      order: ['redaction', 'spanMetrics', 'completeness'],
+      order: ['redaction', 'spanMetrics', 'completeness', 'tailSampling'],
       redaction: {
         enabled: true,
         // Credentials that clients and HTTP instrumentations are known to record.
