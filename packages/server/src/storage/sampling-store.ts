@@ -96,3 +96,16 @@ export interface SamplingStore {
    */
   takeSamplingThroughput(since: number): Promise<ThroughputRow[]>;
 }
+
+/** Whether a storage backend also keeps adaptive sampling's state (an optional capability). */
+export function isSamplingStore(storage: object): storage is SamplingStore {
+  const s = storage as Partial<SamplingStore>;
+  return (
+    typeof s.tryAcquireSamplingLease === 'function' &&
+    typeof s.releaseSamplingLease === 'function' &&
+    typeof s.writeSamplingProbabilities === 'function' &&
+    typeof s.readSamplingProbabilities === 'function' &&
+    typeof s.addSamplingThroughput === 'function' &&
+    typeof s.takeSamplingThroughput === 'function'
+  );
+}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { isSamplingStore } from '../sampling-store.ts';
 import type { OperationProbabilityRow } from '../sampling-store.ts';
 import { DuckDbStorage } from './duckdb-storage.ts';
 import { DuckDbSamplingStore } from './sampling-store.ts';
@@ -177,6 +178,11 @@ describe('DuckDB sampling store', () => {
     } finally {
       await second.close();
     }
+  });
+
+  test('DuckDbStorage has the capability; other objects do not', () => {
+    assert.equal(isSamplingStore(new DuckDbStorage({ path: ':memory:' })), true);
+    assert.equal(isSamplingStore({ readSamplingProbabilities: () => [] }), false);
   });
 
   test('a closed store rejects', async () => {
