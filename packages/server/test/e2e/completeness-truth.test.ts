@@ -464,8 +464,17 @@ describe('trace completeness against the injected truth', () => {
         `fragment side: ${sample.length - fragmentMisses.length}/${sample.length} = ${pct(fragmentShare)}\n` +
           fragmentMisses.slice(0, 10).join('\n'),
       );
-      assert.ok(share >= 0.95, `caller side paired ${pct(share)} < 95%`);
-      assert.ok(fragmentShare >= 0.95, `fragment side paired ${pct(fragmentShare)} < 95%`);
+      // Issue #10: at least 95% of the injected splits paired correctly, over every
+      // check made (a swapped pair shows on both sides). The fragment side has its own,
+      // looser bar for its smaller sample (a miss is 2 pp there), so it cannot break unseen.
+      const checks = splits.length + sample.length;
+      const overall = 1 - (misses.length + fragmentMisses.length) / checks;
+      t.diagnostic(`overall: ${pct(overall)} of ${checks} checks`);
+      assert.ok(
+        overall >= 0.95,
+        `paired ${pct(overall)} < 95% (caller side ${pct(share)}, fragment side ${pct(fragmentShare)})`,
+      );
+      assert.ok(fragmentShare >= 0.9, `fragment side paired ${pct(fragmentShare)} < 90%`);
     });
   });
 });
