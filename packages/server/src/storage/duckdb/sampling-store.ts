@@ -115,8 +115,7 @@ export class DuckDbSamplingStore implements SamplingStore {
     return this.#serial('write adaptive sampling probabilities', async (c) => {
       try {
         await c.run('BEGIN TRANSACTION');
-        // Reading the lease row inside the transaction makes a concurrent takeover of
-        // it conflict with this commit, so a lapsed holder cannot slip its rows in.
+        // Is the lease still ours (in this transaction's snapshot)?
         const held = await c.runAndReadAll(
           'SELECT holder, expires_at FROM sampling_leases WHERE name = $1',
           [lease],
@@ -127,7 +126,9 @@ export class DuckDbSamplingStore implements SamplingStore {
           await c.run('ROLLBACK');
           return false;
         }
-        // Touch the lease row so a concurrent takeover conflicts with this transaction.
+        // DuckDB detects write-write conflicts only: touching the lease row makes a
+        // takeover committed after our snapshot (or racing it) fail one of the two, so
+        // a holder whose lease lapsed cannot slip its rows in after its successor's.
         await c.run(
           'UPDATE sampling_leases SET expires_at = expires_at WHERE name = $1',
           [lease],
