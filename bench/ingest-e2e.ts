@@ -126,6 +126,12 @@ const admin = skein.urls.get('admin')!;
 const query = skein.urls.get('query')!;
 const pid = skein.child.pid!;
 
+/** The server's CPU time (user + system), seconds, from /proc: robust to a busy machine. */
+function cpuSeconds(): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const cpuAtStart = cpuSeconds();
 const rss: number[] = [];
 const heap: number[] = [];
 const heapTimer = setInterval(() => {
@@ -201,6 +207,7 @@ await Promise.all(Array.from({ length: connections }, worker));
 const acceptedAt = performance.now();
 while ((await written()) < spansSent) await new Promise((r) => setTimeout(r, 50));
 const writtenAt = performance.now();
+const serverCpu = cpuSeconds() - cpuAtStart;
 clearInterval(rssTimer);
 clearInterval(heapTimer);
 
@@ -231,6 +238,10 @@ const rows: [string, string][] = [
   ['accepted (all 200s)', `${Math.round(spansSent / ((acceptedAt - t0) / 1000))} spans/s`],
   ['end to end (written, queryable)', `${Math.round(e2e)} spans/s`],
   ['end to end / decode-only', (e2e / decode).toFixed(3)],
+  [
+    'server CPU per span (user+sys)',
+    `${((serverCpu * 1e6) / spansSent).toFixed(2)} µs (${serverCpu.toFixed(1)} s over the run)`,
+  ],
   ['429/503 answers (retried)', String(refused)],
   ['server RSS median / max', `${median(rss).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MB`],
   [
