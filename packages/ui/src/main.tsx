@@ -3,6 +3,7 @@ import { useLayoutEffect, useState } from 'preact/hooks';
 import { CompletenessPage } from './pages/completeness-page.tsx';
 import { DependenciesPage } from './pages/dependencies-page.tsx';
 import { MonitorPage } from './pages/monitor-page.tsx';
+import { SamplingPage } from './pages/sampling-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { TracePage } from './pages/trace-page.tsx';
 import { UploadPage } from './pages/upload-page.tsx';
@@ -59,6 +60,9 @@ function App() {
     case 'completeness':
       page = <CompletenessPage params={route.params} />;
       break;
+    case 'sampling':
+      page = <SamplingPage params={route.params} />;
+      break;
     case 'upload':
       page = <UploadPage />;
       break;
@@ -80,8 +84,8 @@ function App() {
           <h1>No page at {route.path}</h1>
           <p>
             Try <a href="/search">Search</a>, <a href="/dependencies">Dependencies</a>,{' '}
-            <a href="/monitor">Monitor</a>, <a href="/completeness">Completeness</a> or{' '}
-            <a href="/upload">Upload</a>.
+            <a href="/monitor">Monitor</a>, <a href="/completeness">Completeness</a>,{' '}
+            <a href="/sampling">Sampling</a> or <a href="/upload">Upload</a>.
           </p>
         </div>
       );
@@ -102,6 +106,7 @@ function App() {
           {nav('/dependencies', 'Dependencies', route.page === 'dependencies')}
           {nav('/monitor', 'Monitor', route.page === 'monitor')}
           {nav('/completeness', 'Completeness', route.page === 'completeness')}
+          {nav('/sampling', 'Sampling', route.page === 'sampling')}
           {nav('/upload', 'Upload', route.page === 'upload')}
         </nav>
         <TraceIdLookup />

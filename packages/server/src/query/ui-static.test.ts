@@ -47,6 +47,7 @@ describe('web UI served by the query app', () => {
       '/dependencies',
       '/monitor?service=cart&lookback=15m',
       '/completeness?service=frontend&lookback=48h&cause=split_trace',
+      '/sampling?service=cart&sort=observed&order=desc',
       '/upload',
       '/compare/a...b',
     ]) {

@@ -13,7 +13,7 @@ export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../ui/dist', import.m
  * a file of the build falls through to the query app's JSON 404.
  */
 const CLIENT_ROUTE =
-  /^\/(?:search|dependencies|monitor|completeness|upload|trace\/[^/]+|compare\/[^/]+)\/?$/;
+  /^\/(?:search|dependencies|monitor|completeness|sampling|upload|trace\/[^/]+|compare\/[^/]+)\/?$/;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -5,6 +5,7 @@ export type Route =
   | { page: 'dependencies'; params: URLSearchParams }
   | { page: 'monitor'; params: URLSearchParams }
   | { page: 'completeness'; params: URLSearchParams }
+  | { page: 'sampling'; params: URLSearchParams }
   | { page: 'upload' }
   | { page: 'compare'; a: string; b: string }
   | { page: 'not-found'; path: string };
@@ -16,6 +17,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (path === '/dependencies') return { page: 'dependencies', params };
   if (path === '/monitor') return { page: 'monitor', params };
   if (path === '/completeness') return { page: 'completeness', params };
+  if (path === '/sampling') return { page: 'sampling', params };
   if (path === '/upload') return { page: 'upload' };
   const trace = /^\/trace\/([^/]+)$/.exec(path);
   if (trace) {
