@@ -49,11 +49,11 @@ export class ProbabilisticPolicy implements TailSamplingPolicy {
   }
 }
 
-/** ⌊ratio × (2^64 − 1)⌋ for 0 ≤ ratio ≤ 1, exact for the double `ratio`. */
+/** ⌊ratio × (2^64 − 1)⌋ for 0 ≤ ratio ≤ 1, to within 2^11 (one part in 2^53). */
 export function thresholdOf(ratio: number): bigint {
   if (ratio <= 0) return 0n;
   if (ratio >= 1) return MAX_U64;
-  // ratio = mantissa / 2^53 exactly for ratio < 1 when scaled by 2^53 (ratio ≥ 2^-53 loses nothing that matters here).
+  // The ratio to 53 bits (a double's precision), then scaled to 64 bits: within 2^11 of exact.
   const scaled = BigInt(Math.floor(ratio * 2 ** 53));
   return (scaled * MAX_U64) >> 53n;
 }
