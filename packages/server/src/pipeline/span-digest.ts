@@ -1,4 +1,4 @@
-import type { Span, SpanKind, StatusCode } from '../model/span.ts';
+import { ValueType, type Span, type SpanKind, type StatusCode } from '../model/span.ts';
 
 /**
  * What trace-level processors know of a span once its trace is assembled: its place
@@ -65,22 +65,24 @@ export function readCallTarget(span: Span, out: CallTarget): CallTarget {
   const attributes = span.attributes;
   for (let i = 0; i < attributes.length; i++) {
     const a = attributes[i];
-    if (a.type !== 1) continue;
-    switch (a.key) {
-      case 'peer.service':
-        out.peerService = a.value;
+    if (a.type !== ValueType.String) continue;
+    // Decoded keys are not interned: compare only keys of a matching length.
+    const key = a.key;
+    switch (key.length) {
+      case 12:
+        if (key === 'peer.service') out.peerService = a.value;
         break;
-      case 'server.address':
-        out.serverAddress = a.value;
+      case 13:
+        if (key === 'net.peer.name') netPeerName = a.value;
         break;
-      case 'net.peer.name':
-        netPeerName = a.value;
+      case 14:
+        if (key === 'server.address') out.serverAddress = a.value;
         break;
-      case 'messaging.destination.name':
-        out.destination = a.value;
+      case 21:
+        if (key === 'messaging.destination') legacyDestination = a.value;
         break;
-      case 'messaging.destination':
-        legacyDestination = a.value;
+      case 26:
+        if (key === 'messaging.destination.name') out.destination = a.value;
         break;
     }
   }
