@@ -11,6 +11,13 @@ import { redactionFactory, searchValueFor } from '../pipeline/processors/redacti
 import { createSpanMetricsFactory } from '../pipeline/processors/span-metrics/index.ts';
 import { createTailSamplingFactory } from '../pipeline/processors/tail-sampling/index.ts';
 import {
+  AdaptiveSampling,
+  adaptiveSamplingReloadTarget,
+  compileAdaptiveSettings,
+} from '../sampling/adaptive/index.ts';
+import { isSamplingStore } from '../storage/sampling-store.ts';
+import { ConfigError } from '../errors.ts';
+import {
   createCompletenessFactory,
   createTraceJudge,
   type CompletenessFactory,
@@ -48,6 +55,8 @@ export interface AppContext {
   reloader?: ConfigReloader;
   /** The completeness processor's factory (its running processor's knowledge serves the query API). */
   completeness?: CompletenessFactory;
+  /** Adaptive sampling, when `sampling.adaptive.enabled` (it sees every accepted batch). */
+  adaptiveSampling?: AdaptiveSampling;
   /** How searches rewrite tag values (hashed redaction keys); made once, see `searchTagRewrite`. */
   searchTagRewrite?: SearchTagRewrite;
   /** The remote sampling service (strategies for SDKs); its resolver also serves the query API. */
@@ -109,6 +118,7 @@ export type ModuleName =
   | 'jaeger-agent-compact'
   | 'jaeger-agent-binary'
   | 'sampling'
+  | 'adaptive-sampling'
   | 'query';
 
 export type Role = 'all' | 'collector' | 'query';
@@ -266,7 +276,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
     },
   },
   pipeline: {
-    dependsOn: ['storage', 'metrics'],
+    dependsOn: ['storage', 'metrics', 'adaptive-sampling'],
     async start(ctx) {
       const logger = ctx.logger.child({ component: 'pipeline' });
       const chain = new ProcessorChain({
@@ -286,6 +296,10 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         metrics: need(ctx.metrics, 'metrics'),
         logger,
         processors: chain,
+        onAccepted:
+          ctx.adaptiveSampling === undefined
+            ? undefined
+            : (spans) => ctx.adaptiveSampling?.observe(spans),
       });
       chain.sink = pipeline.sink;
       ctx.pipeline = pipeline;
@@ -345,13 +359,41 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
     (c) => c.receivers.jaegerAgentBinary,
     'udp',
   ),
+  'adaptive-sampling': {
+    dependsOn: ['storage', 'admin'],
+    async start(ctx) {
+      const settings = compileAdaptiveSettings(ctx.config);
+      if (!settings.enabled) return NOTHING_TO_STOP;
+      const storage = need(ctx.storage, 'storage');
+      if (!isSamplingStore(storage)) {
+        throw new ConfigError([
+          'sampling.adaptive.enabled',
+          `the ${storage.name} store cannot keep adaptive sampling state`,
+        ]);
+      }
+      const adaptive = new AdaptiveSampling({
+        store: storage,
+        settings,
+        registry: ctx.registry,
+        logger: ctx.logger.child({ component: 'adaptive-sampling' }),
+      });
+      await adaptive.start();
+      ctx.adaptiveSampling = adaptive;
+      ctx.reloader?.add(adaptiveSamplingReloadTarget(adaptive));
+      return {
+        stop: () => adaptive.stop(),
+        notes: ['sampling: adaptive strategies computed from the traffic (sampling.adaptive)'],
+      };
+    },
+  },
   sampling: {
-    dependsOn: ['admin'],
+    dependsOn: ['admin', 'adaptive-sampling'],
     async start(ctx) {
       const sampling = new SamplingService({
         config: ctx.config,
         logger: ctx.logger,
         registry: ctx.registry,
+        adaptive: ctx.adaptiveSampling?.source,
       });
       const { http, grpc } = await sampling.start();
       ctx.sampling = sampling;

@@ -24,6 +24,12 @@ export interface PipelineOptions {
    * `processor`). `drain` releases what it holds; `stop` calls it first.
    */
   processors?: PipelineProcessors;
+  /**
+   * Sees every accepted batch before the processors (adaptive sampling counts the
+   * traffic there, so tail-sampling drops do not hide it and refused batches are not
+   * counted twice). Synchronous; must not keep or change the spans.
+   */
+  onAccepted?: (spans: readonly Span[]) => void;
 }
 
 /** The pipeline's view of the processor chain. */
@@ -68,6 +74,7 @@ export class Pipeline implements SpanConsumer {
   readonly #writeAttempts: number;
   readonly #retryBackoffMs: number;
   readonly #processors: PipelineProcessors | undefined;
+  readonly #onAccepted: ((spans: readonly Span[]) => void) | undefined;
   /** Spans the processors hold back (tail sampling), not yet written or dropped. */
   #heldSpans = 0;
   /** Encoded bytes per span, a running estimate for spans that come back from the processors. */
@@ -106,6 +113,7 @@ export class Pipeline implements SpanConsumer {
     this.#writeAttempts = Math.max(1, options.writeAttempts ?? 4);
     this.#retryBackoffMs = options.retryBackoffMs ?? 100;
     this.#processors = options.processors;
+    this.#onAccepted = options.onAccepted;
   }
 
   /** Spans accepted and not yet written or dropped. */
@@ -139,6 +147,7 @@ export class Pipeline implements SpanConsumer {
     // Processors run after the batch is accepted, so a refused batch (which its client
     // sends again) is never counted twice by span metrics.
     this.#bytesPerSpan = bytes / count;
+    this.#onAccepted?.(spans);
     let kept = spans;
     if (this.#processors !== undefined) {
       const result = this.#processors.process(spans, bytes);

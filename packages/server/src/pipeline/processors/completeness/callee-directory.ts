@@ -21,6 +21,15 @@ export class CalleeDirectory {
     this.#limit = limit;
   }
 
+  /**
+   * Marks a service instrumented as soon as one of its SERVER/CONSUMER spans arrives
+   * (before its trace is assembled), so calls to it judged meanwhile are judged.
+   */
+  markInstrumented(service: string): void {
+    if (this.#instrumented.size < this.#limit || this.#instrumented.has(service))
+      this.#instrumented.add(service);
+  }
+
   isInstrumented(service: string): boolean {
     return this.#instrumented.has(service);
   }

@@ -90,8 +90,12 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
         const c = this.#splits.register(span.traceId, span, service, nameHash(span.name));
         if (c !== undefined) this.#pending.set(span.traceId, c);
       }
-      if (span.kind === SpanKind.Consumer && span.links.length > 0) {
-        for (const link of span.links) this.#remember(link.spanId);
+      const kind = span.kind;
+      if (kind === SpanKind.Server || kind === SpanKind.Consumer) {
+        this.#directory.markInstrumented(span.resource.serviceName);
+        if (kind === SpanKind.Consumer && span.links.length > 0) {
+          for (const link of span.links) this.#remember(link.spanId);
+        }
       }
     }
   }
