@@ -437,11 +437,13 @@ describe('the rate bar and the standing against the target', () => {
     target,
   });
 
-  test('one scale, the largest of the three', () => {
-    assert.deepEqual(rateBar(row(100, 50, 2)), { observed: 1, sampled: 0.5, target: 0.02 });
-    assert.deepEqual(rateBar(row(0.5, 0.25, 1)), { observed: 0.5, sampled: 0.25, target: 1 });
-    assert.deepEqual(rateBar(row(null, 0.5, 1)), { observed: null, sampled: 0.5, target: 1 });
-    assert.equal(rateBar(row(null, null, null)), null);
+  test('sampled against the target, the larger of the two at 80% of the bar', () => {
+    assert.deepEqual(rateBar(row(200, 2, 2)), { sampled: 0.8, target: 0.8 });
+    assert.deepEqual(rateBar(row(3, 3, 5)), { sampled: 0.48, target: 0.8 });
+    assert.deepEqual(rateBar(row(100, 50, 2)), { sampled: 0.8, target: 0.032 });
+    assert.deepEqual(rateBar(row(null, 0.5, null)), { sampled: 0.8, target: null });
+    assert.deepEqual(rateBar(row(10, 0, 1)), { sampled: 0, target: 0.8 });
+    assert.equal(rateBar(row(100, null, 1)), null);
     assert.equal(rateBar(row(0, 0, 0)), null);
   });
 
@@ -454,5 +456,6 @@ describe('the rate bar and the standing against the target', () => {
     assert.equal(targetStanding(row(100, 1.05, 1), 0.01), 'above');
     assert.equal(targetStanding(row(100, null, 1)), null);
     assert.equal(targetStanding(row(100, 1, 0)), null);
+    assert.equal(targetStanding(row(null, 0, 1)), null);
   });
 });

@@ -369,40 +369,46 @@ export function sortOperationRows(
   });
 }
 
-/** Widths (fractions 0..1 of one common scale) of the observed, sampled and target marks. */
+/** Where the sampled bar ends and the target line stands, as fractions 0..1 of the bar. */
 export interface RateBar {
-  observed: number | null;
-  sampled: number | null;
+  sampled: number;
   target: number | null;
 }
 
+/** The target line stands at 80% of the bar when sampled traces are at or under it. */
+const BAR_HEADROOM = 1.25;
+
 /**
- * The small bar of an operation: observed traffic, sampled traces and the target on one
- * scale (the largest of the three), so the eye sees whether sampled traces reach the
- * target and how much of the traffic that takes. Null when there is nothing to draw.
+ * The small bar of an operation: sampled traces per second against the target, on a scale
+ * of the larger of the two plus a quarter, so a rate on target ends just short of the line
+ * and one above it passes it. (Observed traffic, usually far larger, has its own column.)
+ * Null when there is no sampled rate, or nothing above zero to draw.
  */
 export function rateBar(row: OperationRow): RateBar | null {
-  const values = [row.observed, row.sampled, row.target].filter(
-    (v): v is number => v !== null && Number.isFinite(v) && v > 0,
-  );
-  if (values.length === 0) return null;
-  const scale = Math.max(...values);
-  const part = (v: number | null) =>
-    v === null || !Number.isFinite(v) ? null : Math.min(1, Math.max(0, v / scale));
-  return { observed: part(row.observed), sampled: part(row.sampled), target: part(row.target) };
+  if (row.sampled === null || !Number.isFinite(row.sampled)) return null;
+  const target = row.target !== null && Number.isFinite(row.target) ? row.target : null;
+  const top = Math.max(row.sampled, target ?? 0);
+  if (!(top > 0)) return null;
+  const scale = top * BAR_HEADROOM;
+  return {
+    sampled: Math.max(0, row.sampled) / scale,
+    target: target === null ? null : Math.max(0, target) / scale,
+  };
 }
 
 /**
  * How the sampled rate stands against the target: `on` within ±`tolerance` (a fraction of
  * the target; 0.3 is Jaeger's default delta tolerance), else `below` or `above`; `all`
  * when it is below but every trace is already kept (the traffic is under the target);
- * null without both numbers or with a zero target.
+ * null without both numbers, with a zero target, or before a first traffic estimate.
  */
 export function targetStanding(
   row: OperationRow,
   tolerance = 0.3,
 ): 'on' | 'below' | 'above' | 'all' | null {
   if (row.sampled === null || row.target === null || row.target <= 0) return null;
+  // Nothing to judge before the first traffic estimate.
+  if (row.observed === null) return null;
   const ratio = row.sampled / row.target;
   if (ratio < 1 - tolerance) return (row.served ?? 0) >= 1 ? 'all' : 'below';
   if (ratio > 1 + tolerance) return 'above';

@@ -230,7 +230,7 @@ const COLUMN_TITLES: Record<SamplingColumn, string> = {
 };
 
 const SERVED_FROM: Record<ServedFrom, string> = {
-  operation: 'its own operation strategy',
+  operation: 'listed in the served strategy',
   'operations-default': 'not listed: the operations’ default',
   service: 'the service’s probability',
   'rate-limit': 'rate limited, no probability',
@@ -267,7 +267,10 @@ function RateBarCell({ row }: { row: OperationRow }) {
   if (!bar) return <td class="rate-bar-cell" />;
   const W = 120;
   const H = 12;
-  const label = `observed ${formatTracesPerSecond(row.observed)}/s, sampled ${formatTracesPerSecond(row.sampled)}/s, target ${formatTracesPerSecond(row.target)}/s`;
+  const label = `sampled ${formatTracesPerSecond(row.sampled)}/s, target ${formatTracesPerSecond(row.target)}/s`;
+  // Tenths of a pixel: enough for the eye, and stable numbers in the DOM.
+  const px = (f: number) => Math.round(f * W * 10) / 10;
+  const x = (f: number) => Math.min(W - 1, Math.max(1, px(f)));
   return (
     <td class="rate-bar-cell">
       <svg
@@ -280,20 +283,9 @@ function RateBarCell({ row }: { row: OperationRow }) {
       >
         <title>{label}</title>
         <rect class="track" x="0" y="0" width={W} height={H} rx="2" />
-        {bar.observed !== null && (
-          <rect class="observed" x="0" y="2" width={bar.observed * W} height={H - 4} rx="1" />
-        )}
-        {bar.sampled !== null && (
-          <rect class="sampled" x="0" y="4" width={Math.max(1, bar.sampled * W)} height={H - 8} />
-        )}
+        <rect class="sampled" x="0" y="3" width={px(bar.sampled)} height={H - 6} />
         {bar.target !== null && (
-          <line
-            class="target"
-            x1={Math.min(W - 1, bar.target * W)}
-            x2={Math.min(W - 1, bar.target * W)}
-            y1="0"
-            y2={H}
-          />
+          <line class="target" x1={x(bar.target)} x2={x(bar.target)} y1="0" y2={H} />
         )}
       </svg>
     </td>
@@ -389,8 +381,7 @@ function OperationTable({ service, state }: { service: ServiceStrategy; state: S
           Observed and sampled rates are the adaptive sampler's smoothed estimates of root traces
           per second
           {updated > 0 ? `, last calculated ${formatTimestamp(updated * 1000).slice(0, 19)}` : ''}.
-          The bar shows observed traffic (light), sampled traces (solid) and the target (line) on
-          one scale.
+          The bar shows sampled traces per second against the target (the line).
         </p>
       ) : (
         <p class="muted">
