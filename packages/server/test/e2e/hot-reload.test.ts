@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { eventually } from './eventually.ts';
 import { startSkein, type SkeinProcess } from './skein-process.ts';
 
 const CONFIG = (key: string) => `pipeline:
@@ -12,21 +13,6 @@ const CONFIG = (key: string) => `pipeline:
         - keys: ["${key}"]
           action: drop
 `;
-
-/** Polls `check` until it returns a value or the deadline passes. */
-async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 let seq = 0;
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { eventually } from './eventually.ts';
 import { startSkein, type SkeinProcess } from './skein-process.ts';
 
 const CONFIG = `pipeline:
@@ -15,21 +16,6 @@ const CONFIG = `pipeline:
         - { name: errors, type: statusCode, statusCodes: [ERROR] }
         - { name: slow, type: latency, thresholdMs: 500 }
 `;
-
-/** Polls `check` until it returns a value or the deadline passes. */
-async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 let seq = 0;
 const traceId = () => (++seq).toString(16).padStart(32, 'c');
