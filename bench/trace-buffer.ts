@@ -63,8 +63,9 @@ for (let run = 0; run < 5; run++) {
     idleMs: 3_600_000,
     maxTraces: spans,
     maxSpans: spans,
+    maxHeldBytes: 0,
     rememberReleased: 10,
-    onRelease: () => {},
+    onRelease: () => true,
     onLateSpan: () => {},
   });
   t0 = performance.now();
@@ -79,8 +80,9 @@ const buffer = new TraceBuffer({
   idleMs: 3_600_000,
   maxTraces: spans,
   maxSpans: spans,
+  maxHeldBytes: 0,
   rememberReleased: 10,
-  onRelease: () => {},
+  onRelease: () => true,
   onLateSpan: () => {},
 });
 for (const b of data) for (let i = 0; i < b.length; i++) buffer.add(b[i]);
