@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import {
 import { FileStrategySource, StrategyResolver } from '../../src/sampling/index.ts';
 import { DuckDbStorage } from '../../src/storage/duckdb/duckdb-storage.ts';
 import { CountingExporter } from '../../src/tracegen/counting-exporter.ts';
+import { eventually } from '../e2e/eventually.ts';
 import { startSkein, type SkeinProcess } from '../e2e/skein-process.ts';
 import { browserTestsUnavailable, launchChromium, SCREENSHOTS } from './browser.ts';
 
@@ -305,11 +307,10 @@ describe(
 );
 
 /*
- * The adaptive columns. `skein all` does not run the adaptive calculator yet (issue #9:
- * the sampling module serves file strategies only), so this suite serves the page from
- * the real query app and UI build with a real StrategyResolver whose adaptive source has
- * published rows as the calculator publishes them; what is checked is that the page
- * shows those numbers, not the calculation.
+ * The adaptive columns with chosen numbers: the real query app and UI build with a real
+ * StrategyResolver whose adaptive source has published rows as the calculator publishes
+ * them, so cells, tones and bar widths can be checked exactly (the live suite below has
+ * whatever numbers real traffic gives).
  */
 describe(
   "Sampling page in chromium: the adaptive sampler's rates (in-process query app)",
@@ -478,6 +479,228 @@ describe(
           .getAttribute('class')) ?? '',
         /tone-warn/,
       );
+    });
+  },
+);
+
+/** What the test uses of jaeger-client (a CommonJS devDependency without types). */
+interface JaegerClient {
+  initTracer(
+    config: {
+      serviceName: string;
+      sampler: { type: string; param: number; hostPort: string; refreshIntervalMs: number };
+      reporter: { collectorEndpoint: string; flushIntervalMs: number };
+    },
+    options: { logger: unknown },
+  ): {
+    startSpan(name: string): { finish(): void };
+    close(callback?: () => void): void;
+  };
+}
+
+interface AdaptiveRow {
+  operation: string;
+  probability: number;
+  tracesPerSecond: number;
+  sampledPerSecond: number;
+  targetSamplesPerSecond: number;
+}
+
+interface ServiceRow {
+  service: string;
+  origin: string;
+  strategy: {
+    operationSampling?: {
+      perOperationStrategies: {
+        operation: string;
+        probabilisticSampling: { samplingRate: number };
+      }[];
+    };
+  };
+  adaptiveOperations?: AdaptiveRow[];
+}
+
+/*
+ * End to end: `skein all` with the adaptive sampler (1 s interval) and a strategies file
+ * pinning one service; two jaeger-client apps poll the remote sampler and report their
+ * sampler tags through the Jaeger HTTP receiver. The page must show, per operation,
+ * exactly the numbers of the API answer it received, the configured targets (global and
+ * overridden), and for the pinned service the file's probability beside the computed one.
+ */
+describe(
+  'Sampling page in chromium, against skein all with adaptive sampling and live traffic',
+  { skip: unavailable !== null && !process.env.CI ? unavailable! : false },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skein-sampling-live-ui-'));
+    const strategiesFile = join(dir, 'strategies.json');
+    const configFile = join(dir, 'skein.yaml');
+    const jaegerClient = createRequire(import.meta.url)('jaeger-client') as JaegerClient;
+    const quiet = { info: () => {}, error: () => {} };
+    let skein: SkeinProcess | undefined;
+    let browser: Browser | undefined;
+    let page: Page;
+    let base = '';
+    const tracers: ReturnType<JaegerClient['initTracer']>[] = [];
+    let load: NodeJS.Timeout | undefined;
+
+    before(async () => {
+      assert.equal(unavailable, null, unavailable ?? '');
+      writeStrategies(strategiesFile, {
+        default_strategy: { type: 'probabilistic', param: 1 },
+        service_strategies: [{ service: 'spa-pinned', type: 'probabilistic', param: 0.5 }],
+      });
+      // JSON is YAML: the adaptive settings with a per-operation override of the target.
+      writeFileSync(
+        configFile,
+        JSON.stringify({
+          sampling: {
+            strategiesFile,
+            adaptive: {
+              enabled: true,
+              targetSamplesPerSecond: 2,
+              calculationIntervalSeconds: 1,
+              initialProbability: 1,
+              overrides: [
+                { service: 'spa-shop', operation: 'POST /order', targetSamplesPerSecond: 5 },
+              ],
+            },
+          },
+        }),
+      );
+      skein = await startSkein('all', [
+        `--config=${configFile}`,
+        `--storage.duckdb.path=${join(dir, 'data')}`,
+      ]);
+      base = skein.urls.get('query')!;
+      const samplingHost = new URL(skein.urls.get('sampling-http')!).host;
+      const collector = `${skein.urls.get('jaeger-thrift-http')}/api/traces`;
+      const tracer = (serviceName: string) => {
+        const t = jaegerClient.initTracer(
+          {
+            serviceName,
+            sampler: { type: 'remote', param: 1, hostPort: samplingHost, refreshIntervalMs: 500 },
+            reporter: { collectorEndpoint: collector, flushIntervalMs: 100 },
+          },
+          { logger: quiet },
+        );
+        tracers.push(t);
+        return t;
+      };
+      const shop = tracer('spa-shop');
+      const pinned = tracer('spa-pinned');
+      // The apps, in ticks of 100 ms (a load generator, not a wait): spa-shop 100 roots/s
+      // of GET /items and 20/s of POST /order, spa-pinned 40/s of GET /.
+      load = setInterval(() => {
+        for (let i = 0; i < 10; i++) shop.startSpan('GET /items').finish();
+        for (let i = 0; i < 2; i++) shop.startSpan('POST /order').finish();
+        for (let i = 0; i < 4; i++) pinned.startSpan('GET /').finish();
+      }, 100);
+      await eventually(
+        async () => {
+          const res = await fetch(`${base}/api/sampling/strategies`);
+          const { data } = (await res.json()) as { data: { services: ServiceRow[] } };
+          const estimated = (service: string, n: number) => {
+            const s = data.services.find((x) => x.service === service);
+            const ops = s?.adaptiveOperations ?? [];
+            return ops.length === n && ops.every((o) => o.tracesPerSecond > 0);
+          };
+          return estimated('spa-shop', 2) && estimated('spa-pinned', 1) ? true : undefined;
+        },
+        'the adaptive sampler to estimate the traffic of both apps',
+        30_000,
+      );
+      browser = await launchChromium();
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
+    });
+
+    after(async () => {
+      clearInterval(load);
+      await Promise.all(tracers.map((t) => new Promise<void>((r) => t.close(() => r()))));
+      await browser?.close();
+      await skein?.stop('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** Opens a page and returns the API answer it rendered from. */
+    async function open(url: string, rows: string): Promise<ServiceRow[]> {
+      const answer = page.waitForResponse((r) => r.url().includes('/api/sampling/strategies'));
+      await page.goto(`${base}${url}`);
+      const body = (await (await answer).json()) as { data: { services: ServiceRow[] } };
+      await page.locator(`${rows} tbody tr`).first().waitFor();
+      return body.data.services;
+    }
+
+    const cell = (op: string, column: string) =>
+      page.locator(`tr[data-operation="${op}"] [data-column=${column}]`).innerText();
+    // The page's formats (sampling-strategies.ts), restated so a change there is noticed.
+    const pct = (p: number) => (p === 0 ? '0%' : `${Number((p * 100).toPrecision(3))}%`);
+    const rate = (v: number) => {
+      const a = Math.abs(v);
+      if (v === 0) return '0';
+      if (a < 0.1) return String(Number(v.toPrecision(2)));
+      return String(Number(v.toFixed(a >= 100 ? 0 : a >= 10 ? 1 : 2)));
+    };
+
+    test('the overview: adaptive on, spa-shop computed by the adaptive sampler, spa-pinned from the file', async () => {
+      await open('/sampling', '.sampling-services');
+      assert.equal(await page.locator('[data-field=adaptive]').innerText(), 'on');
+      assert.deepEqual(
+        (await serviceRows(page)).filter((r) => r[0].startsWith('spa-')),
+        [
+          ['spa-pinned', 'probabilistic 50%', 'file'],
+          ['spa-shop', 'adaptive, 2 operations', 'adaptive'],
+        ],
+      );
+    });
+
+    test('per operation, the numbers of the answer the page received and the configured targets', async () => {
+      const services = await open('/sampling?service=spa-shop', '.sampling-operations');
+      const shop = services.find((s) => s.service === 'spa-shop')!;
+      assert.equal(shop.origin, 'adaptive');
+      assert.deepEqual(
+        (await operationRows(page)).map((r) => r[0]),
+        ['GET /items', 'POST /order'],
+      );
+      for (const op of shop.adaptiveOperations!) {
+        const served = shop.strategy.operationSampling!.perOperationStrategies.find(
+          (o) => o.operation === op.operation,
+        )!.probabilisticSampling.samplingRate;
+        assert.deepEqual(
+          [
+            await cell(op.operation, 'served'),
+            await cell(op.operation, 'computed'),
+            await cell(op.operation, 'observed'),
+            await cell(op.operation, 'sampled'),
+            await cell(op.operation, 'target'),
+          ],
+          [
+            pct(served),
+            pct(op.probability),
+            rate(op.tracesPerSecond),
+            rate(op.sampledPerSecond),
+            rate(op.targetSamplesPerSecond),
+          ],
+          op.operation,
+        );
+      }
+      // The global target, and the override for POST /order.
+      assert.equal(await cell('GET /items', 'target'), '2');
+      assert.equal(await cell('POST /order', 'target'), '5');
+      assert.equal(await page.locator('svg.rate-bar').count(), 2);
+      await shot(page, 'sampling-adaptive-live');
+    });
+
+    test("a pinned service: the file's 50% served, the computed probability beside it", async () => {
+      const services = await open('/sampling?service=spa-pinned', '.sampling-operations');
+      const pinned = services.find((s) => s.service === 'spa-pinned')!;
+      assert.equal(pinned.origin, 'file');
+      const [op] = pinned.adaptiveOperations!;
+      assert.equal(op.operation, 'GET /');
+      assert.equal(await cell('GET /', 'served'), '50%');
+      assert.equal(await cell('GET /', 'computed'), pct(op.probability));
+      assert.equal(await cell('GET /', 'observed'), rate(op.tracesPerSecond));
+      assert.equal(await cell('GET /', 'target'), '2');
     });
   },
 );
