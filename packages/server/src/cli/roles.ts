@@ -22,7 +22,8 @@ import {
   createTraceJudge,
   type CompletenessFactory,
 } from '../pipeline/processors/completeness/index.ts';
-import { createQueryApp } from '../query/query-app.ts';
+import { registerJaegerUi } from '../query/jaeger-ui-static.ts';
+import { createQueryApp, type QueryAppOptions } from '../query/query-app.ts';
 import type { SearchTagRewrite } from '../query/query-params.ts';
 import { registerUi } from '../query/ui-static.ts';
 import { OtlpGrpcReceiver } from '../receivers/otlp/otlp-grpc-receiver.ts';
@@ -432,7 +433,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
           skewMs = next.pipeline.processors.completeness.clockSkewMs;
         },
       });
-      const app = await createQueryApp({
+      const options: QueryAppOptions = {
         reader: storage,
         // Like Jaeger without a metrics backend: /api/metrics/* answer 501 when span metrics is off at start.
         metrics: runs('spanMetrics') ? storage : undefined,
@@ -448,14 +449,40 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         logger: ctx.logger.child({ component: 'query' }),
         defaultLimit: query.defaultLimit,
         maxLimit: query.maxLimit,
-      });
+      };
+      const app = await createQueryApp(options);
       await registerUi(app);
-      await app.listen({ host: query.host, port: query.port });
-      const address = app.server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : query.port;
+      // Jaeger UI calls /api/* at its own origin's root, where Skein's UI is: it gets a port.
+      const jaegerUi = query.jaegerUi.dir === '' ? undefined : await createQueryApp(options);
+      const endpoints = [];
+      try {
+        if (jaegerUi !== undefined) {
+          await registerJaegerUi(jaegerUi, {
+            dir: query.jaegerUi.dir,
+            configFile: query.jaegerUi.configFile,
+            capabilities: { archiveStorage: false, metricsStorage: options.metrics !== undefined },
+            maxLimit: query.maxLimit,
+          });
+        }
+        for (const [name, server, port] of [
+          ['query', app, query.port],
+          ['jaeger-ui', jaegerUi, query.jaegerUi.port],
+        ] as const) {
+          if (server === undefined) continue;
+          await server.listen({ host: query.host, port });
+          const address = server.server.address();
+          const bound = typeof address === 'object' && address !== null ? address.port : port;
+          endpoints.push({ name, url: displayUrl('http', query.host, bound) });
+        }
+      } catch (err) {
+        await Promise.all([app.close(), jaegerUi?.close()]);
+        throw err;
+      }
       return {
-        stop: () => app.close(),
-        endpoints: [{ name: 'query', url: displayUrl('http', query.host, port) }],
+        stop: async () => {
+          await Promise.all([app.close(), jaegerUi?.close()]);
+        },
+        endpoints,
       };
     },
   },

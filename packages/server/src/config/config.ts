@@ -259,6 +259,15 @@ export interface SkeinConfig {
     /** Default and maximum `limit` for trace searches. */
     defaultLimit: number;
     maxLimit: number;
+    /** A published Jaeger UI build served on a second port (docs/configuration.md, "Using Jaeger UI"). */
+    jaegerUi: {
+      /** The build's folder (the one holding index.html); '' serves no Jaeger UI. */
+      dir: string;
+      /** Its port, on `query.host`, with the same query API as `query.port`. */
+      port: number;
+      /** A JSON file with Jaeger UI's config, merged over Skein's; '' for Skein's alone. */
+      configFile: string;
+    };
   };
   sampling: SamplingConfig;
   admin: ListenerConfig;
@@ -365,7 +374,14 @@ export const defaultConfig: SkeinConfig = {
     retentionHours: 7 * 24,
     purgeIntervalMinutes: 10,
   },
-  query: { enabled: true, host: '0.0.0.0', port: 16686, defaultLimit: 20, maxLimit: 1500 },
+  query: {
+    enabled: true,
+    host: '0.0.0.0',
+    port: 16686,
+    defaultLimit: 20,
+    maxLimit: 1500,
+    jaegerUi: { dir: '', port: 16687, configFile: '' },
+  },
   sampling: {
     http: { enabled: true, host: '0.0.0.0', port: 5778 },
     grpc: { enabled: true, host: '0.0.0.0', port: 5779 },

@@ -246,6 +246,13 @@ function validate(c: SkeinConfig): void {
     checkPositive(`receivers.${name}.receiveBufferBytes`, c.receivers[name].receiveBufferBytes);
   }
   checkPort('query.port', c.query.port);
+  checkPort('query.jaegerUi.port', c.query.jaegerUi.port);
+  if (c.query.jaegerUi.dir !== '' && c.query.jaegerUi.port === c.query.port && c.query.port !== 0) {
+    throw new ConfigError([
+      'query.jaegerUi.port',
+      `must differ from query.port (${c.query.port}): Skein's UI owns / there`,
+    ]);
+  }
   checkPort('admin.port', c.admin.port);
   checkPort('sampling.http.port', c.sampling.http.port);
   checkPort('sampling.grpc.port', c.sampling.grpc.port);
