@@ -5,12 +5,17 @@
  *
  *   node --import tsx bench/ingest-e2e.ts [--spans 2000000] [--batch 500] [--connections 4]
  *        [--store file|memory] [--queue-spans N] [--batch-spans N]
- *        [--processors default|off|realistic]
+ *        [--processors default|off|realistic|completeness|tail]
  *
  * `--processors`: `default` runs the shipped chain (redaction's default rules, span
  * metrics, completeness); `off` runs none; `realistic` runs the same chain with
  * redaction's rules from issue #8's example (key drops, a hash rule, every value
- * detector, a user regex, SQL literals, URL query masking).
+ * detector, a user regex, SQL literals, URL query masking); `completeness` runs trace
+ * completeness alone; `tail` runs tail sampling alone with three policies (errors,
+ * latency ≥ 500 ms, 10 % probabilistic) and the default 10 s decision wait, the trace
+ * buffer sized to hold the whole run. With tail sampling, spans it drops count as
+ * done (written + dropped), and the clock includes the last decision wait, so compare
+ * its "accepted" rate too.
  *
  * "End to end" ends when skein reports every accepted span written
  * (skein_spans_written_total), i.e. committed and queryable; one trace is then read
@@ -65,7 +70,26 @@ else if (processors === 'realistic') {
 `,
   );
   extra.push('--config', file);
-} else if (processors !== 'default') throw new Error('--processors: default, off or realistic');
+} else if (processors === 'completeness') extra.push('--pipeline.processors.order=completeness');
+else if (processors === 'tail') {
+  const file = join(mkdtempSync(join(tmpdir(), 'skein-bench-config-')), 'skein.yaml');
+  writeFileSync(
+    file,
+    `pipeline:
+  traceBuffer: { maxHeldBytes: 1073741824 }
+  processors:
+    order: [tailSampling]
+    tailSampling:
+      enabled: true
+      policies:
+        - { name: errors, type: statusCode, statusCodes: [ERROR] }
+        - { name: slow, type: latency, thresholdMs: 500 }
+        - { name: some, type: probabilistic, samplingPercentage: 10 }
+`,
+  );
+  extra.push('--config', file);
+} else if (processors !== 'default')
+  throw new Error('--processors: default, off, realistic, completeness or tail');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -196,10 +220,12 @@ async function worker(): Promise<void> {
   }
 }
 
+/** Spans done with: written, or dropped on purpose by a processor (tail sampling). */
 async function written(): Promise<number> {
   const text = await (await fetch(`${admin.replace(/\/metrics$/, '')}/metrics`)).text();
   const m = /^skein_spans_written_total (\d+)/m.exec(text);
-  return m ? Number(m[1]) : 0;
+  const d = /^skein_spans_dropped_total\{reason="processor"\} (\d+)/m.exec(text);
+  return (m ? Number(m[1]) : 0) + (d ? Number(d[1]) : 0);
 }
 
 const t0 = performance.now();
