@@ -88,6 +88,16 @@ describe('query.jaegerUi: the Jaeger UI port', () => {
     assert.equal(await js.text(), 'console.log("jaeger ui");');
   });
 
+  test('the Quality Metrics page’s links to /completeness reach Skein’s UI on the query port', async () => {
+    const res = await fetch(`${jaegerUi}/completeness?service=frontend`, { redirect: 'manual' });
+    assert.equal(res.status, 302);
+    const query = new URL(String(endpoint(app, 'query')));
+    assert.equal(
+      res.headers.get('location'),
+      `http://127.0.0.1:${query.port}/completeness?service=frontend`,
+    );
+  });
+
   test('the query API answers there too: services, SPM, quality metrics', async () => {
     const services = await fetch(`${jaegerUi}/api/services`);
     assert.equal(services.status, 200);

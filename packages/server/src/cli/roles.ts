@@ -454,25 +454,25 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       await registerUi(app);
       // Jaeger UI calls /api/* at its own origin's root, where Skein's UI is: it gets a port.
       const jaegerUi = query.jaegerUi.dir === '' ? undefined : await createQueryApp(options);
-      const endpoints = [];
+      const endpoints: { name: string; url: string }[] = [];
+      const listen = async (name: string, server: typeof app, port: number) => {
+        await server.listen({ host: query.host, port });
+        const address = server.server.address();
+        const bound = typeof address === 'object' && address !== null ? address.port : port;
+        endpoints.push({ name, url: displayUrl('http', query.host, bound) });
+        return bound;
+      };
       try {
+        const queryPort = await listen('query', app, query.port);
         if (jaegerUi !== undefined) {
           await registerJaegerUi(jaegerUi, {
             dir: query.jaegerUi.dir,
             configFile: query.jaegerUi.configFile,
             capabilities: { archiveStorage: false, metricsStorage: options.metrics !== undefined },
             maxLimit: query.maxLimit,
+            skeinUiPort: queryPort,
           });
-        }
-        for (const [name, server, port] of [
-          ['query', app, query.port],
-          ['jaeger-ui', jaegerUi, query.jaegerUi.port],
-        ] as const) {
-          if (server === undefined) continue;
-          await server.listen({ host: query.host, port });
-          const address = server.server.address();
-          const bound = typeof address === 'object' && address !== null ? address.port : port;
-          endpoints.push({ name, url: displayUrl('http', query.host, bound) });
+          await listen('jaeger-ui', jaegerUi, query.jaegerUi.port);
         }
       } catch (err) {
         await Promise.all([app.close(), jaegerUi?.close()]);

@@ -257,6 +257,24 @@ describe('Jaeger UI build served by a query app', () => {
     assert.equal(gunzipSync(zipped.rawPayload).toString(), SCRIPT);
   });
 
+  test('links to Skein UI pages (Quality Metrics → /completeness) go to Skein’s port', async () => {
+    const linked = await serve({ skeinUiPort: 16686 });
+    const res = await linked.inject({
+      method: 'GET',
+      url: '/completeness?service=frontend&lookback=1h',
+      headers: { host: 'tracing.example:16687' },
+    });
+    assert.equal(res.statusCode, 302);
+    assert.equal(
+      res.headers.location,
+      'http://tracing.example:16686/completeness?service=frontend&lookback=1h',
+    );
+    // Without the port it is a route like any other.
+    const plain = await app.inject({ method: 'GET', url: '/completeness' });
+    assert.equal(plain.statusCode, 200);
+    assert.match(String(plain.headers['content-type']), /^text\/html/);
+  });
+
   test('a missing asset is a 404, not the page', async () => {
     const res = await app.inject({ method: 'GET', url: '/static/index-gone1234.js' });
     assert.equal(res.statusCode, 404);

@@ -20,7 +20,16 @@ export interface JaegerUiOptions {
   capabilities: JaegerUiCapabilities;
   /** The query API's largest search `limit` (the search form's limit field stops there). */
   maxLimit: number;
+  /**
+   * The port of Skein's own UI (`query.port`): the Quality Metrics page links to Skein's
+   * Completeness page (`/completeness?...`), which is redirected there, on the host the
+   * browser used. Absent, that path is Jaeger UI's like any other.
+   */
+  skeinUiPort?: number;
 }
+
+/** Skein UI pages that the query API's answers link to, relative to the origin. */
+const SKEIN_UI_PAGE = /^\/completeness\/?$/;
 
 /** Skein's version (packages/server/package.json, at the same depth from src/ and dist/), for the About menu. */
 const SKEIN_VERSION = (
@@ -142,6 +151,10 @@ export async function registerJaegerUi(app: FastifyInstance, opts: JaegerUiOptio
         decoded = decodeURIComponent(path);
       } catch {
         return reply.callNotFound();
+      }
+      if (opts.skeinUiPort !== undefined && SKEIN_UI_PAGE.test(decoded)) {
+        const to = `${request.protocol}://${request.hostname}:${opts.skeinUiPort}${request.url}`;
+        return reply.redirect(to, 302);
       }
       const file = assets.get(decoded);
       if (file !== undefined) return send(request, reply, file);
