@@ -462,18 +462,19 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         endpoints.push({ name, url: displayUrl('http', query.host, bound) });
         return bound;
       };
+      let queryPort = query.port;
       try {
-        const queryPort = await listen('query', app, query.port);
         if (jaegerUi !== undefined) {
           await registerJaegerUi(jaegerUi, {
             dir: query.jaegerUi.dir,
             configFile: query.jaegerUi.configFile,
             capabilities: { archiveStorage: false, metricsStorage: options.metrics !== undefined },
             maxLimit: query.maxLimit,
-            skeinUiPort: queryPort,
+            skeinUiPort: () => queryPort,
           });
-          await listen('jaeger-ui', jaegerUi, query.jaegerUi.port);
         }
+        queryPort = await listen('query', app, query.port);
+        if (jaegerUi !== undefined) await listen('jaeger-ui', jaegerUi, query.jaegerUi.port);
       } catch (err) {
         await Promise.all([app.close(), jaegerUi?.close()]);
         throw err;

@@ -258,7 +258,7 @@ describe('Jaeger UI build served by a query app', () => {
   });
 
   test('links to Skein UI pages (Quality Metrics → /completeness) go to Skein’s port', async () => {
-    const linked = await serve({ skeinUiPort: 16686 });
+    const linked = await serve({ skeinUiPort: () => 16686 });
     const res = await linked.inject({
       method: 'GET',
       url: '/completeness?service=frontend&lookback=1h',

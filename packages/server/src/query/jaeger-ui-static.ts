@@ -23,9 +23,10 @@ export interface JaegerUiOptions {
   /**
    * The port of Skein's own UI (`query.port`): the Quality Metrics page links to Skein's
    * Completeness page (`/completeness?...`), which is redirected there, on the host the
-   * browser used. Absent, that path is Jaeger UI's like any other.
+   * browser used. Asked per request (the query port may be bound after this one is
+   * registered). Absent, that path is Jaeger UI's like any other.
    */
-  skeinUiPort?: number;
+  skeinUiPort?: () => number;
 }
 
 /** Skein UI pages that the query API's answers link to, relative to the origin. */
@@ -153,7 +154,7 @@ export async function registerJaegerUi(app: FastifyInstance, opts: JaegerUiOptio
         return reply.callNotFound();
       }
       if (opts.skeinUiPort !== undefined && SKEIN_UI_PAGE.test(decoded)) {
-        const to = `${request.protocol}://${request.hostname}:${opts.skeinUiPort}${request.url}`;
+        const to = `${request.protocol}://${request.hostname}:${opts.skeinUiPort()}${request.url}`;
         return reply.redirect(to, 302);
       }
       const file = assets.get(decoded);
