@@ -69,7 +69,8 @@ async function runRole(
   const lines = [`skein ${VERSION}, role ${role}, storage duckdb ${storagePath}`];
   for (const note of app.notes) lines.push(`  ${note}`);
   // Where data comes in first, then where it is read, then the admin port.
-  const rank = (name: string) => (name === 'query' ? 1 : name === 'admin' ? 2 : 0);
+  const rank = (name: string) =>
+    name === 'query' || name === 'jaeger-ui' ? 1 : name === 'admin' ? 2 : 0;
   const endpoints = [...app.endpoints].sort((a, b) => rank(a.name) - rank(b.name));
   for (const e of endpoints) lines.push(`  ${e.name.padEnd(width)}  ${e.url}`);
   lines.push('skein is running; Ctrl-C stops it after writing everything it accepted');
