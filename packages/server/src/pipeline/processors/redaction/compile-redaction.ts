@@ -2,6 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import type { RedactionConfig } from '../../../config/config.ts';
 import { ConfigError } from '../../../errors.ts';
 import { DETECTORS } from './detectors.ts';
+import { requiredLiteral } from './required-literal.ts';
 import {
   RedactionSettings,
   type KeyRule,
@@ -164,7 +165,7 @@ function globToRegExp(glob: string): RegExp {
  */
 function valueMatcher(value: string, at: string): ValueMatcher {
   const detector = DETECTORS.get(value);
-  if (detector !== undefined) return { detector, pattern: detector.pattern };
+  if (detector !== undefined) return { detector, pattern: detector.pattern, literal: null };
   const detectorList = [...DETECTORS.keys()].join(', ');
   if (WORD.test(value)) {
     throw new ConfigError([
@@ -196,5 +197,5 @@ function valueMatcher(value: string, at: string): ValueMatcher {
       `the regular expression ${JSON.stringify(value)} matches empty text`,
     ]);
   }
-  return { detector: null, pattern };
+  return { detector: null, pattern, literal: requiredLiteral(source, flags) };
 }

@@ -483,6 +483,73 @@ describe('redaction: counting, shared objects, hot update', () => {
     assert.deepEqual(counters.changedCalls, [3]);
   });
 
+  test('remembered clean values are per key: the same text under a SQL or URL key is still rewritten', () => {
+    const settings = settingsFor({
+      rules: [{ values: ['email'], action: 'mask' }],
+      sqlLiterals: true,
+      urlQuery: ['token'],
+    });
+    const sql = 'SELECT * FROM t WHERE id = 5';
+    const url = 'https://x.test/a?token=abc';
+    const spans = [
+      spanWith([str('note', sql), str('link', url)]),
+      spanWith([str('note', sql), str('link', url)]),
+      spanWith([str('db.statement', sql), str('url.full', url)]),
+      // Shorter than any value rule's match, but the SQL and URL rules still apply.
+      spanWith([str('db.statement', 'id = 5'), str('url.query', 'token=1')]),
+    ];
+    redactionFactory.create(settings).process(spans, new CountingCounters());
+    assert.deepEqual(
+      spans.map((s) => s.attributes.map((a) => String(a.value)).join(' | ')),
+      [
+        `${sql} | ${url}`,
+        `${sql} | ${url}`,
+        'SELECT * FROM t WHERE id = ? | https://x.test/a?token=*** | 2',
+        'id = ? | token=*** | 2',
+      ],
+    );
+  });
+
+  test('many values cycling through one position: a secret among them is always found', () => {
+    const settings = settingsFor({ rules: [{ values: ['email', 'credit_card'], action: 'mask' }] });
+    const clean = ['GET /a/one', 'GET /a/two', 'GET /a/three', 'GET /a/four', 'GET /a/five'];
+    const spans: Span[] = [];
+    for (let round = 0; round < 4; round++) {
+      for (const value of clean) spans.push(spanWith([str('route', value)], { name: value }));
+      spans.push(
+        spanWith([str('route', `mail ops${round}@example.com`)], {
+          name: 'pay 4111 1111 1111 1111',
+        }),
+      );
+    }
+    redactionFactory.create(settings).process(spans, new CountingCounters());
+    for (let i = 0; i < spans.length; i++) {
+      const route = String(spans[i].attributes[0].value);
+      if (i % 6 === 5) {
+        assert.match(route, /^mail \*\*\*\*\.com$/);
+        assert.equal(spans[i].name, 'pay ****1111');
+      } else {
+        assert.equal(route, clean[i % 6]);
+        assert.equal(spans[i].name, clean[i % 6]);
+      }
+    }
+  });
+
+  test('span names remembered clean are checked again under new rules', () => {
+    const processor = redactionFactory.create(
+      settingsFor({ rules: [{ values: ['email'], action: 'mask' }] }),
+    );
+    const first = spanWith([], { name: 'GET /orders/secret-0123456789abcdef' });
+    processor.process([first], new CountingCounters());
+    assert.equal(first.name, 'GET /orders/secret-0123456789abcdef');
+    processor.update(
+      settingsFor({ rules: [{ values: ['secret-[0-9a-f]{16}'], action: 'replace', with: 'X' }] }),
+    );
+    const second = spanWith([], { name: 'GET /orders/secret-0123456789abcdef' });
+    processor.process([second], new CountingCounters());
+    assert.equal(second.name, 'GET /orders/X');
+  });
+
   test('update swaps the rules between batches', () => {
     const processor = redactionFactory.create(
       settingsFor({ rules: [{ keys: ['a'], action: 'drop' }] }),

@@ -23,6 +23,16 @@ export const REDACTED_ATTRIBUTE = 'skein.redacted';
 
 /** Span attribute positions whose key decisions are remembered. */
 const POSITIONS = 64;
+/** Clean string values remembered per position (a power of two). */
+const SLOTS = 4;
+/** Clean span names remembered at most (names are few: routes, operations). */
+const MAX_CLEAN_NAMES = 1024;
+/**
+ * How long a remembered clean value is trusted, ms. Rules are fixed between updates,
+ * but a detector may depend on the date (a Chinese ID whose birth date was still in
+ * the future), so nothing is remembered for long.
+ */
+const REMEMBER_MS = 1000;
 
 /** Int values this large may be card or phone numbers written as numbers. */
 const MIN_NUMBER_TO_SCAN = 1e7;
@@ -52,7 +62,8 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
   update(settings: RedactionSettings): void {
     this.#settings = settings;
     this.#positionKeys.fill('');
-    this.#positionCleanValues.fill(null);
+    this.#clean.fill(null);
+    this.#cleanNames.clear();
   }
 
   stop(): Promise<void> {
@@ -61,6 +72,12 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
 
   process(spans: Span[], counters: ProcessorCounters): Span[] {
     if (!this.#settings.active) return spans;
+    const now = Date.now();
+    if (now - this.#cleanSince >= REMEMBER_MS) {
+      this.#clean.fill(null);
+      this.#cleanNames.clear();
+      this.#cleanSince = now;
+    }
     let changedSpans = 0;
     let lastResource: Resource | null = null;
     let resourceChanges = 0;
@@ -93,12 +110,19 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
   redactSpan(span: Span): number {
     const settings = this.#settings;
     let changes = this.#spanAttributes(span.attributes);
-    let name = span.name;
-    if (settings.spanNames) name = template(name);
-    name = this.#text(name);
-    if (name !== span.name) {
-      span.name = name;
-      changes++;
+    const original = span.name;
+    const nameRules = settings.spanNames || original.length >= settings.minTextLength;
+    if (nameRules && !this.#cleanNames.has(original)) {
+      let name = original;
+      if (settings.spanNames) name = template(name);
+      name = this.#text(name);
+      if (name !== original) {
+        span.name = name;
+        changes++;
+      } else {
+        if (this.#cleanNames.size >= MAX_CLEAN_NAMES) this.#cleanNames.clear();
+        this.#cleanNames.add(original);
+      }
     }
     if (span.statusMessage !== '') {
       const message = this.#text(span.statusMessage);
@@ -157,11 +181,41 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
   readonly #positionKeys: string[] = new Array<string>(POSITIONS).fill('');
   readonly #positionDecisions: number[] = new Array<number>(POSITIONS).fill(0);
   /**
-   * The last string value at each position that the rules left unchanged (under the
-   * key at that position). Many values repeat span after span (user agents, methods,
-   * db systems): an equal value is unchanged again, without scanning it.
+   * The last {@link SLOTS} string values at each position that the rules left
+   * unchanged (under the key at that position). Values repeat span after span
+   * (methods, routes, peers, db systems, user agents): an equal value is unchanged
+   * again, without scanning it. Only values that went through every rule unchanged
+   * are remembered, a position forgets its values when its key changes, and
+   * everything is forgotten on update and every {@link REMEMBER_MS}.
    */
-  readonly #positionCleanValues: (string | null)[] = new Array<string | null>(POSITIONS).fill(null);
+  readonly #clean: (string | null)[] = new Array<string | null>(POSITIONS * SLOTS).fill(null);
+  /** Per position, the slot the next remembered value goes to (round robin). */
+  readonly #cleanNext = new Uint8Array(POSITIONS);
+  /**
+   * Span names the rules (and span name templating) left unchanged, forgotten like
+   * `#clean`. Span names are few (routes, operations; span metrics limits them too),
+   * so a set keeps them all; the hash V8 computes for the lookup stays on the string.
+   */
+  readonly #cleanNames = new Set<string>();
+  /** When `#clean` was last emptied, ms. */
+  #cleanSince = 0;
+
+  #remembered(position: number, value: string): boolean {
+    const clean = this.#clean;
+    const at = position * SLOTS;
+    return (
+      clean[at] === value ||
+      clean[at + 1] === value ||
+      clean[at + 2] === value ||
+      clean[at + 3] === value
+    );
+  }
+
+  #remember(position: number, value: string): void {
+    const next = this.#cleanNext[position];
+    this.#clean[position * SLOTS + next] = value;
+    this.#cleanNext[position] = (next + 1) & (SLOTS - 1);
+  }
 
   /** `#attributes` for a span's own attributes, with decisions remembered by position. */
   #spanAttributes(attributes: Attribute[]): number {
@@ -169,7 +223,7 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     const settings = this.#settings;
     const keys = this.#positionKeys;
     const decisions = this.#positionDecisions;
-    const clean = this.#positionCleanValues;
+    const minLength = settings.minTextLength;
     let changes = 0;
     let kept = 0;
     for (let i = 0; i < attributes.length; i++) {
@@ -181,16 +235,21 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
         decision = settings.decide(key);
         keys[i] = key;
         decisions[i] = decision;
-        clean[i] = null;
+        this.#clean.fill(null, i * SLOTS, i * SLOTS + SLOTS);
       }
       const isString = attribute.type === STRING && decision < 0;
-      if (isString && clean[i] === attribute.value) {
+      // Plain text too short for any value rule, or remembered clean: unchanged.
+      if (
+        isString &&
+        ((decision === PLAIN && (attribute.value as string).length < minLength) ||
+          this.#remembered(i, attribute.value as string))
+      ) {
         if (kept !== i) attributes[kept] = attribute;
         kept++;
         continue;
       }
       const result = this.#attribute(attribute, decision, key);
-      if (isString && result === attribute) clean[i] = attribute.value as string;
+      if (isString && result === attribute) this.#remember(i, attribute.value as string);
       if (result !== attribute) changes += this.#lastChanges;
       if (result === null) continue;
       if (result !== attribute || kept !== i) attributes[kept] = result;

@@ -19,6 +19,11 @@ export interface KeyRule {
 export interface ValueMatcher {
   readonly detector: Detector | null;
   readonly pattern: RegExp;
+  /**
+   * Text every match of a user regex contains (`requiredLiteral`), or null: a value
+   * without it is not scanned.
+   */
+  readonly literal: string | null;
 }
 
 /** A `values` rule, compiled. */
@@ -97,8 +102,11 @@ export class RedactionSettings {
   readonly #globKeys: { pattern: RegExp; rule: number }[];
   readonly #hashKey: KeyObject | null;
   readonly #decisions = new Map<string, number>();
-  /** Shortest text any value matcher can match: shorter values skip the value rules. */
-  readonly #minTextLength: number;
+  /**
+   * Shortest text any value matcher can match: shorter values skip the value rules
+   * (Infinity without value rules).
+   */
+  readonly minTextLength: number;
   /** Most digits any detector needs counted. */
   readonly #maxDigits: number;
   /** Set by `redactText` when it hashed something (for `searchValue`). */
@@ -118,11 +126,13 @@ export class RedactionSettings {
     let maxDigits = 0;
     for (const rule of init.valueRules) {
       for (const matcher of rule.matchers) {
-        minTextLength = Math.min(minTextLength, matcher.detector?.minLength ?? 1);
+        // A match of a user regex holds its required literal, if it has one.
+        const shortest = matcher.detector?.minLength ?? matcher.literal?.length ?? 1;
+        minTextLength = Math.min(minTextLength, shortest);
         maxDigits = Math.max(maxDigits, matcher.detector?.minDigits ?? 0);
       }
     }
-    this.#minTextLength = minTextLength;
+    this.minTextLength = minTextLength;
     this.#maxDigits = maxDigits;
     this.active =
       init.enabled &&
@@ -178,7 +188,7 @@ export class RedactionSettings {
     if (kind === KeyKind.Sql) text = strip(text);
     else if (kind === KeyKind.Url) text = maskUrl(text, this.urlQuery, false);
     else if (kind === KeyKind.UrlQuery) text = maskUrl(text, this.urlQuery, true);
-    if (text.length < this.#minTextLength) return text;
+    if (text.length < this.minTextLength) return text;
     const rules = this.valueRules;
     let digits = -1; // counted once, when a detector first needs it
     for (let r = 0; r < rules.length; r++) {
@@ -193,7 +203,7 @@ export class RedactionSettings {
             if (digits < detector.minDigits) continue;
           }
           if (!detector.mayMatch(text)) continue;
-        }
+        } else if (matcher.literal !== null && text.indexOf(matcher.literal) < 0) continue;
         const next = this.#replaceMatches(text, matcher, rule);
         if (next === null) return null;
         if (next !== text) {
