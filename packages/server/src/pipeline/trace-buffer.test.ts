@@ -225,4 +225,34 @@ describe('TraceBuffer', () => {
     );
     assert.equal(buffer.heldBytes, 300);
   });
+
+  test('a flood of distinct trace ids stays within maxTraces and maxHeldBytes, and every span comes out once', () => {
+    let out = 0;
+    let maxTraces = 0;
+    let maxHeld = 0;
+    const buffer = new TraceBuffer({
+      idleMs: 10_000,
+      maxTraces: 500,
+      maxSpans: 100_000,
+      maxHeldBytes: 64_000,
+      rememberReleased: 1000,
+      onRelease: (t) => {
+        out += t.held?.length ?? 0;
+        return true;
+      },
+      onLateSpan: () => out++,
+      now: () => 0,
+    });
+    const total = 50_000;
+    for (let i = 0; i < total; i++) {
+      buffer.add(makeSpan({ traceId: tid(i + 1), spanId: sid(1) }), 0, true, 100);
+      maxTraces = Math.max(maxTraces, buffer.traces);
+      maxHeld = Math.max(maxHeld, buffer.heldBytes);
+    }
+    assert.ok(maxTraces <= 500, `traces peaked at ${maxTraces}`);
+    assert.ok(maxHeld <= 64_000, `held bytes peaked at ${maxHeld}`);
+    buffer.flush();
+    assert.equal(out, total, 'every held span was released exactly once');
+    assert.equal(buffer.releasedCount.evicted + buffer.releasedCount.shutdown, total);
+  });
 });
