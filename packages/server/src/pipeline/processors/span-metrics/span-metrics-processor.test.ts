@@ -209,6 +209,27 @@ describe('SpanMetricsProcessor aggregation', () => {
     await p.stop();
   });
 
+  test('names that share length and characters, and repeated overflowing names, each count in their own series', async () => {
+    // Same length, same middle and last character: the same slot of the recent-operations index.
+    const names = ['GET /a/x', 'PUT /b/x', 'GET /a/x', 'DEL /c/x', 'PUT /b/x', 'GET /a/x'];
+    const p = processor({ maxOperationsPerService: 2 });
+    // Fresh strings, as a decoder makes them: equal names are never the same object.
+    p.process(
+      names.map((name) => testSpan({ service: 'a', name: name.split('').join('') })),
+      counters,
+    );
+    assert.equal(seriesOf(p, 'a', 'GET /a/x').calls, 3);
+    assert.equal(seriesOf(p, 'a', 'PUT /b/x').calls, 2);
+    assert.equal(seriesOf(p, 'a', 'other').calls, 1);
+    p.process(
+      [testSpan({ service: 'a', name: 'DEL /c/x' }), testSpan({ service: 'a', name: 'DEL /c/x' })],
+      counters,
+    );
+    assert.equal(seriesOf(p, 'a', 'other').calls, 3);
+    assert.equal(p.operationOverflow, 3, 'every span of an overflowing name is counted');
+    await p.stop();
+  });
+
   test('update() with the same buckets keeps every count; new buckets restart the histograms only', async () => {
     const p = processor({ buckets: [1, 10] });
     p.process(

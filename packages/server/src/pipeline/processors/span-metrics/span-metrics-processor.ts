@@ -20,15 +20,30 @@ export const MAX_PENDING_ROWS = 100_000;
 const DELTA_POOL_SIZE = 1024;
 /** Kinds and statuses per operation: 6 OTLP span kinds × 3 status codes. */
 const SLOTS = 18;
+/** Recently used operations a service keeps by {@link nameSlot} (a power of two). */
+const RECENT_OPERATIONS = 64;
 
 /** A service's operations (span names) and how many of them are tracked. */
 class ServiceEntry {
   readonly name: string;
   readonly operations = new Map<string, OperationEntry>();
+  /**
+   * Operations by {@link nameSlot} of their name, each checked against the span's name
+   * before use. Span names arrive as fresh strings: a map lookup must hash every one
+   * of them, while this costs two character reads and one string comparison.
+   */
+  readonly recent = new Array<OperationEntry | undefined>(RECENT_OPERATIONS).fill(undefined);
   tracked = 0;
   constructor(name: string) {
     this.name = name;
   }
+}
+
+/** A cheap index for a span name into `ServiceEntry.recent`: its length and two of its characters. */
+function nameSlot(name: string): number {
+  const n = name.length;
+  if (n === 0) return 0;
+  return (n * 7 + name.charCodeAt(n - 1) * 3 + name.charCodeAt(n >> 1)) & (RECENT_OPERATIONS - 1);
 }
 
 /** An operation's series, by `kind * 3 + statusCode`. */
@@ -179,8 +194,14 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
       }
       this.#serviceOverflow += serviceOverflowing;
 
-      let operation = service.operations.get(span.name);
-      if (operation === undefined) operation = this.#newOperation(service, span.name);
+      const name = span.name;
+      const recent = nameSlot(name);
+      let operation = service.recent[recent];
+      if (operation === undefined || operation.name !== name) {
+        operation = service.operations.get(name);
+        if (operation === undefined) operation = this.#newOperation(service, name);
+        service.recent[recent] = operation;
+      }
       // Codes outside OTLP's ranges count as unspecified kind / unset status.
       const kind = span.kind >= 0 && span.kind <= 5 ? span.kind : 0;
       const status = span.statusCode >= 0 && span.statusCode <= 2 ? span.statusCode : 0;
