@@ -25,8 +25,8 @@ export const REDACTED_ATTRIBUTE = 'skein.redacted';
 const POSITIONS = 64;
 /** Clean string values remembered per position (a power of two). */
 const SLOTS = 4;
-/** Clean span names remembered at most (names are few: routes, operations). */
-const MAX_CLEAN_NAMES = 1024;
+/** Clean span names remembered, by {@link nameSlot} (a power of two). */
+const NAME_SLOTS = 64;
 /**
  * How long a remembered clean value is trusted, ms. Rules are fixed between updates,
  * but a detector may depend on the date (a Chinese ID whose birth date was still in
@@ -63,7 +63,7 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     this.#settings = settings;
     this.#positionKeys.fill('');
     this.#clean.fill(null);
-    this.#cleanNames.clear();
+    this.#cleanNames.fill(null);
   }
 
   stop(): Promise<void> {
@@ -75,7 +75,7 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     const now = Date.now();
     if (now - this.#cleanSince >= REMEMBER_MS) {
       this.#clean.fill(null);
-      this.#cleanNames.clear();
+      this.#cleanNames.fill(null);
       this.#cleanSince = now;
     }
     let changedSpans = 0;
@@ -112,16 +112,16 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     let changes = this.#spanAttributes(span.attributes);
     const original = span.name;
     const nameRules = settings.spanNames || original.length >= settings.minTextLength;
-    if (nameRules && !this.#cleanNames.has(original)) {
-      let name = original;
-      if (settings.spanNames) name = template(name);
-      name = this.#text(name);
-      if (name !== original) {
-        span.name = name;
-        changes++;
-      } else {
-        if (this.#cleanNames.size >= MAX_CLEAN_NAMES) this.#cleanNames.clear();
-        this.#cleanNames.add(original);
+    if (nameRules) {
+      const slot = nameSlot(original);
+      if (this.#cleanNames[slot] !== original) {
+        let name = original;
+        if (settings.spanNames) name = template(name);
+        name = this.#text(name);
+        if (name !== original) {
+          span.name = name;
+          changes++;
+        } else this.#cleanNames[slot] = original;
       }
     }
     if (span.statusMessage !== '') {
@@ -192,11 +192,12 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
   /** Per position, the slot the next remembered value goes to (round robin). */
   readonly #cleanNext = new Uint8Array(POSITIONS);
   /**
-   * Span names the rules (and span name templating) left unchanged, forgotten like
-   * `#clean`. Span names are few (routes, operations; span metrics limits them too),
-   * so a set keeps them all; the hash V8 computes for the lookup stays on the string.
+   * Span names the rules (and span name templating) left unchanged, by
+   * {@link nameSlot}, forgotten like `#clean`. Span names are few (routes,
+   * operations); a name is found again with two character reads and one comparison,
+   * where a set would hash every freshly decoded name.
    */
-  readonly #cleanNames = new Set<string>();
+  readonly #cleanNames: (string | null)[] = new Array<string | null>(NAME_SLOTS).fill(null);
   /** When `#clean` was last emptied, ms. */
   #cleanSince = 0;
 
@@ -358,6 +359,13 @@ function dropMatches(settings: RedactionSettings, value: string): string {
     }
   }
   return settings.redactText(text, PLAIN) ?? text;
+}
+
+/** A cheap index for a span name into `#cleanNames`: its length and two of its characters. */
+function nameSlot(name: string): number {
+  const n = name.length;
+  if (n === 0) return 0;
+  return (n * 7 + name.charCodeAt(n - 1) * 3 + name.charCodeAt(n >> 1)) & (NAME_SLOTS - 1);
 }
 
 function serviceNameOf(attributes: Attribute[]): string {
