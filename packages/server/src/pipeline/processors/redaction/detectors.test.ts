@@ -35,6 +35,8 @@ table(
     ['mailto:carol_99@sub-domain.example.org?subject=hi', 'mailto:[X]?subject=hi'],
     ['a@b.io and c@d.dev', '[X] and [X]'],
     ['"dave%ops@xn--bcher-kva.example"', '"[X]"'],
+    // An '@' first and an address later (the old prefilter looked at the first '@' only).
+    ['@oncall: erin@example.com', '@oncall: [X]'],
   ],
   [
     'lodash@4.17.21',

@@ -1,58 +1,34 @@
+import { HAS_AT, HAS_DOT } from './text-features.ts';
+
 /**
  * Built-in value detectors for redaction rules (`values: [email, credit_card, ...]`).
  *
  * Each detector finds candidates with a global regular expression and then checks
  * each candidate's structure (a checksum, a real date, a decodable header), so
  * numbers that merely look alike — timestamps, ids, versions — are left alone.
- * `mayMatch` is a cheap test on the whole value that runs first: a value that
- * fails it cannot hold a match, so most values cost one `indexOf` or a short
- * character count and no regular expression at all.
+ * Cheap necessary conditions run first — a shortest length, a digit run and characters
+ * (`minDigits`, `needs`, counted for every detector in one pass by `textFeatures`),
+ * then `mayMatch` — so most values cost one pass over their characters and no regular
+ * expression at all.
  */
 export interface Detector {
   /** The name rules use. */
   readonly name: string;
   /** Shortest text a match can be; shorter values are skipped without a look. */
   readonly minLength: number;
-  /** Fewest digits a match holds in one run (`longestDigitRun`); 0: no such bound. */
+  /** Fewest digits a match holds in one run (`textFeatures`' digit run); 0: no such bound. */
   readonly minDigits: number;
+  /** `textFeatures` character bits (`HAS_AT`, `HAS_DOT`) every value with a match has; 0: none. */
+  readonly needs: number;
   /**
    * False when `value` cannot contain a match (a necessary condition, cheap); called
-   * only on values long enough and with enough digits.
+   * only on values long enough, with enough digits and the characters `needs`.
    */
   mayMatch(value: string): boolean;
   /** Finds candidates; global, so callers reset `lastIndex` before a scan. */
   readonly pattern: RegExp;
   /** Whether a candidate the pattern found is a real one. */
   isMatch(candidate: string): boolean;
-}
-
-/**
- * The most ASCII digits in one run of `value`, where a run is digits with at most two
- * separators (space, `.`, `-`, `(`, `)`) in a row between them: `+1 (415) 555-2671`
- * is one run of 11, `Chrome/126.0 Safari/537.36` has runs of 4 and 5. Stops counting
- * at `enough`. Every detector's match lies within one such run, so a value whose
- * longest run is shorter than a detector's `minDigits` cannot hold a match.
- */
-export function longestDigitRun(value: string, enough: number): number {
-  let best = 0;
-  let run = 0;
-  let separators = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      separators = 0;
-      if (++run > best) {
-        best = run;
-        if (best >= enough) return best;
-      }
-    } else if (c === 32 || c === 46 || c === 45 || c === 40 || c === 41) {
-      if (++separators > 2) run = 0;
-    } else {
-      run = 0;
-      separators = 0;
-    }
-  }
-  return best;
 }
 
 const always = (): boolean => true;
@@ -71,7 +47,9 @@ const email: Detector = {
   name: 'email',
   minLength: 6,
   minDigits: 0,
-  mayMatch: (value) => value.indexOf('@') > 0,
+  needs: HAS_AT,
+  // An '@' after the first character: `@team: bob@example.com` holds an address.
+  mayMatch: always,
   pattern:
     /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+/g,
   isMatch(candidate) {
@@ -137,6 +115,7 @@ const creditCard: Detector = {
   name: 'credit_card',
   minLength: 13,
   minDigits: 13,
+  needs: 0,
   mayMatch: always,
   pattern: /(?<![0-9A-Za-z])(?<![0-9][ -])[1-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])(?![ -][0-9])/g,
   isMatch(candidate) {
@@ -174,6 +153,7 @@ const phone: Detector = {
   name: 'phone',
   minLength: 9,
   minDigits: 8,
+  needs: 0,
   mayMatch: always,
   pattern:
     /(?<![\w+.-])(?:\+[1-9](?:[0-9]|[ .-](?=\(?[0-9])|\((?=[0-9])|\)(?=[ .-]?[0-9]))*[0-9]|(?:1[ .-]?)?(?:\([0-9]{3}\) ?|[0-9]{3}[ .-])[0-9]{3}[ .-][0-9]{4})(?![\w]|[.-][0-9])/g,
@@ -202,6 +182,7 @@ const jwt: Detector = {
   name: 'jwt',
   minLength: 20,
   minDigits: 0,
+  needs: HAS_DOT,
   mayMatch: (value) => value.includes('eyJ'),
   pattern: /(?<![\w-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?![\w-])/g,
   isMatch(candidate) {
@@ -246,6 +227,7 @@ const cnIdCard: Detector = {
   name: 'cn_id_card',
   minLength: 18,
   minDigits: 17,
+  needs: 0,
   mayMatch: always,
   pattern:
     /(?<![0-9A-Za-z])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9A-Za-z])/g,
@@ -272,7 +254,8 @@ const ipv4: Detector = {
   name: 'ipv4',
   minLength: 7,
   minDigits: 4,
-  mayMatch: (value) => value.includes('.'),
+  needs: HAS_DOT,
+  mayMatch: always,
   pattern:
     /(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?![\w]|\.[0-9])/g,
   isMatch: () => true,

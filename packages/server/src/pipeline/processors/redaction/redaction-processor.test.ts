@@ -549,6 +549,24 @@ describe('redaction: counting, shared objects, hot update', () => {
     );
   });
 
+  test('a position whose values never repeat stops remembering them, and still finds secrets', () => {
+    const settings = settingsFor({ rules: [{ values: ['email'], action: 'mask' }] });
+    const spans: Span[] = [];
+    for (let i = 0; i < 300; i++) {
+      const value = i % 50 === 49 ? `to u${i}@example.com` : `/orders/${1000 + i}/items`;
+      spans.push(spanWith([str('method', 'GET /x'), str('path', value)]));
+    }
+    const counters = new CountingCounters();
+    redactionFactory.create(settings).process(spans, counters);
+    for (let i = 0; i < spans.length; i++) {
+      const path = String(spans[i].attributes[1].value);
+      if (i % 50 === 49) assert.match(path, /^to \*\*\*\*\.com$/, `span ${i}`);
+      else assert.equal(path, `/orders/${1000 + i}/items`);
+      assert.equal(spans[i].attributes[0].value, 'GET /x');
+    }
+    assert.deepEqual(counters.changedCalls, [6]);
+  });
+
   test('span names remembered clean are checked again under new rules', () => {
     const processor = redactionFactory.create(
       settingsFor({ rules: [{ values: ['email'], action: 'mask' }] }),

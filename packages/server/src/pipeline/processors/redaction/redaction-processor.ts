@@ -10,6 +10,7 @@ import {
 import type { ProcessorCounters, SpanProcessor } from '../../processor.ts';
 import { KeyKind, withKey, type RedactionSettings } from './redaction-settings.ts';
 import { templateIdSegments } from './span-name-ids.ts';
+import { DIGIT_RUN, textFeatures } from './text-features.ts';
 
 // Module-local copies of imported bindings used per span (under tsx each access to an
 // imported binding is a getter call).
@@ -24,7 +25,14 @@ export const REDACTED_ATTRIBUTE = 'skein.redacted';
 /** Span attribute positions whose key decisions are remembered. */
 const POSITIONS = 64;
 /** Clean string values remembered per position (a power of two). */
-const SLOTS = 4;
+const SLOTS = 8;
+/**
+ * A position stops looking values up until the next reset when, after this many
+ * lookups, fewer than one in {@link MIN_HIT_SHARE} found its value (ids, paths, times:
+ * values that never repeat).
+ */
+const LOOKUPS_TO_JUDGE = 64;
+const MIN_HIT_SHARE = 8;
 /** Clean span names remembered, by {@link nameSlot} (a power of two). */
 const NAME_SLOTS = 64;
 /**
@@ -64,6 +72,8 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     this.#positionKeys.fill('');
     this.#clean.fill(null);
     this.#cleanNames.fill(null);
+    this.#lookups.fill(0);
+    this.#hits.fill(0);
   }
 
   stop(): Promise<void> {
@@ -76,6 +86,8 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     if (now - this.#cleanSince >= REMEMBER_MS) {
       this.#clean.fill(null);
       this.#cleanNames.fill(null);
+      this.#lookups.fill(0);
+      this.#hits.fill(0);
       this.#cleanSince = now;
     }
     let changedSpans = 0;
@@ -201,18 +213,30 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
   /** When `#clean` was last emptied, ms. */
   #cleanSince = 0;
 
+  /** Lookups and hits per position since the last reset. */
+  readonly #lookups = new Uint32Array(POSITIONS);
+  readonly #hits = new Uint32Array(POSITIONS);
+
+  /** Whether `value` is remembered clean at `position` (false while the position is not looking). */
   #remembered(position: number, value: string): boolean {
+    const lookups = this.#lookups[position];
+    const hits = this.#hits[position];
+    if (lookups >= LOOKUPS_TO_JUDGE && hits * MIN_HIT_SHARE < lookups) return false;
+    this.#lookups[position] = lookups + 1;
     const clean = this.#clean;
-    const at = position * SLOTS;
-    return (
-      clean[at] === value ||
-      clean[at + 1] === value ||
-      clean[at + 2] === value ||
-      clean[at + 3] === value
-    );
+    const end = position * SLOTS + SLOTS;
+    for (let at = end - SLOTS; at < end; at++) {
+      if (clean[at] === value) {
+        this.#hits[position] = hits + 1;
+        return true;
+      }
+    }
+    return false;
   }
 
   #remember(position: number, value: string): void {
+    const lookups = this.#lookups[position];
+    if (lookups >= LOOKUPS_TO_JUDGE && this.#hits[position] * MIN_HIT_SHARE < lookups) return;
     const next = this.#cleanNext[position];
     this.#clean[position * SLOTS + next] = value;
     this.#cleanNext[position] = (next + 1) & (SLOTS - 1);
@@ -237,6 +261,8 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
         keys[i] = key;
         decisions[i] = decision;
         this.#clean.fill(null, i * SLOTS, i * SLOTS + SLOTS);
+        this.#lookups[i] = 0;
+        this.#hits[i] = 0;
       }
       const isString = attribute.type === STRING && decision < 0;
       // Plain text too short for any value rule, or remembered clean: unchanged.
@@ -351,7 +377,12 @@ function dropMatches(settings: RedactionSettings, value: string): string {
     if (rule.action !== 'drop') continue;
     for (const matcher of rule.matchers) {
       const d = matcher.detector;
-      if (d !== null && (text.length < d.minLength || !d.mayMatch(text))) continue;
+      if (d !== null) {
+        if (text.length < d.minLength) continue;
+        const features = textFeatures(text);
+        if ((features & DIGIT_RUN) < d.minDigits || (features & d.needs) !== d.needs) continue;
+        if (!d.mayMatch(text)) continue;
+      }
       matcher.pattern.lastIndex = 0;
       text = text.replace(matcher.pattern, (found) =>
         matcher.detector === null || matcher.detector.isMatch(found) ? '' : found,

@@ -1,7 +1,8 @@
 import { createHmac, type KeyObject } from 'node:crypto';
 import { ValueType, type AnyValue, type Attribute } from '../../../model/span.ts';
-import { longestDigitRun, type Detector } from './detectors.ts';
+import type { Detector } from './detectors.ts';
 import { stripSqlLiterals } from './sql-literals.ts';
+import { DIGIT_RUN, textFeatures } from './text-features.ts';
 import { maskUrlQuery } from './url-query.ts';
 
 export type RedactionAction = 'drop' | 'hash' | 'mask' | 'replace';
@@ -48,7 +49,7 @@ export const KeyKind = {
 
 // Module-local copies of imported bindings used per value: under tsx (tests, benches)
 // each access to an imported binding is a getter call.
-const digitsIn = longestDigitRun;
+const featuresOf = textFeatures;
 const strip = stripSqlLiterals;
 const maskUrl = maskUrlQuery;
 const { String: STRING, Int: INT, Double: DOUBLE, Bool: BOOL, Bytes: BYTES } = ValueType;
@@ -107,8 +108,6 @@ export class RedactionSettings {
    * (Infinity without value rules).
    */
   readonly minTextLength: number;
-  /** Most digits any detector needs counted. */
-  readonly #maxDigits: number;
   /** Set by `redactText` when it hashed something (for `searchValue`). */
   #hashed = false;
 
@@ -123,17 +122,14 @@ export class RedactionSettings {
     this.#globKeys = init.globKeys;
     this.#hashKey = init.hashKey;
     let minTextLength = Infinity;
-    let maxDigits = 0;
     for (const rule of init.valueRules) {
       for (const matcher of rule.matchers) {
         // A match of a user regex holds its required literal, if it has one.
         const shortest = matcher.detector?.minLength ?? matcher.literal?.length ?? 1;
         minTextLength = Math.min(minTextLength, shortest);
-        maxDigits = Math.max(maxDigits, matcher.detector?.minDigits ?? 0);
       }
     }
     this.minTextLength = minTextLength;
-    this.#maxDigits = maxDigits;
     this.active =
       init.enabled &&
       (init.keyRules.length > 0 ||
@@ -190,7 +186,7 @@ export class RedactionSettings {
     else if (kind === KeyKind.UrlQuery) text = maskUrl(text, this.urlQuery, true);
     if (text.length < this.minTextLength) return text;
     const rules = this.valueRules;
-    let digits = -1; // counted once, when a detector first needs it
+    let features = -1; // counted once, when a detector first needs them
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r];
       for (let m = 0; m < rule.matchers.length; m++) {
@@ -198,9 +194,10 @@ export class RedactionSettings {
         const detector = matcher.detector;
         if (detector !== null) {
           if (text.length < detector.minLength) continue;
-          if (detector.minDigits > 0) {
-            if (digits < 0) digits = digitsIn(text, this.#maxDigits);
-            if (digits < detector.minDigits) continue;
+          if (detector.minDigits > 0 || detector.needs !== 0) {
+            if (features < 0) features = featuresOf(text);
+            if ((features & DIGIT_RUN) < detector.minDigits) continue;
+            if ((features & detector.needs) !== detector.needs) continue;
           }
           if (!detector.mayMatch(text)) continue;
         } else if (matcher.literal !== null && text.indexOf(matcher.literal) < 0) continue;
@@ -208,7 +205,7 @@ export class RedactionSettings {
         if (next === null) return null;
         if (next !== text) {
           text = next;
-          digits = -1;
+          features = -1;
         }
       }
     }
