@@ -3,6 +3,7 @@
  * spans (the baseline, measured in the same run).
  *
  *   node --expose-gc --import tsx bench/redaction.ts [--rounds 7] [--requests 200]
+ *        [--compare <another checkout>]
  *
  * Spans come from bench/payloads.ts (100-span requests, 10 attributes, one resource
  * per request). "clean" spans carry nothing to redact; "secrets" spans carry, on
@@ -13,6 +14,14 @@
  * times `process` over every request's batch, after a full GC (with --expose-gc) and a pause, so
  * the decoder's garbage is not collected on the processor's clock. The table shows the
  * median CPU ns/span (process CPU time, so other load on the machine disturbs it less).
+ *
+ * A second table times each request's batch right after its own decode, as the server
+ * runs the processor chain on every accepted request: the spans are as warm as they
+ * are there. With `--compare DIR` (another checkout, e.g. `git worktree add
+ * /tmp/base <ref>`), DIR's redaction processor runs on a second decode of every request,
+ * paired with this checkout's (decode and run order alternating), and the table adds
+ * DIR's figures and the ratio per round: an A/B that a busy machine disturbs less
+ * than two separate runs.
  */
 import { parseArgs } from 'node:util';
 import { defaultConfig, type RedactionConfig } from '../packages/server/src/config/config.ts';
@@ -24,12 +33,14 @@ import {
 } from '../packages/server/src/pipeline/processors/redaction/index.ts';
 import { decodeOtlpProto } from '../packages/server/src/receivers/otlp/otlp-proto-decoder.ts';
 import { encodeOtlpJsonAsProto } from '../packages/server/src/receivers/otlp/test-support/reference-otlp.ts';
+import type * as RedactionIndex from '../packages/server/src/pipeline/processors/redaction/index.ts';
 import { buildOtlpJsonRequest } from './payloads.ts';
 
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '7' },
     requests: { type: 'string', default: '200' },
+    compare: { type: 'string' },
   },
 });
 const rounds = Number(args.rounds);
@@ -176,3 +187,66 @@ for (const [name, settings] of SETTINGS) {
   });
 }
 console.table(rows);
+
+// ---- fresh: each request's batch processed right after its decode (as the server does)
+type RedactionModule = typeof RedactionIndex;
+const other: RedactionModule | null =
+  args.compare === undefined
+    ? null
+    : ((await import(
+        `${args.compare}/packages/server/src/pipeline/processors/redaction/index.ts`
+      )) as RedactionModule);
+const thisModule: RedactionModule = { compileRedaction, redactionFactory } as RedactionModule;
+
+/** Median ns/span of this checkout's processor and of `--compare`'s, and of their ratio per round. */
+function freshNs(config: RedactionConfig, bodies: Uint8Array[]): number[] {
+  const modules = other === null ? [thisModule] : [thisModule, other];
+  const processors = modules.map((m) => m.redactionFactory.create(m.compileRedaction(config)));
+  const samples: number[][] = modules.map(() => []);
+  const ratios: number[] = [];
+  for (let round = -1; round < rounds; round++) {
+    const ns = modules.map(() => 0);
+    let spans = 0;
+    for (let b = 0; b < bodies.length; b++) {
+      const order = modules.length === 1 || (b + round) % 2 === 0 ? [0, 1] : [1, 0];
+      const batches: Span[][] = [];
+      for (const m of order) if (m < modules.length) batches[m] = decodeOtlpProto(bodies[b]).spans;
+      for (const m of order) {
+        if (m >= modules.length) continue;
+        const t0 = process.cpuUsage();
+        processors[m].process(batches[m], counters);
+        ns[m] += cpuNs(t0);
+      }
+      spans += batches[0].length;
+    }
+    if (round < 0) continue;
+    ns.forEach((n, m) => samples[m].push(n / spans));
+    if (ns.length > 1) ratios.push(ns[1] / ns[0]);
+  }
+  return [...samples.map(median), ratios.length > 0 ? median(ratios) : NaN];
+}
+
+const freshRows: Record<string, string>[] = [];
+const RULE_SETS: [string, RedactionConfig][] = [
+  ['default rules', base],
+  ['issue example (full rule set)', FULL],
+];
+for (const [name, config] of RULE_SETS) {
+  for (const [payload, bodies] of [
+    ['clean', CLEAN],
+    ['secrets', SECRETS],
+  ] as const) {
+    const [mine, theirs, ratio] = freshNs(config, bodies);
+    const row: Record<string, string> = {
+      scenario: `${name}, ${payload}`,
+      'ns/span': mine.toFixed(0),
+    };
+    if (other !== null) {
+      row['--compare ns/span'] = theirs.toFixed(0);
+      row['this / --compare'] = `${(1 / ratio).toFixed(2)}x`;
+    }
+    freshRows.push(row);
+  }
+}
+console.log('\nfresh: each batch right after its decode');
+console.table(freshRows);

@@ -1,13 +1,17 @@
 /**
  * Span-metrics processor cost per span, and the cost of rendering `/metrics`.
  *
- *   node --import tsx bench/span-metrics.ts [--rounds 7] [--ms 300]
+ *   node --import tsx bench/span-metrics.ts [--rounds 7] [--ms 300] [--compare <checkout>]
  *
  * Spans are pre-built in batches of 100 that share one resource (as one OTLP request
  * decodes). Each contender processes the same batches for `--ms` per round,
  * contenders interleaved within a round; the table shows the median ns/span over the
  * rounds. `baseline` reads the fields span metrics reads (service, name, kind,
- * status, duration, start) and sums them: the floor any per-span work pays.
+ * status, duration, start) and sums them: the floor any per-span work pays. Every
+ * span's name is its own string object, as a decoder makes them (a shared string
+ * would make every name lookup a pointer comparison). With `--compare DIR` (another
+ * checkout), DIR's processor in the default configuration is one more contender,
+ * interleaved with the others: an A/B in the same run.
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -19,14 +23,23 @@ import {
   renderSpanMetrics,
 } from '../packages/server/src/pipeline/processors/span-metrics/index.ts';
 import type { SpanMetricsProcessor } from '../packages/server/src/pipeline/processors/span-metrics/index.ts';
+import type * as SpanMetricsIndex from '../packages/server/src/pipeline/processors/span-metrics/index.ts';
 import type { SpanMetricsWriter } from '../packages/server/src/storage/span-metrics-writer.ts';
 
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '7' },
     ms: { type: 'string', default: '300' },
+    compare: { type: 'string' },
   },
 });
+type SpanMetricsModule = typeof SpanMetricsIndex;
+const other: SpanMetricsModule | null =
+  args.compare === undefined
+    ? null
+    : ((await import(
+        `${args.compare}/packages/server/src/pipeline/processors/span-metrics/index.ts`
+      )) as SpanMetricsModule);
 const rounds = Number(args.rounds);
 const roundMs = Number(args.ms);
 const BATCH = 100;
@@ -110,7 +123,8 @@ function buildBatches(s: Scenario): Span[][] {
         parentSpanId: '',
         traceState: '',
         flags: 1,
-        name: names[service][Math.floor(rnd() * s.operationsPerService)],
+        // A copy: its own string object, like a decoded name.
+        name: Buffer.from(names[service][Math.floor(rnd() * s.operationsPerService)]).toString(),
         kind: KINDS[id % 3],
         startTime: now + k,
         duration,
@@ -139,10 +153,14 @@ const counters = { changed: () => {}, dropped: () => {} };
 const discard: SpanMetricsWriter = { writeSpanMetrics: async () => {} };
 const logger = pino({ level: 'silent' });
 
-function processorWith(exemplars: boolean, writer?: SpanMetricsWriter): SpanMetricsProcessor {
+function processorWith(
+  exemplars: boolean,
+  writer?: SpanMetricsWriter,
+  module: Pick<SpanMetricsModule, 'createSpanMetricsFactory'> = { createSpanMetricsFactory },
+): SpanMetricsProcessor {
   const config = structuredClone(defaultConfig);
   config.pipeline.processors.spanMetrics.exemplars = exemplars;
-  const factory = createSpanMetricsFactory({ logger, writer });
+  const factory = module.createSpanMetricsFactory({ logger, writer });
   return factory.create(factory.compile(config));
 }
 
@@ -190,6 +208,7 @@ const header = [
   'counts + histogram',
   '+ exemplars',
   '+ minute aggregates (default)',
+  ...(other === null ? [] : ['--compare: default']),
   'series',
 ];
 console.log(`| ${header.join(' | ')} |`);
@@ -200,16 +219,20 @@ for (const scenario of SCENARIOS) {
   const plain = processorWith(false);
   const withExemplars = processorWith(true);
   const full = processorWith(true, discard);
-  const [base, p, e, m] = nsPerSpan(batches, [
+  const theirs = other === null ? null : processorWith(true, discard, other);
+  const [base, p, e, m, o] = nsPerSpan(batches, [
     baseline,
     (spans) => plain.process(spans, counters),
     (spans) => withExemplars.process(spans, counters),
     (spans) => full.process(spans, counters),
+    ...(theirs === null ? [] : [(spans: Span[]) => theirs.process(spans, counters)]),
   ]);
   const f = (ns: number): string => `${ns.toFixed(1)} ns`;
+  const compared = o === undefined ? '' : ` ${f(o)} (this ${(m / o).toFixed(2)}x) |`;
   console.log(
-    `| ${scenario.name} | ${f(base)} | ${f(p)} | ${f(e)} | ${f(m)} | ${full.series.length} |`,
+    `| ${scenario.name} | ${f(base)} | ${f(p)} | ${f(e)} | ${f(m)} |${compared} ${full.series.length} |`,
   );
+  await theirs?.stop();
 
   // The flush (minute deltas → rows) and a /metrics render, once the series exist.
   const t0 = performance.now();

@@ -34,7 +34,7 @@ const SLOTS = 8;
 const LOOKUPS_TO_JUDGE = 64;
 const MIN_HIT_SHARE = 8;
 /** Clean span names remembered, by {@link nameSlot} (a power of two). */
-const NAME_SLOTS = 64;
+const NAME_SLOTS = 128;
 /**
  * How long a remembered clean value is trusted, ms. Rules are fixed between updates,
  * but a detector may depend on the date (a Chinese ID whose birth date was still in
@@ -206,8 +206,8 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
   /**
    * Span names the rules (and span name templating) left unchanged, by
    * {@link nameSlot}, forgotten like `#clean`. Span names are few (routes,
-   * operations); a name is found again with two character reads and one comparison,
-   * where a set would hash every freshly decoded name.
+   * operations); a name is found again by reading six characters and comparing one
+   * string, where a set would hash every freshly decoded name.
    */
   readonly #cleanNames: (string | null)[] = new Array<string | null>(NAME_SLOTS).fill(null);
   /** When `#clean` was last emptied, ms. */
@@ -392,11 +392,22 @@ function dropMatches(settings: RedactionSettings, value: string): string {
   return settings.redactText(text, PLAIN) ?? text;
 }
 
-/** A cheap index for a span name into `#cleanNames`: its length and two of its characters. */
+/**
+ * An index for a span name into `#cleanNames`: a hash of its length and six of its
+ * characters (first, last two, quarters), so it costs the same for any length.
+ */
 function nameSlot(name: string): number {
   const n = name.length;
-  if (n === 0) return 0;
-  return (n * 7 + name.charCodeAt(n - 1) * 3 + name.charCodeAt(n >> 1)) & (NAME_SLOTS - 1);
+  if (n < 2) return n === 0 ? 0 : name.charCodeAt(0) & (NAME_SLOTS - 1);
+  let h = n;
+  h = (Math.imul(h, 31) + name.charCodeAt(0)) | 0;
+  h = (Math.imul(h, 31) + name.charCodeAt(n >> 2)) | 0;
+  h = (Math.imul(h, 31) + name.charCodeAt(n >> 1)) | 0;
+  h = (Math.imul(h, 31) + name.charCodeAt((n * 3) >> 2)) | 0;
+  h = (Math.imul(h, 31) + name.charCodeAt(n - 2)) | 0;
+  h = (Math.imul(h, 31) + name.charCodeAt(n - 1)) | 0;
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  return (h ^ (h >>> 12)) & (NAME_SLOTS - 1);
 }
 
 function serviceNameOf(attributes: Attribute[]): string {

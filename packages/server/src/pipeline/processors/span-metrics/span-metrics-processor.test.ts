@@ -210,8 +210,8 @@ describe('SpanMetricsProcessor aggregation', () => {
   });
 
   test('names that share length and characters, and repeated overflowing names, each count in their own series', async () => {
-    // Same length, same middle and last character: the same slot of the recent-operations index.
-    const names = ['GET /a/x', 'PUT /b/x', 'GET /a/x', 'DEL /c/x', 'PUT /b/x', 'GET /a/x'];
+    // These three share a slot of the recent-operations index.
+    const names = ['GET /a/x', 'GET /b/x', 'GET /a/x', 'GET /c/x', 'GET /b/x', 'GET /a/x'];
     const p = processor({ maxOperationsPerService: 2 });
     // Fresh strings, as a decoder makes them: equal names are never the same object.
     p.process(
@@ -219,10 +219,10 @@ describe('SpanMetricsProcessor aggregation', () => {
       counters,
     );
     assert.equal(seriesOf(p, 'a', 'GET /a/x').calls, 3);
-    assert.equal(seriesOf(p, 'a', 'PUT /b/x').calls, 2);
+    assert.equal(seriesOf(p, 'a', 'GET /b/x').calls, 2);
     assert.equal(seriesOf(p, 'a', 'other').calls, 1);
     p.process(
-      [testSpan({ service: 'a', name: 'DEL /c/x' }), testSpan({ service: 'a', name: 'DEL /c/x' })],
+      [testSpan({ service: 'a', name: 'GET /c/x' }), testSpan({ service: 'a', name: 'GET /c/x' })],
       counters,
     );
     assert.equal(seriesOf(p, 'a', 'other').calls, 3);
