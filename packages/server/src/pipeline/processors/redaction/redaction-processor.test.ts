@@ -568,6 +568,37 @@ describe('redaction: counting, shared objects, hot update', () => {
     assert.deepEqual(counters.changedCalls, [6]);
   });
 
+  test('event names and attributes and status messages remembered clean never hide a secret', () => {
+    const settings = settingsFor({
+      rules: [
+        { keys: ['exception.stacktrace'], action: 'drop' },
+        { values: ['email'], action: 'mask' },
+      ],
+    });
+    const event = (message: string, stack: string) => ({
+      time: 1,
+      name: 'exception',
+      attributes: [str('exception.message', message), str('exception.stacktrace', stack)],
+      droppedAttributesCount: 0,
+    });
+    const spans: Span[] = [];
+    for (let i = 0; i < 6; i++) {
+      const secret = i % 3 === 2;
+      const text = secret ? `no account for u${i}@example.com` : 'upstream timed out';
+      spans.push(spanWith([], { statusMessage: text, events: [event(text, text)] }));
+    }
+    redactionFactory.create(settings).process(spans, new CountingCounters());
+    for (let i = 0; i < spans.length; i++) {
+      const expected = i % 3 === 2 ? 'no account for ****.com' : 'upstream timed out';
+      assert.equal(spans[i].statusMessage, expected, `status ${i}`);
+      assert.deepEqual(
+        spans[i].events[0].attributes.map((a) => [a.key, a.value]),
+        [['exception.message', expected]],
+        `event ${i}: the stacktrace key rule applies even to a text remembered clean`,
+      );
+    }
+  });
+
   test('span names remembered clean are checked again under new rules', () => {
     const processor = redactionFactory.create(
       settingsFor({ rules: [{ values: ['email'], action: 'mask' }] }),

@@ -72,6 +72,7 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     this.#positionKeys.fill('');
     this.#clean.fill(null);
     this.#cleanNames.fill(null);
+    this.#cleanTexts.fill(null);
     this.#lookups.fill(0);
     this.#hits.fill(0);
   }
@@ -86,6 +87,7 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     if (now - this.#cleanSince >= REMEMBER_MS) {
       this.#clean.fill(null);
       this.#cleanNames.fill(null);
+      this.#cleanTexts.fill(null);
       this.#lookups.fill(0);
       this.#hits.fill(0);
       this.#cleanSince = now;
@@ -137,7 +139,7 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
       }
     }
     if (span.statusMessage !== '') {
-      const message = this.#text(span.statusMessage);
+      const message = this.#plainText(span.statusMessage);
       if (message !== span.statusMessage) {
         span.statusMessage = message;
         changes++;
@@ -147,7 +149,7 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     for (let e = 0; e < events.length; e++) {
       const event = events[e];
       if (event.name !== '') {
-        const eventName = this.#text(event.name);
+        const eventName = this.#plainText(event.name);
         if (eventName !== event.name) {
           event.name = eventName;
           changes++;
@@ -180,6 +182,16 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     return settings.redactText(value, PLAIN) ?? dropMatches(settings, value);
   }
 
+  /** `#text`, for texts that repeat (event names, status messages): remembered when clean. */
+  #plainText(value: string): string {
+    if (value.length < this.#settings.minTextLength) return value;
+    const slot = nameSlot(value);
+    if (this.#cleanTexts[slot] === value) return value;
+    const text = this.#text(value);
+    if (text === value) this.#cleanTexts[slot] = value;
+    return text;
+  }
+
   /**
    * Redacts a list of attributes in place (dropped ones removed, changed ones replaced by
    * new objects); returns how many changed. `prefix` is the dotted path of a kvlist.
@@ -210,6 +222,13 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
    * string, where a set would hash every freshly decoded name.
    */
   readonly #cleanNames: (string | null)[] = new Array<string | null>(NAME_SLOTS).fill(null);
+  /**
+   * The same for other texts the plain value rules left unchanged: event names,
+   * status messages, and string attributes outside the span's own (events, links,
+   * resources, scopes) under no key rule. Kept apart from span names, which may also
+   * be templated.
+   */
+  readonly #cleanTexts: (string | null)[] = new Array<string | null>(NAME_SLOTS).fill(null);
   /** When `#clean` was last emptied, ms. */
   #cleanSince = 0;
 
@@ -311,7 +330,20 @@ export class RedactionProcessor implements SpanProcessor<RedactionSettings> {
     for (let i = 0; i < attributes.length; i++) {
       const attribute = attributes[i];
       const path = prefix === '' ? attribute.key : `${prefix}.${attribute.key}`;
-      const result = this.#attribute(attribute, settings.decide(path), path);
+      const decision = settings.decide(path);
+      // Plain text seen clean before (exception types and messages repeat): unchanged.
+      if (decision === PLAIN && attribute.type === STRING) {
+        const text = attribute.value;
+        if (text.length < settings.minTextLength || this.#cleanTexts[nameSlot(text)] === text) {
+          if (kept !== i) attributes[kept] = attribute;
+          kept++;
+          continue;
+        }
+      }
+      const result = this.#attribute(attribute, decision, path);
+      if (result === attribute && decision === PLAIN && attribute.type === STRING) {
+        this.#cleanTexts[nameSlot(attribute.value)] = attribute.value;
+      }
       if (result !== attribute) changes += this.#lastChanges;
       if (result === null) continue;
       if (result !== attribute || kept !== i) attributes[kept] = result;
