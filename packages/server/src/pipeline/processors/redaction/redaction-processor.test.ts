@@ -599,6 +599,26 @@ describe('redaction: counting, shared objects, hot update', () => {
     }
   });
 
+  test('hashes remembered for repeated values are the HMAC of each value under the current key', () => {
+    const rules: RedactionConfig['rules'] = [{ keys: ['enduser.id'], action: 'hash' }];
+    const processor = redactionFactory.create(settingsFor({ rules }));
+    const ids = ['u1', 'u2', 'u1', 'u3', 'u2', 'u1'];
+    const spans = ids.map((id) => spanWith([str('enduser.id', id)]));
+    processor.process(spans, new CountingCounters());
+    assert.deepEqual(
+      spans.map((s) => attr(s, 'enduser.id')?.value),
+      ids.map((id) => expectedHash(id)),
+    );
+    processor.update(settingsFor({ rules, hashKey: 'another-key-0123456789abcdef' }));
+    const later = spanWith([str('enduser.id', 'u1')]);
+    processor.process([later], new CountingCounters());
+    assert.equal(
+      attr(later, 'enduser.id')?.value,
+      `hmac:${createHmac('sha256', 'another-key-0123456789abcdef').update('u1').digest('base64url').slice(0, 22)}`,
+      'a new key hashes anew',
+    );
+  });
+
   test('span names remembered clean are checked again under new rules', () => {
     const processor = redactionFactory.create(
       settingsFor({ rules: [{ values: ['email'], action: 'mask' }] }),

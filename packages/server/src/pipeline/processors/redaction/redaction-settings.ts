@@ -60,6 +60,9 @@ const URL_KEYS = new Set(['url.full', 'http.url', 'http.target', 'url.original']
 
 /** Decisions cached per key; keys repeat endlessly, but a flood of random keys must not grow memory. */
 const MAX_CACHED_DECISIONS = 4096;
+/** Hashes remembered at most, and for how long (ms): the inputs are secrets, kept briefly. */
+const MAX_REMEMBERED_HASHES = 1024;
+const REMEMBER_HASHES_MS = 1000;
 
 /** What a hashed value starts with. */
 export const HASH_PREFIX = 'hmac:';
@@ -87,8 +90,10 @@ export interface RedactionSettingsInit {
  * matchers, and the text operations every action needs. Shared by the processor
  * (ingest) and `searchValueFor` (query), so both apply exactly the same rules.
  *
- * Immutable except for an internal cache of key decisions. Not for concurrent use
- * from several threads (none exists in Skein).
+ * Immutable except for internal caches: key decisions, and the hashes of the last
+ * second (an HMAC costs microseconds, and a hashed value such as a user id repeats on
+ * the spans of a trace). Not for concurrent use from several threads (none exists in
+ * Skein).
  */
 export class RedactionSettings {
   readonly enabled: boolean;
@@ -110,6 +115,9 @@ export class RedactionSettings {
   readonly minTextLength: number;
   /** Set by `redactText` when it hashed something (for `searchValue`). */
   #hashed = false;
+  /** Text → its hash, emptied every {@link REMEMBER_HASHES_MS} and when full. */
+  readonly #hashes = new Map<string, string>();
+  #hashesSince = 0;
 
   constructor(init: RedactionSettingsInit) {
     this.enabled = init.enabled;
@@ -257,10 +265,21 @@ export class RedactionSettings {
       // compileRedaction refuses hash rules without a key; reaching here is a bug.
       throw new Error('redaction: a hash rule ran without a hash key');
     }
-    return (
+    const now = Date.now();
+    if (
+      now - this.#hashesSince >= REMEMBER_HASHES_MS ||
+      this.#hashes.size >= MAX_REMEMBERED_HASHES
+    ) {
+      this.#hashes.clear();
+      this.#hashesSince = now;
+    }
+    const known = this.#hashes.get(text);
+    if (known !== undefined) return known;
+    const hashed =
       HASH_PREFIX +
-      createHmac('sha256', this.#hashKey).update(text).digest('base64url').slice(0, 22)
-    );
+      createHmac('sha256', this.#hashKey).update(text).digest('base64url').slice(0, 22);
+    this.#hashes.set(text, hashed);
+    return hashed;
   }
 
   /**

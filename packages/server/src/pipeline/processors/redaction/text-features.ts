@@ -1,15 +1,12 @@
-/** `textFeatures` bit: an `@` after the first character (an email's local part comes first). */
-export const HAS_AT = 1 << 24;
 /** `textFeatures` bit: a `.` anywhere. */
-export const HAS_DOT = 1 << 25;
+export const HAS_DOT = 1 << 24;
 /** The bits of `textFeatures` that hold the longest digit run. */
 export const DIGIT_RUN = (1 << 24) - 1;
 
 /**
- * What the built-in detectors need to know about a value before any regex, in one
+ * What the digit-hungry detectors need to know about a value before any regex, in one
  * pass over its characters: the most ASCII digits in one run (capped at
- * {@link DIGIT_RUN}), whether it has an `@` after its first character ({@link HAS_AT})
- * and a `.` ({@link HAS_DOT}). A run is digits with at most two separators (space,
+ * {@link DIGIT_RUN}) and whether it has a `.` ({@link HAS_DOT}). A run is digits with at most two separators (space,
  * `.`, `-`, `(`, `)`) in a row between them: `+1 (415) 555-2671` is one run of 11,
  * `Chrome/126.0 Safari/537.36` has runs of 4 and 5. Every detector's match lies
  * within one run, so a detector whose match needs more digits in a run, or a
@@ -29,7 +26,6 @@ export function textFeatures(value: string): number {
       if (c === 46) flags |= HAS_DOT;
       if (++separators > 2) run = 0;
     } else {
-      if (c === 64 && i > 0) flags |= HAS_AT;
       run = 0;
       separators = 0;
     }
