@@ -12,6 +12,13 @@
  * would make every name lookup a pointer comparison). With `--compare DIR` (another
  * checkout), DIR's processor in the default configuration is one more contender,
  * interleaved with the others: an A/B in the same run.
+ *
+ * The pre-built batches are processed again and again, so V8 has hashed their names
+ * after the first pass. A last table therefore decodes `bench/payloads.ts` requests
+ * (500 spans, 8 services, 10 span names, as `bench/ingest-e2e.ts` sends) and times
+ * the default processor on each batch right after its decode, as the server runs it:
+ * fresh, unhashed names and freshly decoded spans; with `--compare`, DIR's processor
+ * runs on a second decode of each request, paired (decode and run order alternating).
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -24,7 +31,9 @@ import {
 } from '../packages/server/src/pipeline/processors/span-metrics/index.ts';
 import type { SpanMetricsProcessor } from '../packages/server/src/pipeline/processors/span-metrics/index.ts';
 import type * as SpanMetricsIndex from '../packages/server/src/pipeline/processors/span-metrics/index.ts';
+import { decodeOtlpProto } from '../packages/server/src/receivers/otlp/otlp-proto-decoder.ts';
 import type { SpanMetricsWriter } from '../packages/server/src/storage/span-metrics-writer.ts';
+import { buildOtlpRequest } from './payloads.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -259,3 +268,50 @@ console.log(
 console.log('| --- | --- | --- | --- | --- |');
 for (const row of renderRows) console.log(row);
 if (sink === 42) console.log('');
+
+// ---- fresh: decoded requests, each batch processed right after its decode
+const nowNs = `${Date.now()}000000`;
+const bodies = Array.from({ length: 100 }, (_, i) =>
+  buildOtlpRequest({
+    spans: 500,
+    seed: i + 1,
+    serviceName: `svc-${i % 8}`,
+    startTimeUnixNano: nowNs,
+  }),
+);
+const freshProcessors = [processorWith(true, discard)];
+if (other !== null) freshProcessors.push(processorWith(true, discard, other));
+const freshSamples: number[][] = freshProcessors.map(() => []);
+const freshRatios: number[] = [];
+for (let round = -1; round < rounds; round++) {
+  const ns = freshProcessors.map(() => 0);
+  let spans = 0;
+  for (let b = 0; b < bodies.length; b++) {
+    const order = freshProcessors.length === 1 || (b + round) % 2 === 0 ? [0, 1] : [1, 0];
+    const batches: Span[][] = [];
+    for (const p of order)
+      if (p < freshProcessors.length) batches[p] = decodeOtlpProto(bodies[b]).spans;
+    for (const p of order) {
+      if (p >= freshProcessors.length) continue;
+      const t0 = process.cpuUsage();
+      freshProcessors[p].process(batches[p], counters);
+      const used = process.cpuUsage(t0);
+      ns[p] += (used.user + used.system) * 1000;
+    }
+    spans += batches[0].length;
+  }
+  if (round < 0) continue;
+  ns.forEach((n, p) => freshSamples[p].push(n / spans));
+  if (ns.length > 1) freshRatios.push(ns[0] / ns[1]);
+}
+console.log(
+  '\n| fresh decoded requests (default settings), CPU ns/span | this checkout | --compare | this / --compare |',
+);
+console.log('| --- | --- | --- | --- |');
+console.log(
+  `| 500-span requests, 8 services × 10 names, ${freshProcessors[0].series.length} series | ${median(freshSamples[0]).toFixed(0)} | ` +
+    (other === null
+      ? '— | — |'
+      : `${median(freshSamples[1]).toFixed(0)} | ${median(freshRatios).toFixed(2)}x |`),
+);
+for (const p of freshProcessors) await p.stop();
