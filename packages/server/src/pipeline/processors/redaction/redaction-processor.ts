@@ -11,6 +11,11 @@ import type { ProcessorCounters, SpanProcessor } from '../../processor.ts';
 import { KeyKind, withKey, type RedactionSettings } from './redaction-settings.ts';
 import { templateIdSegments } from './span-name-ids.ts';
 import { DIGIT_RUN, textFeatures } from './text-features.ts';
+import { NAME_SLOTS, nameSlot as sharedNameSlot } from '../../name-slot.ts';
+
+// A module-local binding: under tsx an imported function is reached through a getter
+// and not inlined on the hot path.
+const nameSlot = sharedNameSlot;
 
 // Module-local copies of imported bindings used per span (under tsx each access to an
 // imported binding is a getter call).
@@ -34,7 +39,6 @@ const SLOTS = 8;
 const LOOKUPS_TO_JUDGE = 64;
 const MIN_HIT_SHARE = 8;
 /** Clean span names remembered, by {@link nameSlot} (a power of two). */
-const NAME_SLOTS = 128;
 /**
  * How long a remembered clean value is trusted, ms. Rules are fixed between updates,
  * but a detector may depend on the date (a Chinese ID whose birth date was still in
@@ -422,24 +426,6 @@ function dropMatches(settings: RedactionSettings, value: string): string {
     }
   }
   return settings.redactText(text, PLAIN) ?? text;
-}
-
-/**
- * An index for a span name into `#cleanNames`: a hash of its length and six of its
- * characters (first, last two, quarters), so it costs the same for any length.
- */
-function nameSlot(name: string): number {
-  const n = name.length;
-  if (n < 2) return n === 0 ? 0 : name.charCodeAt(0) & (NAME_SLOTS - 1);
-  let h = n;
-  h = (Math.imul(h, 31) + name.charCodeAt(0)) | 0;
-  h = (Math.imul(h, 31) + name.charCodeAt(n >> 2)) | 0;
-  h = (Math.imul(h, 31) + name.charCodeAt(n >> 1)) | 0;
-  h = (Math.imul(h, 31) + name.charCodeAt((n * 3) >> 2)) | 0;
-  h = (Math.imul(h, 31) + name.charCodeAt(n - 2)) | 0;
-  h = (Math.imul(h, 31) + name.charCodeAt(n - 1)) | 0;
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  return (h ^ (h >>> 12)) & (NAME_SLOTS - 1);
 }
 
 function serviceNameOf(attributes: Attribute[]): string {

@@ -6,6 +6,11 @@ import type { ProcessorCounters, SpanProcessor } from '../../processor.ts';
 import { MinuteDelta, SpanMetricsSeries } from './span-metrics-series.ts';
 import { sameBuckets } from './span-metrics-settings.ts';
 import type { SpanMetricsSettings } from './span-metrics-settings.ts';
+import { NAME_SLOTS, nameSlot as sharedNameSlot } from '../../name-slot.ts';
+
+// A module-local binding: under tsx an imported function is reached through a getter
+// and not inlined on the hot path.
+const nameSlot = sharedNameSlot;
 
 // A module-local copy of an imported binding used per span: under tsx (the server, tests,
 // benches) each access to an imported binding is a getter call, which kept it from
@@ -26,7 +31,6 @@ const DELTA_POOL_SIZE = 1024;
 /** Kinds and statuses per operation: 6 OTLP span kinds × 3 status codes. */
 const SLOTS = 18;
 /** Recently used operations a service keeps by {@link nameSlot} (a power of two). */
-const RECENT_OPERATIONS = 128;
 
 /** A service's operations (span names) and how many of them are tracked. */
 class ServiceEntry {
@@ -37,29 +41,11 @@ class ServiceEntry {
    * before use. Span names arrive as fresh strings: a map lookup must hash every one
    * of them, while this reads six characters and compares one string.
    */
-  readonly recent = new Array<OperationEntry | undefined>(RECENT_OPERATIONS).fill(undefined);
+  readonly recent = new Array<OperationEntry | undefined>(NAME_SLOTS).fill(undefined);
   tracked = 0;
   constructor(name: string) {
     this.name = name;
   }
-}
-
-/**
- * An index for a span name into `ServiceEntry.recent`: a hash of its length and six of
- * its characters (first, last two, quarters), so it costs the same for any length.
- */
-function nameSlot(name: string): number {
-  const n = name.length;
-  if (n < 2) return n === 0 ? 0 : name.charCodeAt(0) & (RECENT_OPERATIONS - 1);
-  let h = n;
-  h = (Math.imul(h, 31) + name.charCodeAt(0)) | 0;
-  h = (Math.imul(h, 31) + name.charCodeAt(n >> 2)) | 0;
-  h = (Math.imul(h, 31) + name.charCodeAt(n >> 1)) | 0;
-  h = (Math.imul(h, 31) + name.charCodeAt((n * 3) >> 2)) | 0;
-  h = (Math.imul(h, 31) + name.charCodeAt(n - 2)) | 0;
-  h = (Math.imul(h, 31) + name.charCodeAt(n - 1)) | 0;
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  return (h ^ (h >>> 12)) & (RECENT_OPERATIONS - 1);
 }
 
 /** An operation's series, by `kind * 3 + statusCode`. */
