@@ -9,6 +9,18 @@ export class ApiError extends Error {
   }
 }
 
+/** A page's view of one API call: still loading, failed (with the HTTP status, 0 when none), or done. */
+export type Load<T> =
+  | { state: 'loading' }
+  | { state: 'error'; message: string; status: number }
+  | { state: 'done'; value: T };
+
+/** The `error` state for a failed call: the API's message and status (0 for a network error). */
+export function loadFailure(err: unknown): { state: 'error'; message: string; status: number } {
+  const e = err as Error;
+  return { state: 'error', message: e.message, status: e instanceof ApiError ? e.status : 0 };
+}
+
 interface Envelope {
   errors?: { msg?: string }[] | null;
   error?: { message?: string };

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, getJson, type JaegerEnvelope } from '../api.ts';
+import { getJson, type JaegerEnvelope, loadFailure, type Load } from '../api.ts';
 import { MetricChart } from '../components/metric-chart.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { causeInfo } from '../model/break-causes.ts';
@@ -32,16 +32,6 @@ import { traceUrl } from '../model/route.ts';
 import { formatTimestamp } from '../model/time-format.ts';
 import { shortTraceId } from '../model/trace-verdict.ts';
 import { navigate } from '../router.ts';
-
-type Load<T> =
-  | { state: 'loading' }
-  | { state: 'error'; message: string; status: number }
-  | { state: 'done'; value: T };
-
-function failure(err: unknown): { state: 'error'; message: string; status: number } {
-  const e = err as Error;
-  return { state: 'error', message: e.message, status: e instanceof ApiError ? e.status : 0 };
-}
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -445,7 +435,7 @@ export function CompletenessPage({ params }: { params: URLSearchParams }) {
       .then(
         (value) => setResult({ state: 'done', value }),
         (err: Error) => {
-          if (err.name !== 'AbortError') setResult(failure(err));
+          if (err.name !== 'AbortError') setResult(loadFailure(err));
         },
       );
     return () => ctl.abort();

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, getJson, type JaegerEnvelope } from '../api.ts';
+import { getJson, type JaegerEnvelope, loadFailure, type Load } from '../api.ts';
 import { MetricChart } from '../components/metric-chart.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { formatLatencyMs, formatPercent, formatRate } from '../model/metric-format.ts';
@@ -56,22 +56,12 @@ interface ServiceMetrics {
   rows: OperationRow[];
 }
 
-type Load<T> =
-  | { state: 'loading' }
-  | { state: 'error'; message: string; status: number }
-  | { state: 'done'; value: T };
-
-function failure(err: unknown): { state: 'error'; message: string; status: number } {
-  const e = err as Error;
-  return { state: 'error', message: e.message, status: e instanceof ApiError ? e.status : 0 };
-}
-
 function useServices(): Load<string[]> {
   const [services, setServices] = useState<Load<string[]>>({ state: 'loading' });
   useEffect(() => {
     getJson<JaegerEnvelope<string[]>>('/api/services').then(
       (r) => setServices({ state: 'done', value: (r.data ?? []).slice().sort() }),
-      (err) => setServices(failure(err)),
+      (err) => setServices(loadFailure(err)),
     );
   }, []);
   return services;
@@ -336,7 +326,7 @@ export function MonitorPage({ params }: { params: URLSearchParams }) {
     loadMetrics(state, minStep, ctl.signal).then(
       (value) => setResult({ state: 'done', value }),
       (err: Error) => {
-        if (err.name !== 'AbortError') setResult(failure(err));
+        if (err.name !== 'AbortError') setResult(loadFailure(err));
       },
     );
     return () => ctl.abort();

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, getJson } from '../api.ts';
+import { getJson, loadFailure, type Load } from '../api.ts';
 import { CopyButton } from '../components/copy-button.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import {
@@ -33,16 +33,6 @@ import {
 } from '../model/sdk-sampler-settings.ts';
 import { formatTimestamp } from '../model/time-format.ts';
 import { navigate } from '../router.ts';
-
-type Load<T> =
-  | { state: 'loading' }
-  | { state: 'error'; message: string; status: number }
-  | { state: 'done'; value: T };
-
-function failure(err: unknown): { state: 'error'; message: string; status: number } {
-  const e = err as Error;
-  return { state: 'error', message: e.message, status: e instanceof ApiError ? e.status : 0 };
-}
 
 const ORIGIN_TITLES: Record<string, string> = {
   file: 'its own entry in the strategies (file or YAML): pinned by the operator',
@@ -496,7 +486,7 @@ export function SamplingPage({ params }: { params: URLSearchParams }) {
           if (!state.service) setNames(value.services.map((s) => s.service));
         },
         (err: Error) => {
-          if (err.name !== 'AbortError') setResult(failure(err));
+          if (err.name !== 'AbortError') setResult(loadFailure(err));
         },
       );
     return () => ctl.abort();
