@@ -186,13 +186,15 @@ export class ProcessorChain {
     const hold = this.#holding;
     const perSpan = spans.length === 0 ? 0 : bytes / spans.length;
     const now = buffer.now();
-    this.#lateInFeed = 0;
-    for (let i = 0; i < spans.length; i++) buffer.add(spans[i], now, hold, perSpan);
+    // Observers see the batch before the buffer does, so a span found late is
+    // reported to them after they have seen it (completeness un-registers a late root).
     for (const stage of this.#traces) {
       const started = performance.now();
       stage.guard(() => stage.processor.observe(spans), undefined, logger, spans.length);
       stage.counted(spans.length, stage.processor.holdsSpans ? 0 : spans.length, started);
     }
+    this.#lateInFeed = 0;
+    for (let i = 0; i < spans.length; i++) buffer.add(spans[i], now, hold, perSpan);
     this.#metrics.bufferTraces.set(buffer.traces);
     this.#metrics.bufferSpans.set(buffer.spans);
     this.#metrics.bufferHeldBytes.set(buffer.heldBytes);

@@ -53,8 +53,8 @@ export interface SpanProcessor<Settings = unknown> {
  * - `holdsSpans`: when true, spans wait in the buffer until the trace is assembled and
  *   this processor decided which go on (tail sampling); when false the spans flow on
  *   at once and the processor only sees digests of them (completeness).
- * - `observe` sees each batch as it enters the buffer (cheap bookkeeping; it must not
- *   keep the spans).
+ * - `observe` sees each batch just before it enters the buffer (cheap bookkeeping; it
+ *   must not keep the spans); `late` for a span of the batch comes after.
  * - `assembled` is called once per trace, in release order; a holding processor
  *   returns whether the trace's held spans go on, the others return undefined.
  *   Every processor's `assembled` sees the trace before the held spans move on.

@@ -85,8 +85,8 @@ function setup() {
   processor.bind(buffer);
   const feed = (spans: Span[]) => {
     const now = buffer.now();
-    for (const span of spans) buffer.add(span, now);
     processor.observe(spans);
+    for (const span of spans) buffer.add(span, now);
     return spans;
   };
   const settle = (ms = 1000) => {
@@ -269,6 +269,16 @@ describe('CompletenessProcessor', () => {
     const { breaks } = writer.sum();
     assert.equal(breaks.get('unanswered_call:frontend>catalog')?.count, 1);
     assert.equal(breaks.get('split_trace:frontend>catalog'), undefined);
+  });
+
+  test('a late root leaves no pending root behind', () => {
+    const { feed, settle, processor } = setup();
+    const r = request();
+    feed([...r.main, ...r.callee]);
+    settle();
+    assert.equal(processor.pendingRoots, 0, 'the judged trace took its root');
+    feed([{ ...r.main[0], spanId: 'feedfacefeedface' }]);
+    assert.equal(processor.pendingRoots, 0, 'a root of an already judged trace is not pending');
   });
 
   test('late spans are counted and stay out of the trace', async () => {

@@ -109,7 +109,15 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
   late(span: Span, kept: boolean, counters: ProcessorCounters): void {
     void kept;
     void counters;
+    // A late root was registered by `observe` (which runs first), but its trace was
+    // already judged: it is nobody's pending root.
+    if (span.parentSpanId === '') this.#pending.delete(span.traceId);
     this.#late(span);
+  }
+
+  /** Root candidates whose trace is still being assembled (bounded by the buffer's traces). */
+  get pendingRoots(): number {
+    return this.#pending.size;
   }
 
   update(settings: CompletenessSettings): void {
