@@ -14,6 +14,8 @@ export const GrpcStatus = {
   Internal: 13,
   Unavailable: 14,
   Unimplemented: 12,
+  PermissionDenied: 7,
+  Unauthenticated: 16,
 } as const;
 export type GrpcStatus = (typeof GrpcStatus)[keyof typeof GrpcStatus];
 
@@ -100,8 +102,8 @@ export const BodyTooLargeError = defineError({
   statusCode: 413,
   grpcCode: GrpcStatus.ResourceExhausted,
   summary: 'The (decompressed) request body is over the configured limit.',
-  message: (limitBytes: number) =>
-    `request body is over the limit of ${limitBytes} bytes (after decompression): raise receivers.maxBodyBytes or send smaller batches`,
+  message: (limitBytes: number, setting: string = 'receivers.maxBodyBytes') =>
+    `request body is over the limit of ${limitBytes} bytes (after decompression): raise ${setting} or send smaller batches`,
 });
 export type BodyTooLargeError = InstanceType<typeof BodyTooLargeError>;
 
@@ -124,6 +126,17 @@ export const ShuttingDownError = defineError({
   message: () => 'skein is shutting down and accepts no more spans; retry later',
 });
 export type ShuttingDownError = InstanceType<typeof ShuttingDownError>;
+
+export const IntakeUnavailableError = defineError({
+  code: 'SKEIN_INTAKE_UNAVAILABLE',
+  statusCode: 503,
+  grpcCode: GrpcStatus.Unavailable,
+  summary:
+    'The durable intake could not put the batch on disk (disk full or an I/O error); nothing of it was acknowledged.',
+  message: (why: string) =>
+    `the durable intake could not write this batch to disk (${why}); nothing of it was acknowledged: retry after the Retry-After delay, and free disk space under pipeline.intake.dir`,
+});
+export type IntakeUnavailableError = InstanceType<typeof IntakeUnavailableError>;
 
 // ---- query API -------------------------------------------------------------------
 
@@ -187,6 +200,69 @@ export const SamplingUnavailableError = defineError({
 });
 export type SamplingUnavailableError = InstanceType<typeof SamplingUnavailableError>;
 
+export const QueryBusyError = defineError({
+  code: 'SKEIN_QUERY_BUSY',
+  statusCode: 503,
+  grpcCode: GrpcStatus.Unavailable,
+  summary:
+    'Too many heavy queries (trace reads, searches, dependencies, transforms) are running or waiting; retry after the given delay.',
+  message: (what: string) =>
+    `the query service is busy (${what}); retry after the Retry-After delay, or raise query.maxConcurrentQueries / query.maxQueuedQueries`,
+});
+export type QueryBusyError = InstanceType<typeof QueryBusyError>;
+
+export const AnswerTooLargeError = defineError({
+  code: 'SKEIN_ANSWER_TOO_LARGE',
+  statusCode: 413,
+  grpcCode: GrpcStatus.ResourceExhausted,
+  summary: 'The answer (a trace, or an uploaded file transformed) is over query.maxResponseBytes.',
+  message: (what: string, limitBytes: number) =>
+    `${what} is over the answer limit of ${limitBytes} bytes (query.maxResponseBytes); raise the limit, or narrow the request (a time range with start/end, a smaller file)`,
+});
+export type AnswerTooLargeError = InstanceType<typeof AnswerTooLargeError>;
+
+export const StorageBusyError = defineError({
+  code: 'SKEIN_STORAGE_BUSY',
+  statusCode: 503,
+  grpcCode: GrpcStatus.Unavailable,
+  summary:
+    'The store ran out of memory or was busy answering this read; retry after the given delay.',
+  message: (operation: string) =>
+    `storage could not ${operation} now (out of memory for this read); retry after the Retry-After delay, or raise storage.duckdb.memoryLimitMB`,
+});
+export type StorageBusyError = InstanceType<typeof StorageBusyError>;
+
+// ---- security (issue 15, docs/security.md) ----------------------------------------
+
+export const AuthenticationRequiredError = defineError({
+  code: 'SKEIN_UNAUTHENTICATED',
+  statusCode: 401,
+  grpcCode: GrpcStatus.Unauthenticated,
+  summary: 'The request carried no credentials, or credentials Skein does not accept.',
+  message: (why: string, need: string) =>
+    `${why}; this endpoint needs ${need}: send "Authorization: Bearer <token>" (gRPC: an "authorization" metadata entry), see docs/security.md`,
+});
+export type AuthenticationRequiredError = InstanceType<typeof AuthenticationRequiredError>;
+
+export const PermissionDeniedError = defineError({
+  code: 'SKEIN_PERMISSION_DENIED',
+  statusCode: 403,
+  grpcCode: GrpcStatus.PermissionDenied,
+  summary: 'The credentials are valid but lack the scope the endpoint needs, or name another tenant.',
+  message: (who: string, why: string) => `${who} ${why}; see docs/security.md`,
+});
+export type PermissionDeniedError = InstanceType<typeof PermissionDeniedError>;
+
+export const AuthRateLimitedError = defineError({
+  code: 'SKEIN_AUTH_RATE_LIMITED',
+  statusCode: 429,
+  grpcCode: GrpcStatus.ResourceExhausted,
+  summary: 'Too many failed authentications from this address; wait for the given delay.',
+  message: (source: string, limit: number) =>
+    `too many failed authentications from ${source} (more than ${limit} a minute, security.maxFailuresPerMinute); fix the client's token and retry after the Retry-After delay`,
+});
+export type AuthRateLimitedError = InstanceType<typeof AuthRateLimitedError>;
+
 // ---- storage and runtime ---------------------------------------------------------
 
 export const StorageError = defineError({
@@ -197,6 +273,17 @@ export const StorageError = defineError({
   message: (operation: string, detail: string) => `storage failed to ${operation}: ${detail}`,
 });
 export type StorageError = InstanceType<typeof StorageError>;
+
+export const CorruptBatchError = defineError({
+  code: 'SKEIN_CORRUPT_BATCH',
+  statusCode: 500,
+  grpcCode: GrpcStatus.Internal,
+  summary:
+    'A stored or buffered span batch (write-ahead log, NATS message) could not be decoded.',
+  message: (detail: string) =>
+    `cannot decode span batch: ${detail}; the bytes are damaged or were written by an incompatible skein version`,
+});
+export type CorruptBatchError = InstanceType<typeof CorruptBatchError>;
 
 export const ConfigError = defineError({
   code: 'SKEIN_CONFIG_INVALID',

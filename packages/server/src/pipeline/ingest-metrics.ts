@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 
 /** Why spans were refused at the front door (`skein_spans_refused_total{reason}`). */
-export type RefusalReason = 'queue_full' | 'shutting_down' | 'invalid';
+export type RefusalReason = 'queue_full' | 'shutting_down' | 'invalid' | 'invalid_time';
 
 /**
  * The ingest path's Prometheus metrics, registered in the registry passed in (never
@@ -21,8 +21,11 @@ export class IngestMetrics {
   readonly spansRefused: Counter<'protocol' | 'reason'>;
   readonly spansDropped: Counter<'reason'>;
   readonly spansWritten: Counter;
+  readonly spansReplayed: Counter;
   readonly storageWriteErrors: Counter;
   readonly requestsRefused: Counter<'protocol' | 'reason'>;
+  /** Accepted spans cut to `limits.span` (receivers/span-limits.ts), per reason. */
+  readonly spansTruncated: Counter<'protocol' | 'reason'>;
   readonly queueSpans: Gauge;
   readonly queueBytes: Gauge;
   readonly writeBatchDuration: Histogram;
@@ -58,6 +61,11 @@ export class IngestMetrics {
       help: 'Spans written to storage.',
       registers,
     });
+    this.spansReplayed = new Counter({
+      name: 'skein_spans_replayed_total',
+      help: 'Spans the durable intake replayed after a restart (accepted before it, never committed).',
+      registers,
+    });
     this.storageWriteErrors = new Counter({
       name: 'skein_storage_write_errors_total',
       help: 'Failed write attempts to storage (each retry counts).',
@@ -66,6 +74,12 @@ export class IngestMetrics {
     this.requestsRefused = new Counter({
       name: 'skein_receiver_requests_refused_total',
       help: 'Requests a receiver refused as a whole (reason = error code, e.g. SKEIN_INVALID_PAYLOAD).',
+      labelNames: ['protocol', 'reason'],
+      registers,
+    });
+    this.spansTruncated = new Counter({
+      name: 'skein_spans_truncated_total',
+      help: 'Spans stored cut to limits.span (reason: attributes, events, links, event_attributes, link_attributes, value_length, span_size); a span cut for two reasons counts in both.',
       labelNames: ['protocol', 'reason'],
       registers,
     });
@@ -87,11 +101,14 @@ export class IngestMetrics {
     });
   }
 
-  /** For receivers: spans a decoder returned as rejected (reported to the client as partial_success). */
-  invalidSpans(protocol: string, count: number): void {
+  /**
+   * For receivers: spans a decoder returned as rejected (reported to the client as
+   * partial_success); `invalid_time` for unusable times, `invalid` for the rest.
+   */
+  invalidSpans(protocol: string, count: number, reason: RefusalReason = 'invalid'): void {
     if (count === 0) return;
     this.spansReceived.inc({ protocol }, count);
-    this.spansRefused.inc({ protocol, reason: 'invalid' }, count);
+    this.spansRefused.inc({ protocol, reason }, count);
   }
 
   /** For receivers: a request refused as a whole; `reason` is the error code. */

@@ -90,26 +90,26 @@ function setup(
 }
 
 describe('Pipeline', () => {
-  test('coalesces small batches and splits big ones into write batches of batch.maxSpans', async () => {
+  test('coalesces whole accepted batches up to batch.maxSpans, never splitting one', async () => {
     const writer = new GatedWriter();
     const { pipeline } = setup(writer, { batch: { maxSpans: 10, maxDelayMs: 60_000 } });
-    pipeline.consume(makeTestSpans(4), 400, 'test');
-    pipeline.consume(makeTestSpans(4), 400, 'test');
+    void pipeline.consume(makeTestSpans(4), 400, 'test');
+    void pipeline.consume(makeTestSpans(4), 400, 'test');
     assert.equal(writer.pending.length, 0, 'no batch is due at 8 spans');
-    pipeline.consume(makeTestSpans(25), 2500, 'test');
+    void pipeline.consume(makeTestSpans(25), 2500, 'test');
+    void pipeline.consume(makeTestSpans(2), 200, 'test');
+    // Due by size: the two small batches go together; 25 would not fit with them.
     const first = await writer.next();
-    assert.equal(first.spans.length, 10);
+    assert.equal(first.spans.length, 8);
     first.resolve();
+    // A batch bigger than batch.maxSpans is written whole (one transaction, one journal note).
     const second = await writer.next();
-    assert.equal(second.spans.length, 10);
+    assert.equal(second.spans.length, 25);
     second.resolve();
-    const third = await writer.next();
-    assert.equal(third.spans.length, 10);
-    third.resolve();
-    // 3 spans left, not due by size: stop() flushes them.
+    // 2 spans left, not due by size: stop() flushes them.
     const stopped = pipeline.stop();
     const last = await writer.next();
-    assert.equal(last.spans.length, 3);
+    assert.equal(last.spans.length, 2);
     last.resolve();
     await stopped;
     assert.equal(pipeline.queuedSpans, 0);

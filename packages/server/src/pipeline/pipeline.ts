@@ -5,6 +5,7 @@ import { PipelineFullError, ShuttingDownError } from '../errors.ts';
 import type { Span } from '../model/span.ts';
 import type { SpanWriter } from '../storage/span-writer.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
+import type { IntakeJournal } from './intake-journal.ts';
 import type { ChainResult, ChainSink } from './processor-chain.ts';
 import type { SpanConsumer } from './span-consumer.ts';
 
@@ -30,6 +31,13 @@ export interface PipelineOptions {
    * counted twice). Synchronous; must not keep or change the spans.
    */
   onAccepted?: (spans: readonly Span[]) => void;
+  /**
+   * The durable intake: every accepted batch is recorded there before `consume`'s
+   * promise settles, and noted committed once storage holds it. With a journal, a
+   * failing store is retried until the pipeline stops (the batch stays in the
+   * journal and is replayed on the next start) instead of dropped.
+   */
+  journal?: IntakeJournal;
 }
 
 /** The pipeline's view of the processor chain. */
@@ -38,15 +46,18 @@ export interface PipelineProcessors {
   drain(): void;
 }
 
-/** An accepted incoming batch whose spans from `start` on are not yet in a write batch. */
+/** An accepted incoming batch (what the processors passed on) not yet in a write batch. */
 interface Chunk {
   spans: Span[];
-  start: number;
-  /** Encoded bytes still attributed to the spans from `start` on. */
+  /** Encoded bytes attributed to the spans. */
   bytes: number;
   /** `performance.now()` when accepted. */
   acceptedAt: number;
+  /** Its journal sequence number; -1 when it has none (no journal, or spans a processor held). */
+  seq: number;
 }
+
+const RESOLVED = Promise.resolve();
 
 const MAX_BACKOFF_MS = 5_000;
 
@@ -75,6 +86,9 @@ export class Pipeline implements SpanConsumer {
   readonly #retryBackoffMs: number;
   readonly #processors: PipelineProcessors | undefined;
   readonly #onAccepted: ((spans: readonly Span[]) => void) | undefined;
+  readonly #journal: IntakeJournal | undefined;
+  /** Replay waiting for queue room: resolved as writes finish. */
+  #roomWaiters: { spans: number; resolve: () => void }[] = [];
   /** Spans the processors hold back (tail sampling), not yet written or dropped. */
   #heldSpans = 0;
   /** Encoded bytes per span, a running estimate for spans that come back from the processors. */
@@ -114,6 +128,7 @@ export class Pipeline implements SpanConsumer {
     this.#retryBackoffMs = options.retryBackoffMs ?? 100;
     this.#processors = options.processors;
     this.#onAccepted = options.onAccepted;
+    this.#journal = options.journal;
   }
 
   /** Spans accepted and not yet written or dropped. */
@@ -126,7 +141,11 @@ export class Pipeline implements SpanConsumer {
     return this.#queuedBytes;
   }
 
-  consume(spans: Span[], bytes: number, protocol: string): void {
+  /**
+   * Takes a batch (see SpanConsumer): refuses it by throwing, or returns a promise that
+   * settles when it is durable (recorded in the journal; at once without one).
+   */
+  consume(spans: Span[], bytes: number, protocol: string): Promise<void> {
     const count = spans.length;
     const metrics = this.#metrics;
     metrics.spansReceived.inc({ protocol }, count);
@@ -134,7 +153,7 @@ export class Pipeline implements SpanConsumer {
       metrics.spansRefused.inc({ protocol, reason: 'shutting_down' }, count);
       throw new ShuttingDownError([]);
     }
-    if (count === 0) return;
+    if (count === 0) return RESOLVED;
     const overSpans = this.#queuedSpans + count > this.#maxQueueSpans;
     if (overSpans || this.#queuedBytes + bytes > this.#maxQueueBytes) {
       metrics.spansRefused.inc({ protocol, reason: 'queue_full' }, count);
@@ -143,27 +162,64 @@ export class Pipeline implements SpanConsumer {
         : `${this.#queuedBytes} bytes queued + ${bytes} in this batch > limit of ${this.#maxQueueBytes}`;
       throw new PipelineFullError([what], { retryAfterSeconds: this.#retryAfterSeconds });
     }
+    let seq = -1;
+    let durable = RESOLVED;
+    if (this.#journal !== undefined) {
+      try {
+        const entry = this.#journal.record(spans);
+        seq = entry.seq;
+        durable = entry.durable;
+      } catch (err) {
+        metrics.spansRefused.inc({ protocol, reason: 'intake_unavailable' }, count);
+        throw err;
+      }
+    }
     metrics.spansAccepted.inc({ protocol }, count);
     // Processors run after the batch is accepted, so a refused batch (which its client
-    // sends again) is never counted twice by span metrics.
-    this.#bytesPerSpan = bytes / count;
+    // sends again) is never counted twice by span metrics. They run while the journal
+    // syncs: the disk wait overlaps the work.
     this.#onAccepted?.(spans);
+    this.#process(spans, bytes, seq);
+    return durable;
+  }
+
+  /**
+   * A batch the journal replays after a restart (recorded as `seq` and never
+   * committed): it goes through the processors and the queue like a new one, without
+   * the queue bound (wait for `whenRoom` first) and without being recorded again.
+   */
+  replay(spans: Span[], bytes: number, seq: number): void {
+    this.#metrics.spansReplayed.inc(spans.length);
+    this.#process(spans, bytes, seq);
+  }
+
+  /** Settles once the queue has room for `spans` more (at once when it is empty). */
+  whenRoom(spans: number): Promise<void> {
+    if (this.#queuedSpans === 0 || this.#queuedSpans + spans <= this.#maxQueueSpans)
+      return RESOLVED;
+    return new Promise((resolve) => this.#roomWaiters.push({ spans, resolve }));
+  }
+
+  #process(spans: Span[], bytes: number, seq: number): void {
+    const count = spans.length;
+    this.#bytesPerSpan = bytes / count;
     let kept = spans;
     if (this.#processors !== undefined) {
       const result = this.#processors.process(spans, bytes);
       kept = result.spans;
       this.#heldSpans += result.held;
       const dropped = count - kept.length - result.held;
-      if (dropped > 0) metrics.spansDropped.inc({ reason: 'processor' }, dropped);
+      if (dropped > 0) this.#metrics.spansDropped.inc({ reason: 'processor' }, dropped);
       if (kept.length !== count) {
         if (kept.length === 0) {
+          if (seq >= 0) this.#journal?.committed(seq);
           this.#updateQueueGauges();
           return;
         }
         bytes = Math.round((bytes * kept.length) / count);
       }
     }
-    this.#enqueue(kept, bytes);
+    this.#enqueue(kept, bytes, seq);
   }
 
   /**
@@ -173,7 +229,7 @@ export class Pipeline implements SpanConsumer {
   readonly sink: ChainSink = {
     enqueue: (spans: Span[]) => {
       this.#heldSpans -= spans.length;
-      this.#enqueue(spans, Math.round(spans.length * this.#bytesPerSpan));
+      this.#enqueue(spans, Math.round(spans.length * this.#bytesPerSpan), -1);
     },
     dropped: (count: number) => {
       this.#heldSpans -= count;
@@ -187,8 +243,8 @@ export class Pipeline implements SpanConsumer {
     return this.#heldSpans;
   }
 
-  #enqueue(kept: Span[], bytes: number): void {
-    this.#chunks.push({ spans: kept, start: 0, bytes, acceptedAt: performance.now() });
+  #enqueue(kept: Span[], bytes: number, seq: number): void {
+    this.#chunks.push({ spans: kept, bytes, acceptedAt: performance.now(), seq });
     this.#bufferedSpans += kept.length;
     this.#queuedSpans += kept.length;
     this.#queuedBytes += bytes;
@@ -246,42 +302,46 @@ export class Pipeline implements SpanConsumer {
     this.#pump();
   };
 
-  /** Takes up to `batch.maxSpans` buffered spans, oldest first, and starts writing them. */
+  /**
+   * Takes whole accepted batches, oldest first, up to `batch.maxSpans` spans (at least
+   * one batch, however big), and starts writing them. Batches are never split, so each
+   * one commits in one storage transaction and its journal note is exact.
+   */
   #cutBatch(): void {
-    const size = Math.min(this.#bufferedSpans, this.#batchMaxSpans);
-    const first = this.#chunks[this.#head];
-    let batch: Span[];
-    let bytes: number;
-    if (first.start === 0 && first.spans.length === size) {
-      // The common case of one incoming batch that fits: write it without copying.
-      batch = first.spans;
-      bytes = first.bytes;
-      this.#head++;
-    } else {
-      batch = new Array<Span>(size);
-      bytes = 0;
-      let filled = 0;
-      while (filled < size) {
-        const chunk = this.#chunks[this.#head];
-        const remaining = chunk.spans.length - chunk.start;
-        const take = Math.min(remaining, size - filled);
-        for (let i = 0; i < take; i++) batch[filled + i] = chunk.spans[chunk.start + i];
-        filled += take;
-        if (take === remaining) {
-          bytes += chunk.bytes;
-          this.#head++;
-        } else {
-          const share = Math.round((chunk.bytes * take) / remaining);
-          bytes += share;
-          chunk.bytes -= share;
-          chunk.start += take;
+    const first = this.#chunks[this.#head++];
+    let batch = first.spans;
+    let bytes = first.bytes;
+    let seqs: number[] | undefined;
+    if (first.seq >= 0) seqs = [first.seq];
+    if (batch.length < this.#batchMaxSpans && this.#head < this.#chunks.length) {
+      let size = batch.length;
+      let end = this.#head;
+      while (
+        end < this.#chunks.length &&
+        size + this.#chunks[end].spans.length <= this.#batchMaxSpans
+      ) {
+        size += this.#chunks[end].spans.length;
+        end++;
+      }
+      if (end > this.#head) {
+        batch = new Array<Span>(size);
+        let filled = 0;
+        for (let c = this.#head - 1; c < end; c++) {
+          const chunk = this.#chunks[c];
+          const spans = chunk.spans;
+          for (let i = 0; i < spans.length; i++) batch[filled++] = spans[i];
+          if (c >= this.#head) {
+            bytes += chunk.bytes;
+            if (chunk.seq >= 0) (seqs ??= []).push(chunk.seq);
+          }
         }
+        this.#head = end;
       }
     }
-    this.#bufferedSpans -= size;
+    this.#bufferedSpans -= batch.length;
     this.#compactChunks();
     this.#inFlight++;
-    void this.#write(batch, bytes);
+    void this.#write(batch, bytes, seqs);
   }
 
   /** Drops consumed chunks from the front without shifting on every cut. */
@@ -295,7 +355,7 @@ export class Pipeline implements SpanConsumer {
     }
   }
 
-  async #write(batch: Span[], bytes: number): Promise<void> {
+  async #write(batch: Span[], bytes: number, seqs: number[] | undefined): Promise<void> {
     const metrics = this.#metrics;
     let backoff = this.#retryBackoffMs;
     for (let attempt = 1; ; attempt++) {
@@ -304,14 +364,24 @@ export class Pipeline implements SpanConsumer {
         await this.#writer.write(batch);
         endTimer();
         metrics.spansWritten.inc(batch.length);
+        if (seqs !== undefined) for (const seq of seqs) this.#journal!.committed(seq);
         this.#endBurst();
         break;
       } catch (err) {
         endTimer();
         metrics.storageWriteErrors.inc();
         if (attempt >= this.#writeAttempts) {
-          this.#drop(batch.length, err);
-          break;
+          if (this.#journal !== undefined && seqs !== undefined && seqs.length > 0) {
+            // Journalled: never dropped. Keep trying until stopping; then it stays in
+            // the journal and the next start replays it.
+            if (this.#stopping) {
+              this.#leftInJournal(batch.length, err);
+              break;
+            }
+          } else {
+            this.#drop(batch.length, err);
+            break;
+          }
         }
         if (this.#burstErrors++ === 0) {
           this.#logger.warn(
@@ -327,8 +397,16 @@ export class Pipeline implements SpanConsumer {
     this.#queuedBytes -= bytes;
     this.#updateQueueGauges();
     this.#inFlight--;
+    this.#wakeRoomWaiters();
     if (this.#stopping && this.#inFlight === 0 && this.#bufferedSpans === 0) this.#endBurst();
     this.#pump();
+  }
+
+  #leftInJournal(count: number, err: unknown): void {
+    this.#logger.error(
+      { err, spans: count },
+      'storage write failed while stopping; the batch stays in the durable intake and is written on the next start',
+    );
   }
 
   #drop(count: number, err: unknown): void {
@@ -359,6 +437,16 @@ export class Pipeline implements SpanConsumer {
     this.#burstErrors = 0;
     this.#burstDroppedBatches = 0;
     this.#burstDroppedSpans = 0;
+  }
+
+  #wakeRoomWaiters(): void {
+    const waiters = this.#roomWaiters;
+    while (waiters.length > 0) {
+      const w = waiters[0];
+      if (this.#queuedSpans !== 0 && this.#queuedSpans + w.spans > this.#maxQueueSpans) break;
+      waiters.shift();
+      w.resolve();
+    }
   }
 
   #updateQueueGauges(): void {

@@ -6,7 +6,9 @@ import type {
   sendUnaryData,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { ListenerConfig } from '../config/config.ts';
+import { defaultConfig } from '../config/config.ts';
+import type { GrpcListenerLimitsConfig, ListenerConfig } from '../config/config.ts';
+import { grpcServerOptions } from '../listeners/grpc-server-options.ts';
 import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { grpcErrorStatus } from './grpc-error-status.ts';
 import { DEFAULT_STOP_GRACE_MS } from './receiver.ts';
@@ -22,6 +24,8 @@ export interface GrpcReceiverOptions {
   methodPath: string;
   /** grpc-js refuses larger messages (after decompression) with RESOURCE_EXHAUSTED. */
   maxBodyBytes: number;
+  /** Streams per connection, keepalive and connection age (`limits.grpc`); the defaults when absent. */
+  limits?: GrpcListenerLimitsConfig;
   metrics: IngestMetrics;
   logger: Logger;
 }
@@ -58,7 +62,9 @@ export abstract class GrpcReceiverServer implements Receiver {
     this.#listener = options.listener;
     this.metrics = options.metrics;
     this.logger = options.logger.child({ receiver: options.name });
-    this.#server = new Server({ 'grpc.max_receive_message_length': options.maxBodyBytes });
+    this.#server = new Server(
+      grpcServerOptions(options.limits ?? defaultConfig.limits.grpc, options.maxBodyBytes),
+    );
     const { methodPath } = options;
     const method = methodPath.slice(methodPath.lastIndexOf('/') + 1);
     const service: ServiceDefinition = {
@@ -120,18 +126,15 @@ export abstract class GrpcReceiverServer implements Receiver {
 
   /**
    * Decodes one request message, hands its spans on and returns the encoded
-   * response. A thrown SkeinError keeps its gRPC code; anything else is INTERNAL.
+   * response once the spans are durable (the durable intake). A thrown SkeinError keeps
+   * its gRPC code; anything else is INTERNAL.
    */
-  protected abstract handle(request: Buffer): Buffer;
+  protected abstract handle(request: Buffer): Promise<Buffer>;
 
   readonly #unary = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-    let response: Buffer;
-    try {
-      response = this.handle(call.request);
-    } catch (err) {
-      callback(grpcErrorStatus(err, this.name, this.metrics, this.logger));
-      return;
-    }
-    callback(null, response);
+    this.handle(call.request).then(
+      (response) => callback(null, response),
+      (err: unknown) => callback(grpcErrorStatus(err, this.name, this.metrics, this.logger)),
+    );
   };
 }

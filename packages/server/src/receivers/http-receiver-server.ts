@@ -6,6 +6,7 @@ import type { ListenerConfig, SkeinConfig } from '../config/config.ts';
 import { BodyTooLargeError, GrpcStatus, ShuttingDownError, isSkeinError } from '../errors.ts';
 import type { SkeinError } from '../errors.ts';
 import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
+import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
 import { declaresTooLarge, gunzipBody, isGzipEncoded, readBody } from './http-body.ts';
 import { DEFAULT_STOP_GRACE_MS } from './receiver.ts';
 import type { Receiver, ReceiverAddress } from './receiver.ts';
@@ -38,10 +39,11 @@ export const plainTextError: ErrorEncoding = (_grpcCode, message) => ({
 
 /**
  * Decodes a request body (already decompressed and within the limit), hands its
- * spans on and returns the success answer. Throws a SkeinError to refuse the
- * request; anything else is answered as an internal error.
+ * spans on and returns the success answer, or a promise of it that settles once the
+ * spans are durable (the durable intake). Throws (or rejects with) a SkeinError to
+ * refuse the request; anything else is answered as an internal error.
  */
-export type BodyHandler = (body: Buffer) => HttpAnswer;
+export type BodyHandler = (body: Buffer) => HttpAnswer | Promise<HttpAnswer>;
 
 export interface HttpReceiverOptions {
   /** The receiver's name in logs and metrics, e.g. "otlp_http". */
@@ -59,7 +61,8 @@ export interface HttpReceiverOptions {
 /**
  * What the HTTP span receivers (OTLP/HTTP, Jaeger thrift, Zipkin) share, on
  * node:http: the server lifecycle of the `Receiver` contract, body intake
- * (`receivers.maxBodyBytes`, gzip: http-body.ts) and one mapping of refusals to
+ * (`receivers.maxBodyBytes`, gzip: http-body.ts), the timeouts of `limits.http`,
+ * and one mapping of refusals to
  * status, Retry-After and `skein_receiver_requests_refused_total`, so every port
  * refuses alike (413, 415, 429, 503...) in its own encoding.
  *
@@ -92,6 +95,7 @@ export abstract class HttpReceiverServer implements Receiver {
     this.metrics = options.metrics;
     this.logger = options.logger.child({ receiver: options.name });
     this.#server = createServer(this.#onRequest);
+    applyHttpTimeouts(this.#server, options.config.limits.http);
   }
 
   get listening(): boolean {
@@ -188,7 +192,7 @@ export abstract class HttpReceiverServer implements Receiver {
   ): Promise<void> {
     let answer: HttpAnswer;
     try {
-      answer = handle(gzip ? await gunzipBody(raw, this.#maxBodyBytes) : raw);
+      answer = await handle(gzip ? await gunzipBody(raw, this.#maxBodyBytes) : raw);
     } catch (err) {
       if (isSkeinError(err)) {
         this.refuse(res, err, encoding);

@@ -139,7 +139,9 @@ export class JaegerAgentReceiver implements Receiver {
       this.#rejectedSpans.ok();
     }
     try {
-      this.#consumer.consume(result.spans, packet.length, this.name);
+      // UDP has no answer to wait for: a journal failure after this point is counted
+      // by the pipeline and logged by the journal.
+      this.#consumer.consume(result.spans, packet.length, this.name).catch(() => {});
     } catch (err) {
       this.#metrics.requestRefused(this.name, isSkeinError(err) ? err.code : 'internal_error');
       this.#refusedPackets.problem(err, `dropped a packet of ${result.spans.length} spans`);

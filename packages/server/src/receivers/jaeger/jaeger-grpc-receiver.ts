@@ -33,19 +33,20 @@ export class JaegerGrpcReceiver extends GrpcReceiverServer {
       listener: config.receivers.jaegerGrpc,
       methodPath: '/jaeger.api_v2.CollectorService/PostSpans',
       maxBodyBytes: config.receivers.maxBodyBytes,
+      limits: config.limits.grpc,
       metrics,
       logger,
     });
     this.#consumer = consumer;
   }
 
-  protected handle(request: Buffer): Buffer {
+  protected async handle(request: Buffer): Promise<Buffer> {
     const result = decodePostSpansRequest(request);
     if (result.rejectedSpans > 0) {
       this.metrics.invalidSpans(this.name, result.rejectedSpans);
       this.logger.warn({ rejected: result.rejectedSpans }, result.errorMessage);
     }
-    this.#consumer.consume(result.spans, request.length, this.name);
+    await this.#consumer.consume(result.spans, request.length, this.name);
     return EMPTY_RESPONSE;
   }
 }

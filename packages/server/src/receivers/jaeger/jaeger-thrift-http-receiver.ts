@@ -56,13 +56,13 @@ export class JaegerThriftHttpReceiver extends HttpReceiverServer {
     }
   }
 
-  readonly #accept = (body: Buffer): HttpAnswer => {
+  readonly #accept = async (body: Buffer): Promise<HttpAnswer> => {
     const result = decodeJaegerThriftBatch(body);
     if (result.rejectedSpans > 0) {
       this.metrics.invalidSpans(this.name, result.rejectedSpans);
       this.logger.warn({ rejected: result.rejectedSpans }, result.errorMessage);
     }
-    this.#consumer.consume(result.spans, body.length, this.name);
+    await this.#consumer.consume(result.spans, body.length, this.name);
     // The body names the spans the decoder rejected, if any.
     return result.rejectedSpans === 0 ? ACCEPTED : { type: TEXT_PLAIN, body: result.errorMessage };
   };

@@ -25,16 +25,17 @@ export class OtlpGrpcReceiver extends GrpcReceiverServer {
       listener: config.receivers.otlpGrpc,
       methodPath: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
       maxBodyBytes: config.receivers.maxBodyBytes,
+      limits: config.limits.grpc,
       metrics,
       logger,
     });
     this.#consumer = consumer;
   }
 
-  protected handle(request: Buffer): Buffer {
+  protected async handle(request: Buffer): Promise<Buffer> {
     const result = decodeOtlpProto(request);
     this.metrics.invalidSpans(this.name, result.rejectedSpans);
-    this.#consumer.consume(result.spans, request.length, this.name);
+    await this.#consumer.consume(result.spans, request.length, this.name);
     return encodeExportTraceResponseProto(result.rejectedSpans, result.errorMessage);
   }
 }

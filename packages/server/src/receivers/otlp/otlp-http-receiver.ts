@@ -82,22 +82,22 @@ export class OtlpHttpReceiver extends HttpReceiverServer {
     }
   }
 
-  readonly #exportProto = (body: Buffer): HttpAnswer => {
-    const { rejectedSpans, errorMessage } = this.#consume(decodeOtlpProto(body), body.length);
+  readonly #exportProto = async (body: Buffer): Promise<HttpAnswer> => {
+    const { rejectedSpans, errorMessage } = await this.#consume(decodeOtlpProto(body), body.length);
     return { type: PROTOBUF, body: encodeExportTraceResponseProto(rejectedSpans, errorMessage) };
   };
 
-  readonly #exportJson = (body: Buffer): HttpAnswer => {
-    const { rejectedSpans, errorMessage } = this.#consume(
+  readonly #exportJson = async (body: Buffer): Promise<HttpAnswer> => {
+    const { rejectedSpans, errorMessage } = await this.#consume(
       decodeOtlpJson(parseJson(body)),
       body.length,
     );
     return { type: JSON_TYPE, body: encodeExportTraceResponseJson(rejectedSpans, errorMessage) };
   };
 
-  #consume(result: DecodeResult, bytes: number): DecodeResult {
+  async #consume(result: DecodeResult, bytes: number): Promise<DecodeResult> {
     this.metrics.invalidSpans(this.name, result.rejectedSpans);
-    this.#consumer.consume(result.spans, bytes, this.name);
+    await this.#consumer.consume(result.spans, bytes, this.name);
     return result;
   }
 }

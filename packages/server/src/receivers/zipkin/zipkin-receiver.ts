@@ -140,14 +140,14 @@ export class ZipkinReceiver extends HttpReceiverServer {
     this.receive(req, res, plainTextError, (body) => this.#accept(decode(body), body.length));
   }
 
-  #accept(result: DecodeResult, bytes: number): HttpAnswer {
+  async #accept(result: DecodeResult, bytes: number): Promise<HttpAnswer> {
     if (result.rejectedSpans > 0) {
       this.metrics.invalidSpans(this.name, result.rejectedSpans);
       this.#rejectedLog.problem(undefined, result.errorMessage);
     } else {
       this.#rejectedLog.ok();
     }
-    this.#consumer.consume(result.spans, bytes, this.name);
+    await this.#consumer.consume(result.spans, bytes, this.name);
     return ACCEPTED;
   }
 }

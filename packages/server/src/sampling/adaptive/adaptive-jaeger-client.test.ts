@@ -44,6 +44,7 @@ test('a real jaeger-client (probabilistic 0.05, HTTP sender → Jaeger thrift re
       sampling.observe(spans);
       received += spans.length;
       if (waiting !== undefined && received >= waiting.count) waiting.resolve();
+      return Promise.resolve();
     },
   };
   const logger = pino({ level: 'silent' });
