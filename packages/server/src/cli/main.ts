@@ -59,6 +59,7 @@ async function runRole(
   });
   const ctx: AppContext = { config, logger, registry, reloader };
   const app = await startModules(modules, roles[role], ctx, logger);
+  ctx.started = true;
   reloader.start();
 
   const storagePath =

@@ -4,6 +4,8 @@ import { AdminServer } from '../admin/admin-server.ts';
 import type { ListenerConfig, SkeinConfig } from '../config/config.ts';
 import { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
+import { DurableIntake } from '../intake/index.ts';
+import { join } from 'node:path';
 import { ProcessorChain } from '../pipeline/processor-chain.ts';
 import { ProcessorMetrics } from '../pipeline/processor-metrics.ts';
 import type { ProcessorFactory } from '../pipeline/processor.ts';
@@ -17,6 +19,7 @@ import {
 } from '../sampling/adaptive/index.ts';
 import { isSamplingStore } from '../storage/sampling-store.ts';
 import { ConfigError } from '../errors.ts';
+import { createDependenciesFactory } from '../pipeline/processors/dependencies/index.ts';
 import {
   createCompletenessFactory,
   createTraceJudge,
@@ -62,6 +65,8 @@ export interface AppContext {
   searchTagRewrite?: SearchTagRewrite;
   /** The remote sampling service (strategies for SDKs); its resolver also serves the query API. */
   sampling?: SamplingService;
+  /** Set once every module of the role has started (every listener bound, the store open). */
+  started?: boolean;
 }
 
 /**
@@ -97,12 +102,39 @@ function processorFactories(ctx: AppContext, logger: Logger): ProcessorFactory[]
   });
   ctx.completeness = completeness;
   const tailSampling = createTailSamplingFactory({ registry: ctx.registry });
+  const dependencies = createDependenciesFactory({
+    logger,
+    registry: ctx.registry,
+    writer: storage,
+  });
   return [
     redactionFactory,
     spanMetrics,
     completeness,
+    dependencies,
     tailSampling,
   ] as unknown as ProcessorFactory[];
+}
+
+/** The durable intake's directory, or '' when there is none (off, or an in-memory store). */
+function intakeDir(config: SkeinConfig): string {
+  const { intake } = config.pipeline;
+  if (!intake.enabled) return '';
+  if (intake.dir !== '') return intake.dir;
+  const storePath = config.storage.duckdb.path;
+  return storePath === ':memory:' ? '' : join(storePath, 'intake');
+}
+
+async function openIntake(ctx: AppContext, logger: Logger): Promise<DurableIntake | undefined> {
+  const dir = intakeDir(ctx.config);
+  if (dir === '') return undefined;
+  return DurableIntake.open({
+    dir,
+    segmentBytes: ctx.config.pipeline.intake.segmentBytes,
+    retryAfterSeconds: ctx.config.pipeline.retryAfterSeconds,
+    logger: logger.child({ component: 'intake' }),
+    registry: ctx.registry,
+  });
 }
 
 export type ModuleName =
@@ -231,6 +263,9 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       const { admin } = ctx.config;
       if (!admin.enabled) return NOTHING_TO_STOP;
       const server = new AdminServer(admin, ctx.registry, ctx.logger);
+      // The admin port opens first: /ready is 503 until every other module has started
+      // (each listener bound, storage open, the durable intake scanned).
+      server.addReadinessCheck('startup', () => ctx.started === true || 'still starting');
       const address = await server.start();
       ctx.admin = server;
       return {
@@ -291,12 +326,14 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         covers: ['pipeline.processors', 'pipeline.traceBuffer'],
         prepare: (next) => chain.prepare(next),
       });
+      const intake = await openIntake(ctx, logger);
       const pipeline = new Pipeline({
         writer: need(ctx.storage, 'storage'),
         config: ctx.config.pipeline,
         metrics: need(ctx.metrics, 'metrics'),
         logger,
         processors: chain,
+        journal: intake,
         onAccepted:
           ctx.adaptiveSampling === undefined
             ? undefined
@@ -305,14 +342,33 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       chain.sink = pipeline.sink;
       ctx.pipeline = pipeline;
       const names = chain.names;
+      const notes = [`processors: ${names.length === 0 ? 'none' : names.join(' → ')}`];
+      if (intake !== undefined) {
+        const backlog = intake.replayBacklog;
+        notes.push(
+          `durable intake: ${intakeDir(ctx.config)}` +
+            (backlog > 0 ? ` (replaying ${backlog} batches left by the last run)` : ''),
+        );
+        // Readiness means taking traffic: the backlog replays behind new batches, as
+        // queue room allows (skein_intake_replay_backlog_batches), and /ready says so.
+        void intake.replay(pipeline);
+        ctx.admin?.addReadinessCheck('intake', () => {
+          const refusing = intake.refusing;
+          if (refusing !== '') return `durable intake refuses writes: ${refusing}`;
+          return true;
+        });
+      }
       return {
         // The pipeline drains the chain (spans held for a decision are decided and
-        // written), then the processors stop and write what they owe.
+        // written), then the processors stop and write what they owe; the intake notes
+        // what storage committed and closes last.
         stop: async () => {
+          await intake?.stopReplay();
           await pipeline.stop();
           await chain.stop();
+          await intake?.close();
         },
-        notes: [`processors: ${names.length === 0 ? 'none' : names.join(' → ')}`],
+        notes,
       };
     },
   },

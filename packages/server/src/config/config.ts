@@ -76,6 +76,13 @@ export interface CompletenessConfig {
   examplesPerCause: number;
 }
 
+/** `pipeline.processors.dependencies`: per-minute caller → callee edges kept on write for `/api/dependencies`. */
+export interface DependenciesConfig {
+  enabled: boolean;
+  /** How often the per-minute edge counts are written to the store (seconds). */
+  flushIntervalSeconds: number;
+}
+
 /**
  * The trace buffer every trace-level processor (completeness, tail sampling) shares:
  * traces assemble in it until idle.
@@ -98,6 +105,7 @@ export interface ProcessorsConfig {
   redaction: RedactionConfig;
   spanMetrics: SpanMetricsConfig;
   completeness: CompletenessConfig;
+  dependencies: DependenciesConfig;
   tailSampling: TailSamplingConfig;
 }
 
@@ -193,6 +201,99 @@ export interface AdaptiveSamplingConfig {
   overrides: AdaptiveOverrideConfig[];
 }
 
+/**
+ * What one span may carry once decoded (docs/configuration.md, "Input limits").
+ * Over-limit data is truncated, not rejected: the span is stored with the first
+ * items kept, the cut counted in its dropped counts, `skein.truncated` naming
+ * what was cut, and `skein_spans_truncated_total{reason}` on /metrics.
+ */
+export interface SpanLimitsConfig {
+  maxAttributesPerSpan: number;
+  /** Characters of a string value (each string of an array too) or bytes of a bytes value. */
+  maxAttributeValueLength: number;
+  maxEventsPerSpan: number;
+  maxLinksPerSpan: number;
+  maxAttributesPerEvent: number;
+  maxAttributesPerLink: number;
+  /** Estimated size of one span (names, keys, values), bytes; events, then links, then attributes are cut to fit. */
+  maxSpanBytes: number;
+}
+
+/** Timeouts of every HTTP listener (receivers, query, admin, sampling), as node:http applies them. */
+export interface HttpListenerLimitsConfig {
+  /** Time a client has to send the request headers (slowloris), ms. */
+  headersTimeoutMs: number;
+  /** Time a client has to send the whole request, headers and body, ms. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, ms. */
+  keepAliveTimeoutMs: number;
+}
+
+/** Options of every gRPC listener (receivers, sampling), as grpc-js applies them. */
+export interface GrpcListenerLimitsConfig {
+  /** Concurrent calls (HTTP/2 streams) per connection; 0 = unlimited. */
+  maxConcurrentStreams: number;
+  /** The server pings a connection idle this long to find dead clients, ms. */
+  keepaliveTimeMs: number;
+  /** ...and closes it when the ping is not answered within this, ms. */
+  keepaliveTimeoutMs: number;
+  /** A connection without calls for this long is closed (GOAWAY), ms; 0 = never. */
+  maxConnectionIdleMs: number;
+  /** A connection is closed (GOAWAY, calls in flight finish) after this long, ms; 0 = never. */
+  maxConnectionAgeMs: number;
+}
+
+/** One static token (docs/security.md). */
+export interface SecurityTokenConfig {
+  /** Names the token in logs and metrics; never the secret. */
+  name: string;
+  /**
+   * `sha256:<64 hex digits>` of the secret, or the secret itself, hashed when loaded
+   * (write `${env:NAME}` so it stays out of the file).
+   */
+  secret: string;
+  /** What it may do: `ingest`, `read`, `admin`. */
+  scopes: string[];
+  /** The tenant it is bound to; absent or '': the request's tenant header decides. */
+  tenant?: string;
+}
+
+/** `security`: credentials, scopes, tenants and safe listener defaults (docs/security.md). */
+export interface SecurityConfig {
+  /**
+   * `auto`: enforced on every listener when tokens or OIDC are configured, off
+   * otherwise; `on`: enforced (skein refuses to start without credentials); `off`: never.
+   */
+  auth: string;
+  /**
+   * The address every listener whose host is left at `127.0.0.1` binds instead
+   * (`0.0.0.0` opens them all); `--listen=0.0.0.0`. '' keeps each listener's host.
+   */
+  listen: string;
+  tokens: SecurityTokenConfig[];
+  /** Bearer JWTs from an OpenID Connect issuer, checked against its JWKS. */
+  oidc: {
+    /** The issuer URL (`iss`); '' turns OIDC off. */
+    issuer: string;
+    /** The audience (`aud`) tokens must carry; '' skips the check. */
+    audience: string;
+    /** The JWKS URL; '' discovers it from the issuer's `/.well-known/openid-configuration`. */
+    jwksUri: string;
+    /** The claim listing what a user may do (a space-separated string or a list; dots walk into objects). */
+    scopesClaim: string;
+    /** The value of `scopesClaim` that grants each scope. */
+    scopeValues: { ingest: string; read: string; admin: string };
+    /** The claim naming the user's tenant; '' leaves it to the tenant header. */
+    tenantClaim: string;
+  };
+  /** The request header naming the tenant when the credentials do not (`x-tenant` is accepted too). */
+  tenantHeader: string;
+  /** `/metrics` on the admin port answers without credentials (Prometheus scrapers often carry none). */
+  metricsOpen: boolean;
+  /** Failed authentications allowed per client address per minute; beyond it, 429 until the minute ends. */
+  maxFailuresPerMinute: number;
+}
+
 export interface SkeinConfig {
   receivers: {
     otlpGrpc: ListenerConfig;
@@ -235,9 +336,27 @@ export interface SkeinConfig {
     writers: number;
     /** Seconds a refused client is told to wait (Retry-After). */
     retryAfterSeconds: number;
+    /** Re-sent spans passed once (pipeline/dedupe): a window of recent span fingerprints. */
+    dedupe: {
+      enabled: boolean;
+      /** Distinct spans remembered; 8 × (window + table) bytes, ~25 MB for 1,000,000. Applies at restart. */
+      windowSpans: number;
+    };
     /** The processor chain between intake and storage (docs/configuration.md). */
     processors: ProcessorsConfig;
     traceBuffer: TraceBufferConfig;
+    /**
+     * The durable intake (intake/): every accepted batch is on disk, fsync'd, before the
+     * client is answered, and replayed after a crash (docs/operations.md).
+     */
+    intake: {
+      /** On by default; off, a kill -9 loses what was queued (the in-memory queue). */
+      enabled: boolean;
+      /** Its directory; '' for `intake` beside the DuckDB file (off for a ':memory:' store). */
+      dir: string;
+      /** A segment file is closed and a new one started at this size (bytes). */
+      segmentBytes: number;
+    };
   };
   storage: {
     backend: 'duckdb';
@@ -271,6 +390,13 @@ export interface SkeinConfig {
   };
   sampling: SamplingConfig;
   admin: ListenerConfig;
+  security: SecurityConfig;
+  /** Input limits: what a span may carry, and how long clients may take (docs/configuration.md). */
+  limits: {
+    span: SpanLimitsConfig;
+    http: HttpListenerLimitsConfig;
+    grpc: GrpcListenerLimitsConfig;
+  };
   log: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   };
@@ -308,8 +434,9 @@ export const defaultConfig: SkeinConfig = {
     batch: { maxSpans: 10_000, maxDelayMs: 200 },
     writers: 2,
     retryAfterSeconds: 1,
+    dedupe: { enabled: true, windowSpans: 1_000_000 },
     processors: {
-      order: ['redaction', 'spanMetrics', 'completeness', 'tailSampling'],
+      order: ['redaction', 'spanMetrics', 'completeness', 'dependencies', 'tailSampling'],
       redaction: {
         enabled: true,
         // Credentials that clients and HTTP instrumentations are known to record.
@@ -359,8 +486,10 @@ export const defaultConfig: SkeinConfig = {
         flushIntervalSeconds: 10,
         examplesPerCause: 5,
       },
+      dependencies: { enabled: true, flushIntervalSeconds: 10 },
       tailSampling: { enabled: false, policies: [] },
     },
+    intake: { enabled: true, dir: '', segmentBytes: 64 * 1024 * 1024 },
     traceBuffer: {
       idleSeconds: 10,
       maxTraces: 200_000,
@@ -411,5 +540,44 @@ export const defaultConfig: SkeinConfig = {
     },
   },
   admin: { enabled: true, host: '0.0.0.0', port: 14269 },
+  security: {
+    auth: 'auto',
+    listen: '',
+    tokens: [],
+    oidc: {
+      issuer: '',
+      audience: '',
+      jwksUri: '',
+      scopesClaim: 'scope',
+      scopeValues: { ingest: 'skein:ingest', read: 'skein:read', admin: 'skein:admin' },
+      tenantClaim: '',
+    },
+    tenantHeader: 'X-Scope-OrgID',
+    metricsOpen: false,
+    maxFailuresPerMinute: 30,
+  },
+  // More generous than the OpenTelemetry SDK's defaults (128 attributes, events and
+  // links): a collector receives what SDKs already limited (possibly raised by their
+  // users), and Jaeger and Zipkin clients limit nothing and carry process and log
+  // data in tags. These bounds only stop what no UI can show anyway.
+  limits: {
+    span: {
+      maxAttributesPerSpan: 1024,
+      maxAttributeValueLength: 64 * 1024,
+      maxEventsPerSpan: 1024,
+      maxLinksPerSpan: 1024,
+      maxAttributesPerEvent: 128,
+      maxAttributesPerLink: 128,
+      maxSpanBytes: 1024 * 1024,
+    },
+    http: { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000 },
+    grpc: {
+      maxConcurrentStreams: 100,
+      keepaliveTimeMs: 2 * 60 * 60 * 1000,
+      keepaliveTimeoutMs: 20_000,
+      maxConnectionIdleMs: 0,
+      maxConnectionAgeMs: 0,
+    },
+  },
   log: { level: 'info' },
 };

@@ -272,6 +272,7 @@ function validate(c: SkeinConfig): void {
   checkPositive('pipeline.batch.maxDelayMs', c.pipeline.batch.maxDelayMs);
   checkPositive('pipeline.writers', c.pipeline.writers);
   checkPositive('pipeline.retryAfterSeconds', c.pipeline.retryAfterSeconds);
+  checkPositive('pipeline.intake.segmentBytes', c.pipeline.intake.segmentBytes);
   checkPositive('storage.duckdb.memoryLimitMB', c.storage.duckdb.memoryLimitMB);
   checkPositive('storage.retentionHours', c.storage.retentionHours);
   checkPositive('storage.purgeIntervalMinutes', c.storage.purgeIntervalMinutes);
@@ -283,6 +284,7 @@ function validate(c: SkeinConfig): void {
       `must not exceed query.maxLimit (${c.query.maxLimit})`,
     ]);
   }
+  validateLimits(c.limits);
   if (!BACKENDS.includes(c.storage.backend)) {
     throw new ConfigError([
       'storage.backend',
@@ -298,4 +300,26 @@ function validate(c: SkeinConfig): void {
   if (c.storage.duckdb.path === '') {
     throw new ConfigError(['storage.duckdb.path', "must be a directory or ':memory:'"]);
   }
+}
+
+function checkNonNegative(name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new ConfigError([name, `must be an integer of 0 or more, got ${n}`]);
+  }
+}
+
+function validateLimits(limits: SkeinConfig['limits']): void {
+  for (const [key, value] of Object.entries(limits.span)) checkPositive(`limits.span.${key}`, value);
+  for (const [key, value] of Object.entries(limits.http))
+    checkPositive(`limits.http.${key}`, value);
+  if (limits.http.headersTimeoutMs > limits.http.requestTimeoutMs) {
+    throw new ConfigError([
+      'limits.http.headersTimeoutMs',
+      `must not exceed limits.http.requestTimeoutMs (${limits.http.requestTimeoutMs}): the headers are part of the request`,
+    ]);
+  }
+  for (const [key, value] of Object.entries(limits.grpc))
+    checkNonNegative(`limits.grpc.${key}`, value);
+  checkPositive('limits.grpc.keepaliveTimeMs', limits.grpc.keepaliveTimeMs);
+  checkPositive('limits.grpc.keepaliveTimeoutMs', limits.grpc.keepaliveTimeoutMs);
 }

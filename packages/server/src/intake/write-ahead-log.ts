@@ -92,6 +92,27 @@ function segmentName(firstSeq: number): string {
   return String(firstSeq).padStart(20, '0') + '.wal';
 }
 
+/**
+ * Writes every buffer, in order, at the end of the file. A short write (the disk filled
+ * up part way) is continued, so that the error it then meets is seen and not lost.
+ */
+async function writeAll(handle: FileHandle, buffers: Uint8Array[], total: number): Promise<void> {
+  let written = (await handle.writev(buffers)).bytesWritten;
+  while (written < total) {
+    let skip = written;
+    let i = 0;
+    while (skip >= buffers[i].length) skip -= buffers[i++].length;
+    const rest = [buffers[i].subarray(skip), ...buffers.slice(i + 1)];
+    const { bytesWritten } = await handle.writev(rest);
+    if (bytesWritten === 0) {
+      throw Object.assign(new Error('no bytes written (no space left on device?)'), {
+        code: 'ENOSPC',
+      });
+    }
+    written += bytesWritten;
+  }
+}
+
 function newGeneration(): Generation {
   let resolve!: () => void;
   let reject!: (err: Error) => void;
@@ -355,7 +376,7 @@ export class WriteAheadLog {
           segment.handle = await open(segment.path, 'a', 0o600);
           await this.#syncDirectory();
         }
-        await segment.handle.writev(write.buffers);
+        await writeAll(segment.handle, write.buffers, write.bytes);
         await segment.handle.datasync();
         this.stats.fsyncs++;
         segment.size += write.bytes;
