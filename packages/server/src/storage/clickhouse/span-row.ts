@@ -1,0 +1,347 @@
+import type {
+  Attribute,
+  Resource,
+  Scope,
+  Span,
+  SpanEvent,
+  SpanKind,
+  SpanLink,
+  StatusCode,
+} from '../../model/span.ts';
+import {
+  attributeFromString,
+  decodeAttributeList,
+  encodeAttributeList,
+  splitTerm,
+  tagTerm,
+  typeCode,
+  valueToString,
+} from '../duckdb/attribute-codec.ts';
+import { decodeResource, decodeScope } from '../duckdb/origin-registry.ts';
+
+/*
+ * Spans as JSONEachRow rows of the `spans` table (schema.ts), and back. Row data is
+ * JSON (JSON.stringify of each string), so no value is ever part of SQL text.
+ *
+ * Attributes use the DuckDB store's codec (duckdb/attribute-codec.ts, pure
+ * TypeScript): `tags` holds `key NUL value-as-string` terms, span attributes first
+ * (`attr_types` has one type code per span attribute), then event and link attributes
+ * (search only). `extra` is the same JSON array as DuckDB's `extra` column
+ * `[traceState, statusMessage, droppedAttributes, droppedEvents, droppedLinks,
+ *   events: [[time - start, name, attrs, dropped]...],
+ *   links: [[traceId, spanId, traceState, attrs, dropped, flags]...]]`,
+ * or '' when every one of those fields has its default.
+ */
+
+export const DAY_MICROS = 86_400_000_000;
+
+/** `YYYY-MM-DD` (UTC) of a day number (days since the epoch). */
+export function dayString(day: number): string {
+  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The UTC day number of a µs time. */
+export function dayOf(micros: number): number {
+  return Math.floor(micros / DAY_MICROS);
+}
+
+function encodeResource(r: Resource): string {
+  return JSON.stringify([
+    r.serviceName,
+    encodeAttributeList(r.attributes),
+    r.droppedAttributesCount,
+    r.schemaUrl,
+  ]);
+}
+
+function encodeScope(s: Scope): string {
+  return JSON.stringify([
+    s.name,
+    s.version,
+    encodeAttributeList(s.attributes),
+    s.droppedAttributesCount,
+    s.schemaUrl,
+  ]);
+}
+
+function originTerms(resource: Resource, scope: Scope): string[] {
+  const terms: string[] = [];
+  for (const a of resource.attributes) terms.push(tagTerm(a.key, valueToString(a)));
+  for (const a of scope.attributes) terms.push(tagTerm(a.key, valueToString(a)));
+  if (scope.name !== '') terms.push(tagTerm('otel.scope.name', scope.name));
+  if (scope.version !== '') terms.push(tagTerm('otel.scope.version', scope.version));
+  return terms;
+}
+
+function encodeExtra(span: Span): string {
+  if (
+    span.events.length === 0 &&
+    span.links.length === 0 &&
+    span.traceState === '' &&
+    span.statusMessage === '' &&
+    span.droppedAttributesCount === 0 &&
+    span.droppedEventsCount === 0 &&
+    span.droppedLinksCount === 0
+  ) {
+    return '';
+  }
+  const events: unknown[] = new Array(span.events.length);
+  for (let i = 0; i < span.events.length; i++) {
+    const e = span.events[i];
+    events[i] = [
+      e.time - span.startTime,
+      e.name,
+      encodeAttributeList(e.attributes),
+      e.droppedAttributesCount,
+    ];
+  }
+  const links: unknown[] = new Array(span.links.length);
+  for (let i = 0; i < span.links.length; i++) {
+    const l = span.links[i];
+    links[i] = [
+      l.traceId,
+      l.spanId,
+      l.traceState,
+      encodeAttributeList(l.attributes),
+      l.droppedAttributesCount,
+      l.flags,
+    ];
+  }
+  return JSON.stringify([
+    span.traceState,
+    span.statusMessage,
+    span.droppedAttributesCount,
+    span.droppedEventsCount,
+    span.droppedLinksCount,
+    events,
+    links,
+  ]);
+}
+
+/** JSON text of one resource + scope pair's columns, made once per pair and batch. */
+interface OriginText {
+  text: string;
+}
+
+/**
+ * Encodes write batches. One instance per batch: it caches the resource and scope
+ * columns per (resource, scope) object pair (spans of one request share them) and the
+ * last day's string, so the per-span work is the span's own fields.
+ */
+export class SpanRowEncoder {
+  private readonly origins = new Map<Resource, Map<Scope, OriginText>>();
+  private lastDay = NaN;
+  private lastDayText = '';
+  private readonly terms: string[] = [];
+
+  private origin(resource: Resource, scope: Scope): string {
+    let scopes = this.origins.get(resource);
+    if (scopes === undefined) {
+      scopes = new Map();
+      this.origins.set(resource, scopes);
+    }
+    let o = scopes.get(scope);
+    if (o === undefined) {
+      o = {
+        text:
+          ',"resource":' +
+          JSON.stringify(encodeResource(resource)) +
+          ',"scope":' +
+          JSON.stringify(encodeScope(scope)) +
+          ',"origin_tags":' +
+          JSON.stringify(originTerms(resource, scope)),
+      };
+      scopes.set(scope, o);
+    }
+    return o.text;
+  }
+
+  /** The day column's JSON text for a µs time. */
+  day(micros: number): string {
+    const d = dayOf(micros);
+    if (d !== this.lastDay) {
+      this.lastDay = d;
+      this.lastDayText = JSON.stringify(dayString(d));
+    }
+    return this.lastDayText;
+  }
+
+  /** One JSONEachRow line (with its newline) for `span`. */
+  encode(span: Span): string {
+    const start = Math.trunc(span.startTime);
+    const terms = this.terms;
+    terms.length = 0;
+    let types = '';
+    const attrs = span.attributes;
+    for (let i = 0; i < attrs.length; i++) {
+      types += typeCode(attrs[i]);
+      terms.push(tagTerm(attrs[i].key, valueToString(attrs[i])));
+    }
+    let eventNames = '[';
+    for (let i = 0; i < span.events.length; i++) {
+      const e = span.events[i];
+      if (i > 0) eventNames += ',';
+      eventNames += JSON.stringify(e.name);
+      for (let j = 0; j < e.attributes.length; j++) {
+        terms.push(tagTerm(e.attributes[j].key, valueToString(e.attributes[j])));
+      }
+    }
+    eventNames += ']';
+    for (let i = 0; i < span.links.length; i++) {
+      const l = span.links[i];
+      for (let j = 0; j < l.attributes.length; j++) {
+        terms.push(tagTerm(l.attributes[j].key, valueToString(l.attributes[j])));
+      }
+    }
+    return (
+      '{"day":' +
+      this.day(start) +
+      ',"start_time":' +
+      start +
+      ',"duration":' +
+      Math.trunc(span.duration) +
+      ',"trace_id":' +
+      JSON.stringify(span.traceId) +
+      ',"span_id":' +
+      JSON.stringify(span.spanId) +
+      ',"parent_span_id":' +
+      JSON.stringify(span.parentSpanId) +
+      ',"service":' +
+      JSON.stringify(span.resource.serviceName) +
+      ',"name":' +
+      JSON.stringify(span.name) +
+      ',"kind":' +
+      span.kind +
+      ',"status_code":' +
+      span.statusCode +
+      ',"flags":' +
+      (span.flags >>> 0) +
+      ',"attr_types":' +
+      JSON.stringify(types) +
+      ',"tags":' +
+      JSON.stringify(terms) +
+      ',"event_names":' +
+      eventNames +
+      ',"extra":' +
+      JSON.stringify(encodeExtra(span)) +
+      this.origin(span.resource, span.scope) +
+      '}\n'
+    );
+  }
+}
+
+/** The columns a reader selects to rebuild a span. */
+export const SPAN_SELECT =
+  'trace_id, span_id, parent_span_id, start_time, duration, name, kind, status_code, flags, attr_types, tags, extra, resource, scope';
+
+/** A `spans` row as JSONEachRow returns it (64-bit integers as strings). */
+export interface SpanRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string;
+  start_time: string | number;
+  duration: string | number;
+  name: string;
+  kind: number;
+  status_code: number;
+  flags: number;
+  attr_types: string;
+  tags: string[];
+  extra: string;
+  resource: string;
+  scope: string;
+}
+
+type ExtraJson = [
+  string,
+  string,
+  number,
+  number,
+  number,
+  [number, string, string[], number][],
+  [string, string, string, string[], number, number][],
+];
+
+/**
+ * Rebuilds spans from rows. One instance per read: spans with the same resource or
+ * scope text share one object, as spans decoded from one request do.
+ */
+export class SpanRowDecoder {
+  private readonly resources = new Map<string, Resource>();
+  private readonly scopes = new Map<string, Scope>();
+
+  decode(row: SpanRow): Span {
+    const startTime = Number(row.start_time);
+    const types = row.attr_types;
+    const attributes: Attribute[] = new Array(types.length);
+    for (let i = 0; i < types.length; i++) {
+      const [key, value] = splitTerm(row.tags[i]);
+      attributes[i] = attributeFromString(key, types[i], value);
+    }
+    let resource = this.resources.get(row.resource);
+    if (resource === undefined) {
+      resource = decodeResource(row.resource);
+      this.resources.set(row.resource, resource);
+    }
+    let scope = this.scopes.get(row.scope);
+    if (scope === undefined) {
+      scope = decodeScope(row.scope);
+      this.scopes.set(row.scope, scope);
+    }
+    const span: Span = {
+      traceId: row.trace_id,
+      spanId: row.span_id,
+      parentSpanId: row.parent_span_id,
+      traceState: '',
+      flags: Number(row.flags),
+      name: row.name,
+      kind: Number(row.kind) as SpanKind,
+      startTime,
+      duration: Number(row.duration),
+      attributes,
+      droppedAttributesCount: 0,
+      events: [],
+      droppedEventsCount: 0,
+      links: [],
+      droppedLinksCount: 0,
+      statusCode: Number(row.status_code) as StatusCode,
+      statusMessage: '',
+      resource,
+      scope,
+    };
+    if (row.extra !== '') applyExtra(span, JSON.parse(row.extra) as ExtraJson);
+    return span;
+  }
+}
+
+function applyExtra(span: Span, x: ExtraJson): void {
+  span.traceState = x[0];
+  span.statusMessage = x[1];
+  span.droppedAttributesCount = x[2];
+  span.droppedEventsCount = x[3];
+  span.droppedLinksCount = x[4];
+  const events: SpanEvent[] = new Array(x[5].length);
+  for (let i = 0; i < events.length; i++) {
+    const e = x[5][i];
+    events[i] = {
+      time: span.startTime + e[0],
+      name: e[1],
+      attributes: decodeAttributeList(e[2]),
+      droppedAttributesCount: e[3],
+    };
+  }
+  span.events = events;
+  const links: SpanLink[] = new Array(x[6].length);
+  for (let i = 0; i < links.length; i++) {
+    const l = x[6][i];
+    links[i] = {
+      traceId: l[0],
+      spanId: l[1],
+      traceState: l[2],
+      attributes: decodeAttributeList(l[3]),
+      droppedAttributesCount: l[4],
+      flags: l[5],
+    };
+  }
+  span.links = links;
+}
