@@ -222,7 +222,7 @@ const TABLES = [
 /** Minutes overlapping [start, end): `minute > start - 1 min` (i.e. `>= $1`) and `< end`. */
 const WINDOW = 'minute >= $1 AND minute < $2';
 
-interface QueryPlan {
+export interface QueryPlan {
   /** First minute start in the window (inclusive), µs. */
   fromMinute: number;
   /** End of the window (exclusive), µs. */
@@ -233,7 +233,7 @@ interface QueryPlan {
 }
 
 /** Validates the query; undefined when the window is empty. */
-function planQuery(q: CompletenessQuery): QueryPlan | undefined {
+export function planQuery(q: CompletenessQuery): QueryPlan | undefined {
   if (!Number.isSafeInteger(q.start) || !Number.isSafeInteger(q.end)) {
     throw new InvalidParameterError(['start', 'and end must be integers (µs since epoch)']);
   }
@@ -273,7 +273,7 @@ function counts(traces: number, complete: number): CompletenessCounts {
   return { traces, complete, rate: rate(complete, traces) };
 }
 
-function emptyReport(): CompletenessReport {
+export function emptyReport(): CompletenessReport {
   return {
     summary: counts(0, 0),
     rootServices: [],
@@ -300,7 +300,7 @@ function parseExample(example: string): BreakExample {
     : { traceId: example.slice(0, gt), otherTraceId: example.slice(gt + 1) };
 }
 
-interface ReportRows {
+export interface ReportRows {
   roots: unknown[][];
   minutes: unknown[][];
   services: unknown[][];
@@ -309,7 +309,7 @@ interface ReportRows {
   examples: unknown[][];
 }
 
-function buildReport(q: CompletenessQuery, plan: QueryPlan, rows: ReportRows): CompletenessReport {
+export function buildReport(q: CompletenessQuery, plan: QueryPlan, rows: ReportRows): CompletenessReport {
   let traces = 0;
   let complete = 0;
   const rootServices: RootServiceCompleteness[] = [];
