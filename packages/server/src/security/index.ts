@@ -1,0 +1,13 @@
+export { Authenticator } from './authenticator.ts';
+export type { Credentials, FailureReason } from './authenticator.ts';
+export { GrpcGuard, tenantOf } from './grpc-guard.ts';
+export { HttpGuard } from './http-guard.ts';
+export { identityOf } from './identity.ts';
+export { applyListen, authEnforced, exposedListeners } from './listen-defaults.ts';
+export type { Principal, RequestIdentity } from './principal.ts';
+export { RouteScopeTable, routeScopes } from './route-scopes.ts';
+export type { ListenerName, NeededScope } from './route-scopes.ts';
+export type { RouteScope, Scope } from './scope.ts';
+export { SecurityLayer } from './security-layer.ts';
+export type { SecurityLayerOptions } from './security-layer.ts';
+export { compileSecuritySettings, secretDigest } from './security-settings.ts';
