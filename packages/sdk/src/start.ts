@@ -128,7 +128,14 @@ export function start(options: SkeinOptions): SkeinKit {
       stopped ??= (async () => {
         sampler?.shutdown();
         const leaked = leaks?.report() ?? [];
-        await sdk.shutdown();
+        try {
+          await sdk.shutdown();
+        } catch (err) {
+          // The last flush failed (Skein unreachable): say so once; exiting must not fail.
+          process.stderr.write(
+            `@skein/node: final flush to ${endpoint} failed: ${(err as Error).message}\n`,
+          );
+        }
         running = null;
         return leaked;
       })();
