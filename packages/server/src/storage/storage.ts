@@ -1,6 +1,7 @@
 import type { CompletenessReader } from './completeness-reader.ts';
 import type { CompletenessWriter } from './completeness-writer.ts';
 import type { DependencyReader } from './dependency-reader.ts';
+import type { DependencyWriter } from './dependency-writer.ts';
 import type { MetricsReader } from './metrics-reader.ts';
 import type { SpanMetricsWriter } from './span-metrics-writer.ts';
 import type { SpanWriter } from './span-writer.ts';
@@ -12,13 +13,14 @@ import type { TraceReader } from './trace-reader.ts';
  * Contract: `open` is called once before anything else; `close` flushes and
  * releases files; after `close`, every call rejects. `purgeBefore` deletes every
  * span whose start time is before the cutoff (µs) and returns how many it deleted;
- * aggregates derived from spans (span metrics, completeness) older than the cutoff go with them.
+ * aggregates derived from spans (span metrics, completeness, dependency edges) older than the cutoff go with them.
  */
 export interface Storage
   extends
     SpanWriter,
     TraceReader,
     DependencyReader,
+    DependencyWriter,
     SpanMetricsWriter,
     MetricsReader,
     CompletenessWriter,

@@ -116,7 +116,8 @@ function addRows(counts: EdgeCounts, rows: EdgeRow[]): void {
   for (const row of rows) addRow(counts, row);
 }
 
-function toLinks(counts: EdgeCounts): DependencyLink[] {
+/** Edge counts (`parent NUL child` → calls) as links sorted by parent then child. */
+export function toLinks(counts: EdgeCounts): DependencyLink[] {
   const links: DependencyLink[] = [];
   for (const [key, callCount] of counts) {
     const sep = key.indexOf('\u0000');

@@ -19,6 +19,8 @@ import type {
 } from '../completeness-reader.ts';
 import type { CompletenessDelta, CompletenessWriter } from '../completeness-writer.ts';
 import type { DependencyLink } from '../dependency-reader.ts';
+import type { DependencyDelta, DependencyWriter } from '../dependency-writer.ts';
+import { distinctSpans } from '../distinct-spans.ts';
 import { METRICS_MINUTE } from '../metrics-reader.ts';
 import type { LatencyQuery, MetricSeries, MetricsQuery, MetricsReader } from '../metrics-reader.ts';
 import type {
@@ -33,7 +35,9 @@ import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-valu
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
 import { CompletenessStore } from './completeness-store.ts';
 import { ConnectionPool } from './connection-pool.ts';
-import { DependencyHours, HOUR_MICROS } from './dependency-hours.ts';
+import { planDependencyRead } from './dependency-coverage.ts';
+import { DependencyEdgesStore } from './dependency-edges-store.ts';
+import { DependencyHours, HOUR_MICROS, toLinks } from './dependency-hours.ts';
 import type { EdgeRow } from './dependency-hours.ts';
 import { traceIdToHex } from './ids.ts';
 import { OriginBatch, OriginRegistry } from './origin-registry.ts';
@@ -150,12 +154,14 @@ export class DuckDbStorage
     MetricsReader,
     CompletenessWriter,
     CompletenessReader,
+    DependencyWriter,
     SamplingStore
 {
   readonly name = 'duckdb';
   readonly minStep = METRICS_MINUTE;
   private spanMetrics: SpanMetricsStore | undefined;
   private completenessStore: CompletenessStore | undefined;
+  private dependencyEdges: DependencyEdgesStore | undefined;
   private samplingStore: DuckDbSamplingStore | undefined;
   private readonly path: string;
   private readonly logger: Logger | undefined;
@@ -231,6 +237,7 @@ export class DuckDbStorage
         this.read(op, fn),
       );
       this.samplingStore = await DuckDbSamplingStore.open(this.instance);
+      this.dependencyEdges = await DependencyEdgesStore.open(this.instance);
       await this.loadCaches(this.writer);
       this.logger?.info({ path: file, operations: this.operations.size }, 'duckdb storage open');
       this.scheduleWarm(WARM_FIRST_DELAY_MS);
@@ -522,7 +529,9 @@ export class DuckDbStorage
       ) {
         return null;
       }
-      return spans.length === 0 ? null : { traceId: traceIdToHex(id), spans };
+      if (spans.length === 0) return null;
+      // A span stored twice (re-sent before writes were idempotent) reads back once.
+      return { traceId: traceIdToHex(id), spans: distinctSpans(spans) };
     });
   }
 
@@ -612,7 +621,7 @@ export class DuckDbStorage
           types.push(BIGINT, BIGINT, UHUGEINT);
         }
         const spans = await this.selectSpans(c, branches.join(' UNION ALL '), values, types);
-        for (const s of spans) byId.get(s.traceId)?.spans.push(s);
+        for (const s of distinctSpans(spans)) byId.get(s.traceId)?.spans.push(s);
       }
       return traces;
     });
@@ -650,6 +659,14 @@ export class DuckDbStorage
     return this.serialised(() => {
       this.writerConnection();
       return this.completenessStore!.write(delta);
+    });
+  }
+
+  /** Dependency edge writes take their turn with span batches' encoding, like span metrics. */
+  writeDependencies(delta: DependencyDelta): Promise<void> {
+    return this.serialised(() => {
+      this.writerConnection();
+      return this.dependencyEdges!.write(delta);
     });
   }
 
@@ -776,11 +793,26 @@ export class DuckDbStorage
    */
   private readEdges(operation: string, from: number, to: number): Promise<DependencyLink[]> {
     const run = (): Promise<DependencyLink[]> =>
-      this.read(operation, (c) =>
-        this.dependencyHours.edges(from, to, (lo, hi, byHour) =>
-          this.queryEdges(c, lo, hi, byHour),
-        ),
-      );
+      this.read(operation, async (c) => {
+        // Minutes the dependencies processor counted come from its aggregates; the
+        // rest (window ends, older data, processor off) from the span join.
+        const covered = await DependencyEdgesStore.coveredMinutes(c, from, to);
+        const plan = planDependencyRead(from, to, covered);
+        const counts = new Map<string, number>();
+        const agg = plan.aggregated;
+        if (agg.length > 0)
+          await DependencyEdgesStore.addEdges(c, agg[0].from, agg[agg.length - 1].to, counts);
+        for (const r of plan.joined) {
+          const links = await this.dependencyHours.edges(r.from, r.to, (lo, hi, byHour) =>
+            this.queryEdges(c, lo, hi, byHour),
+          );
+          for (const l of links) {
+            const key = l.parent + '\u0000' + l.child;
+            counts.set(key, (counts.get(key) ?? 0) + l.callCount);
+          }
+        }
+        return toLinks(counts);
+      });
     const result = this.edgeChain.then(run, run);
     this.edgeChain = result.catch(() => undefined);
     return result;
@@ -789,7 +821,9 @@ export class DuckDbStorage
   /**
    * Cross-service parent → child pairs for children starting in [from, to). The
    * parent side is bounded to an hour around the child (see DependencyHours), which
-   * keeps both sides of the join time-bounded (zonemap-pruned).
+   * keeps both sides of the join time-bounded (zonemap-pruned). Each side is DISTINCT
+   * so a span stored twice (re-sent before writes were idempotent) counts once and
+   * does not multiply the join's rows.
    */
   private async queryEdges(
     c: DuckDBConnection,
@@ -801,10 +835,13 @@ export class DuckDbStorage
     const r = await this.query(
       c,
       `SELECT ${hour} AS hour, p.service AS parent, s.service AS child, count(*) AS calls
-       FROM spans s JOIN spans p ON s.parent_span_id = p.span_id AND s.trace_id = p.trace_id
-       WHERE s.start_time >= $1 AND s.start_time < $2 AND s.parent_span_id <> 0
-         AND p.start_time >= $3 AND p.start_time < $4
-         AND p.start_time >= s.start_time - $5 AND p.start_time <= s.start_time + $5
+       FROM (SELECT DISTINCT trace_id, span_id, parent_span_id, service, name, kind, status_code,
+               start_time, duration FROM spans
+             WHERE start_time >= $1 AND start_time < $2 AND parent_span_id <> 0) s
+       JOIN (SELECT DISTINCT trace_id, span_id, service, kind, start_time, duration FROM spans
+             WHERE start_time >= $3 AND start_time < $4) p
+         ON s.parent_span_id = p.span_id AND s.trace_id = p.trace_id
+       WHERE p.start_time >= s.start_time - $5 AND p.start_time <= s.start_time + $5
          AND p.service <> s.service
        GROUP BY ALL`,
       [
@@ -865,6 +902,7 @@ export class DuckDbStorage
         await w.run('DELETE FROM traces WHERE start_max < $1', [at], [BIGINT]);
         await SpanMetricsStore.purge(w, at);
         await CompletenessStore.purge(w, at);
+        await DependencyEdgesStore.purge(w, at);
         if (deleted > 0) {
           await w.run('DELETE FROM operations');
           await w.run('INSERT INTO operations SELECT DISTINCT service, name, kind FROM spans');
@@ -906,6 +944,7 @@ export class DuckDbStorage
         await this.readers?.close();
         this.spanMetrics?.close();
         this.completenessStore?.close();
+        this.dependencyEdges?.close();
         this.samplingStore?.close();
         this.instance?.closeSync();
       } catch (err) {
@@ -916,6 +955,7 @@ export class DuckDbStorage
         this.readers = undefined;
         this.spanMetrics = undefined;
         this.completenessStore = undefined;
+        this.dependencyEdges = undefined;
         this.samplingStore = undefined;
         this.writer = undefined;
         this.instance = undefined;

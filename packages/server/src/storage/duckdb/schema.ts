@@ -53,6 +53,14 @@ import type { DuckDBType } from '@duckdb/node-api';
  *   ones per key and drop the ids a negative row withdrew. Purged with the spans' cutoff,
  *   like `span_metrics`; added the same way, without a schema version bump.
  *
+ * - `dependency_edges` holds the dependencies processor's per-minute parent → child
+ *   service edge deltas (calls, errors; storage/dependency-writer.ts) and
+ *   `dependency_minutes` the minutes it counted, appended together in one transaction
+ *   per flush. `/api/dependencies` sums the edges of counted whole minutes and joins
+ *   the spans only for the rest (the window's partial end minutes, data written
+ *   before the processor existed or while it was off): dependency-coverage.ts. Purged
+ *   with the spans' cutoff; added without a schema version bump.
+ *
  * - `sampling_leases`, `sampling_probabilities` and `sampling_throughput` are adaptive
  *   sampling's (storage/sampling-store.ts, duckdb/sampling-store.ts): a lease row per
  *   name (holder, expiry in ms) taken with one conditional upsert; the probabilities the
@@ -63,8 +71,9 @@ import type { DuckDBType } from '@duckdb/node-api';
  * Measured and not taken: an ART index on `spans.trace_id` (get-trace 2.4 ms instead
  * of ~3.3, but ~18 MB of memory per million spans and a file twice the size after
  * its checkpoint); sorting each batch by service before time (no faster search at
- * 1M spans, +6 B/span). Dependencies are a self-join of `spans`, cached per hour
- * (dependency-hours.ts): uncached, the join costs ~0.15-0.3 s per million spans.
+ * 1M spans, +6 B/span). Dependencies not covered by `dependency_edges` are a
+ * self-join of `spans`, cached per hour (dependency-hours.ts): uncached, the join
+ * costs ~0.15-0.3 s per million spans.
  */
 export const SCHEMA_VERSION = 1;
 
@@ -140,6 +149,14 @@ export const CREATE_STATEMENTS: readonly string[] = [
     count BIGINT NOT NULL,
     examples VARCHAR[] NOT NULL
   )`,
+  `CREATE TABLE IF NOT EXISTS dependency_edges (
+    minute BIGINT NOT NULL,
+    parent VARCHAR NOT NULL,
+    child VARCHAR NOT NULL,
+    calls BIGINT NOT NULL,
+    errors BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS dependency_minutes (minute BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS sampling_leases (
     name VARCHAR PRIMARY KEY,
     holder VARCHAR NOT NULL,
