@@ -5,6 +5,7 @@ import type { Span, Trace } from '../../model/span.ts';
 import type { Storage } from '../storage.ts';
 import type { TraceQuery } from '../trace-reader.ts';
 import { fixtureShiftMicros, loadFixtureSpans, loadQueryCases } from './jaeger-fixtures.ts';
+import { duplicateWriteCases } from './duplicate-conformance.ts';
 import { tagValueReaderCases } from './tag-value-conformance.ts';
 import { fullFidelitySpan, hexId, makeSpan, testResource } from './test-spans.ts';
 
@@ -23,6 +24,7 @@ export function runStorageConformance(name: string, createStorage: () => Promise
     getTraceCases(createStorage);
     writeAndSearchCases(createStorage);
     dependencies(createStorage);
+    duplicateWriteCases(createStorage);
     purge(createStorage);
     tagValueReaderCases(createStorage);
   });
