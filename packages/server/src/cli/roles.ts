@@ -27,6 +27,7 @@ import {
 } from '../pipeline/processors/completeness/index.ts';
 import { registerJaegerUi } from '../query/jaeger-ui-static.ts';
 import { createQueryApp, type QueryAppOptions } from '../query/query-app.ts';
+import { QueryGate } from '../query/query-gate.ts';
 import type { SearchTagRewrite } from '../query/query-params.ts';
 import { registerUi } from '../query/ui-static.ts';
 import { OtlpGrpcReceiver } from '../receivers/otlp/otlp-grpc-receiver.ts';
@@ -505,6 +506,14 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         logger: ctx.logger.child({ component: 'query' }),
         defaultLimit: query.defaultLimit,
         maxLimit: query.maxLimit,
+        // One gate for both query ports: they read the same store.
+        gate: new QueryGate({
+          maxConcurrent: query.maxConcurrentQueries,
+          maxQueued: query.maxQueuedQueries,
+          queueTimeoutMs: query.queueTimeoutMs,
+        }),
+        maxResponseBytes: query.maxResponseBytes,
+        maxTransformBodyBytes: query.maxTransformBodyBytes,
       };
       const app = await createQueryApp(options);
       await registerUi(app);

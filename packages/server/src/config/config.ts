@@ -378,6 +378,17 @@ export interface SkeinConfig {
     /** Default and maximum `limit` for trace searches. */
     defaultLimit: number;
     maxLimit: number;
+    /**
+     * Heavy queries (trace reads, searches, dependencies, /api/transform) running at
+     * once, waiting at most, and the longest wait (ms); past them a 503 + Retry-After.
+     */
+    maxConcurrentQueries: number;
+    maxQueuedQueries: number;
+    queueTimeoutMs: number;
+    /** Largest answer body and per-query read budget, bytes: a bigger trace is 413, a search keeps what fits. */
+    maxResponseBytes: number;
+    /** Largest `/api/transform` body, bytes (before and after decompression). */
+    maxTransformBodyBytes: number;
     /** A published Jaeger UI build served on a second port (docs/configuration.md, "Using Jaeger UI"). */
     jaegerUi: {
       /** The build's folder (the one holding index.html); '' serves no Jaeger UI. */
@@ -509,6 +520,11 @@ export const defaultConfig: SkeinConfig = {
     port: 16686,
     defaultLimit: 20,
     maxLimit: 1500,
+    maxConcurrentQueries: 4,
+    maxQueuedQueries: 64,
+    queueTimeoutMs: 15_000,
+    maxResponseBytes: 16 * 1024 * 1024,
+    maxTransformBodyBytes: 16 * 1024 * 1024,
     jaegerUi: { dir: '', port: 16687, configFile: '' },
   },
   sampling: {

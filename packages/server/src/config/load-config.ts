@@ -278,6 +278,16 @@ function validate(c: SkeinConfig): void {
   checkPositive('storage.purgeIntervalMinutes', c.storage.purgeIntervalMinutes);
   checkPositive('query.defaultLimit', c.query.defaultLimit);
   checkPositive('query.maxLimit', c.query.maxLimit);
+  checkPositive('query.maxConcurrentQueries', c.query.maxConcurrentQueries);
+  checkPositive('query.queueTimeoutMs', c.query.queueTimeoutMs);
+  checkPositive('query.maxResponseBytes', c.query.maxResponseBytes);
+  checkPositive('query.maxTransformBodyBytes', c.query.maxTransformBodyBytes);
+  if (!Number.isInteger(c.query.maxQueuedQueries) || c.query.maxQueuedQueries < 0) {
+    throw new ConfigError([
+      'query.maxQueuedQueries',
+      `must be a whole number ≥ 0, got ${String(c.query.maxQueuedQueries)}`,
+    ]);
+  }
   if (c.query.defaultLimit > c.query.maxLimit) {
     throw new ConfigError([
       'query.defaultLimit',

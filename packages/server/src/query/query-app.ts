@@ -15,6 +15,7 @@ import {
 import { errorEnvelope, registerJaegerRoutes } from './jaeger/jaeger-routes.ts';
 import { registerSpmRoutes } from './metrics/spm-routes.ts';
 import { apiV3Error, registerApiV3Routes } from './v3/api-v3-routes.ts';
+import { QueryGate } from './query-gate.ts';
 import type { SearchTagRewrite } from './query-params.ts';
 
 export interface QueryAppOptions {
@@ -42,7 +43,25 @@ export interface QueryAppOptions {
    * absent or returning undefined, that route answers 501.
    */
   sampling?: SamplingStrategiesRoutesOptions['sampling'];
+  /**
+   * Admission for heavy queries, shared by every query app reading the same store;
+   * absent, the app makes its own with {@link DEFAULT_QUERY_LIMITS}.
+   */
+  gate?: QueryGate;
+  /** Largest answer body, bytes (query.maxResponseBytes); absent, the default. */
+  maxResponseBytes?: number;
+  /** Largest `/api/transform` body, bytes (query.maxTransformBodyBytes); absent, the default. */
+  maxTransformBodyBytes?: number;
 }
+
+/** The query limits' defaults (config.ts repeats them as `query.*`). */
+export const DEFAULT_QUERY_LIMITS = {
+  maxConcurrentQueries: 4,
+  maxQueuedQueries: 64,
+  queueTimeoutMs: 15_000,
+  maxResponseBytes: 16 * 1024 * 1024,
+  maxTransformBodyBytes: 16 * 1024 * 1024,
+} as const;
 
 /**
  * The query API served on :16686: Jaeger's legacy `/api/*` and `/api/v3/*`.
@@ -71,7 +90,14 @@ export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInst
     let message: string;
     if (isSkeinError(err)) {
       status = err.statusCode;
-      message = err.message;
+      // A 500's message may hold the engine's own text: it goes to the log only.
+      message =
+        status === 500
+          ? `${err.code}: the query failed in storage; the server log has the details`
+          : err.message;
+      if (err.retryAfterSeconds !== undefined) {
+        reply.header('retry-after', String(err.retryAfterSeconds));
+      }
     } else if (
       typeof err.statusCode === 'number' &&
       err.statusCode >= 400 &&
@@ -93,8 +119,19 @@ export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInst
     return reply.code(err.statusCode).send(errorBody(request.url, err.statusCode, err.message));
   });
 
-  registerJaegerRoutes(app, opts);
-  registerApiV3Routes(app, opts);
+  const limits = {
+    gate:
+      opts.gate ??
+      new QueryGate({
+        maxConcurrent: DEFAULT_QUERY_LIMITS.maxConcurrentQueries,
+        maxQueued: DEFAULT_QUERY_LIMITS.maxQueuedQueries,
+        queueTimeoutMs: DEFAULT_QUERY_LIMITS.queueTimeoutMs,
+      }),
+    maxResponseBytes: opts.maxResponseBytes ?? DEFAULT_QUERY_LIMITS.maxResponseBytes,
+    maxTransformBodyBytes: opts.maxTransformBodyBytes ?? DEFAULT_QUERY_LIMITS.maxTransformBodyBytes,
+  };
+  registerJaegerRoutes(app, { ...opts, ...limits });
+  registerApiV3Routes(app, { ...opts, ...limits });
   registerSpmRoutes(app, opts);
   registerCompletenessRoutes(app, opts);
   registerSamplingStrategiesRoutes(app, {

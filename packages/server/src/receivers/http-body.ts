@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { gunzip, inflate } from 'node:zlib';
 import { BodyTooLargeError, InvalidPayloadError, UnsupportedEncodingError } from '../errors.ts';
 
 /*
@@ -10,6 +10,7 @@ import { BodyTooLargeError, InvalidPayloadError, UnsupportedEncodingError } from
  */
 
 const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
 
 /** The media type of a Content-Type header, lowercase, without parameters ('' when absent). */
 export function mediaType(contentType: string | undefined): string {
@@ -78,4 +79,47 @@ export async function gunzipBody(raw: Buffer, limit: number): Promise<Buffer> {
     }
     throw new InvalidPayloadError(['gzip', (err as Error).message], { cause: err });
   }
+}
+
+/** A body's Content-Encoding where gzip and deflate are both taken. */
+export type ContentCoding = 'identity' | 'gzip' | 'deflate';
+
+/**
+ * The body's coding, from Content-Encoding, where deflate (zlib) is accepted too.
+ * @throws UnsupportedEncodingError for anything but identity, gzip or deflate.
+ */
+export function contentCoding(req: IncomingMessage): ContentCoding {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return 'identity';
+  if (encoding === 'gzip' || encoding === 'x-gzip') return 'gzip';
+  if (encoding === 'deflate') return 'deflate';
+  throw new UnsupportedEncodingError([encoding]);
+}
+
+/**
+ * Decompresses a deflate (zlib, RFC 1950) body to at most `limit` bytes.
+ * @throws BodyTooLargeError past the limit, InvalidPayloadError when it is not deflate.
+ */
+export async function inflateBody(raw: Buffer, limit: number): Promise<Buffer> {
+  try {
+    return await inflateAsync(raw, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new BodyTooLargeError([limit], { cause: err });
+    }
+    throw new InvalidPayloadError(['deflate', (err as Error).message], { cause: err });
+  }
+}
+
+/** Reads the body (at most `limit` bytes, before and after decompression) and decodes its coding. */
+export async function readDecodedBody(
+  req: IncomingMessage,
+  coding: ContentCoding,
+  limit: number,
+): Promise<Buffer> {
+  if (declaresTooLarge(req, limit)) throw new BodyTooLargeError([limit]);
+  const raw = await readBody(req, limit);
+  if (coding === 'gzip') return gunzipBody(raw, limit);
+  if (coding === 'deflate') return inflateBody(raw, limit);
+  return raw;
 }

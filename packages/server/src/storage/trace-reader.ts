@@ -1,4 +1,5 @@
 import type { Trace } from '../model/span.ts';
+import type { ReadBudget } from './read-budget.ts';
 
 /** A time window in µs since epoch, both ends inclusive. */
 export interface TimeRange {
@@ -59,12 +60,16 @@ export interface OperationQuery {
  *   one), ordered by the most recent matching span first, at most `limit` traces.
  * - `findTraceIds` returns the same trace ids `findTraces` would, in the same order.
  * - `getServices` is sorted by name; `getOperations` by name then kind.
- * - Every method rejects with `StorageError` on backend failure, and never on
- *   "nothing found".
+ * - Every method rejects with `StorageError` on backend failure (or `StorageBusyError`
+ *   when the backend is out of memory for the read), and never on "nothing found".
+ * - With a {@link ReadBudget}, `getTrace` rejects with `AnswerTooLargeError` once the
+ *   trace's spans pass the budget (having decoded no more than that), and `findTraces`
+ *   returns the most recent whole traces that fit, setting `budget.truncated` when it
+ *   left matching traces out. Without one, reads are unbounded.
  */
 export interface TraceReader {
-  getTrace(traceId: string, range?: TimeRange): Promise<Trace | null>;
-  findTraces(query: TraceQuery): Promise<Trace[]>;
+  getTrace(traceId: string, range?: TimeRange, budget?: ReadBudget): Promise<Trace | null>;
+  findTraces(query: TraceQuery, budget?: ReadBudget): Promise<Trace[]>;
   findTraceIds(query: TraceQuery): Promise<string[]>;
   getServices(): Promise<string[]>;
   getOperations(query: OperationQuery): Promise<Operation[]>;

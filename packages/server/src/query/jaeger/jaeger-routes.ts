@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { InvalidParameterError, InvalidPayloadError } from '../../errors.ts';
+import { AnswerTooLargeError, InvalidParameterError, isSkeinError } from '../../errors.ts';
 import type { Trace } from '../../model/span.ts';
-import { decodeOtlpJson } from '../../receivers/otlp/otlp-json-decoder.ts';
 import type { DependencyReader } from '../../storage/dependency-reader.ts';
+import { ReadBudget } from '../../storage/read-budget.ts';
 import type { TimeRange, TraceQuery, TraceReader } from '../../storage/trace-reader.ts';
 import {
   allParams,
@@ -22,27 +22,27 @@ import {
   checkSpanKind,
   nowMicros,
 } from '../trace-search-params.ts';
-import { encodeJaegerTrace } from './encode-jaeger-trace.ts';
-import type {
-  JaegerDependencyLink,
-  JaegerEnvelope,
-  JaegerError,
-  JaegerTrace,
-} from './jaeger-json.ts';
+import type { QueryGate } from '../query-gate.ts';
+import type { JaegerDependencyLink, JaegerEnvelope, JaegerError } from './jaeger-json.ts';
+import { jaegerTracesAnswer } from './jaeger-traces-answer.ts';
+import { registerTransformRoute } from './transform-route.ts';
 
 export interface JaegerRoutesOptions {
   reader: TraceReader & DependencyReader;
   defaultLimit: number;
   maxLimit: number;
+  /** Admission for trace reads, searches, dependencies and transforms. */
+  gate: QueryGate;
+  /** Largest answer body, bytes: a trace over it is 413, a search keeps what fits. */
+  maxResponseBytes: number;
+  /** Largest `/api/transform` body, bytes, before and after decompression. */
+  maxTransformBodyBytes: number;
   /** Applied to each searched tag value (redaction's hashed search); absent = as given. */
   rewriteSearchTag?: SearchTagRewrite;
 }
 
 /** Jaeger's default dependency lookback (24 h), ms. */
 const DEFAULT_DEPENDENCY_LOOKBACK_MS = 24 * 3600 * 1000;
-
-/** Largest OTLP JSON body `/api/transform` accepts (Jaeger UI uploads whole trace files). */
-const TRANSFORM_BODY_LIMIT = 64 * 1024 * 1024;
 
 /** Jaeger's message for a missing trace; Jaeger UI shows it as is. */
 const TRACE_NOT_FOUND = 'trace not found';
@@ -90,20 +90,34 @@ export function registerJaegerRoutes(app: FastifyInstance, opts: JaegerRoutesOpt
     return envelope(data, data.length);
   });
 
-  app.get('/api/traces', async (request) => {
+  app.get('/api/traces', async (request, reply) => {
     const query = request.query as QueryString;
     const traceIdValues = allParams(query, 'traceID');
-    if (traceIdValues.length > 0) return tracesById(reader, query, traceIdValues);
-    return envelopeOfTraces(await reader.findTraces(parseSearch(query, opts)));
+    const search = traceIdValues.length > 0 ? undefined : parseSearch(query, opts);
+    const answer = await opts.gate.run(async () => {
+      if (search === undefined) return tracesById(reader, query, traceIdValues, opts);
+      const budget = new ReadBudget(opts.maxResponseBytes);
+      const traces = await reader.findTraces(search, budget);
+      return jaegerTracesAnswer(traces, null, {
+        maxBytes: opts.maxResponseBytes,
+        whole: false,
+        leftOutByReader: budget.truncated,
+      });
+    });
+    return sendJson(reply, answer);
   });
 
   app.get<{ Params: { traceID: string } }>('/api/traces/:traceID', async (request, reply) => {
     const traceId = parseTraceIdParam('traceID', request.params.traceID);
-    const trace = await reader.getTrace(traceId, parseRange(request.query as QueryString));
-    if (trace === null || trace.spans.length === 0) {
-      return reply.code(404).send(errorEnvelope(404, TRACE_NOT_FOUND));
-    }
-    return envelopeOfTraces([trace]);
+    const range = parseRange(request.query as QueryString);
+    const answer = await opts.gate.run(async () => {
+      const budget = new ReadBudget(opts.maxResponseBytes);
+      const trace = await reader.getTrace(traceId, range, budget);
+      if (trace === null || trace.spans.length === 0) return undefined;
+      return jaegerTracesAnswer([trace], null, { maxBytes: opts.maxResponseBytes, whole: true });
+    });
+    if (answer === undefined) return reply.code(404).send(errorEnvelope(404, TRACE_NOT_FOUND));
+    return sendJson(reply, answer);
   });
 
   app.get('/api/dependencies', async (request) => {
@@ -121,7 +135,9 @@ export function registerJaegerRoutes(app: FastifyInstance, opts: JaegerRoutesOpt
         `must be a positive number of milliseconds, got "${lookbackValue}"`,
       ]);
     }
-    const links = await reader.getDependencies(endTsMs * 1000, lookbackMs * 1000);
+    const links = await opts.gate.run(() =>
+      reader.getDependencies(endTsMs * 1000, lookbackMs * 1000),
+    );
     const service = firstParam(query, 'service');
     const data: JaegerDependencyLink[] = [];
     for (const link of links) {
@@ -131,42 +147,11 @@ export function registerJaegerRoutes(app: FastifyInstance, opts: JaegerRoutesOpt
     return envelope(data, data.length);
   });
 
-  app.register(async (scope) => {
-    // Jaeger UI posts the file's text without a JSON Content-Type, so take any body as is.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: TRANSFORM_BODY_LIMIT },
-      (_req, body, done) => {
-        done(null, body);
-      },
-    );
-    scope.post('/api/transform', async (request, reply: FastifyReply) => {
-      const body = request.body;
-      if (!Buffer.isBuffer(body) || body.length === 0) {
-        throw new InvalidPayloadError(['OTLP JSON', 'the request body is empty']);
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(body.toString('utf8'));
-      } catch (err) {
-        throw new InvalidPayloadError(['OTLP JSON', (err as Error).message], { cause: err });
-      }
-      const decoded = decodeOtlpJson(json);
-      const traces = groupByTrace(decoded.spans);
-      const errors = decoded.rejectedSpans > 0 ? [{ code: 400, msg: decoded.errorMessage }] : null;
-      return reply.send(envelope(traces.map(encodeJaegerTrace), traces.length, errors));
-    });
+  registerTransformRoute(app, {
+    maxBodyBytes: opts.maxTransformBodyBytes,
+    maxResponseBytes: opts.maxResponseBytes,
+    gate: opts.gate,
   });
-}
-
-function envelopeOfTraces(
-  traces: Trace[],
-  errors: JaegerError[] | null = null,
-): JaegerEnvelope<JaegerTrace[]> {
-  const data: JaegerTrace[] = new Array(traces.length);
-  for (let i = 0; i < traces.length; i++) data[i] = encodeJaegerTrace(traces[i]);
-  return envelope(data, data.length, errors);
 }
 
 /**
@@ -178,18 +163,39 @@ async function tracesById(
   reader: TraceReader,
   query: QueryString,
   values: string[],
-): Promise<JaegerEnvelope<JaegerTrace[]>> {
+  opts: JaegerRoutesOptions,
+): Promise<string> {
   const ids = [...new Set(values.map((v) => parseTraceIdParam('traceID', v)))];
   const range = parseRange(query);
-  const found = await Promise.all(ids.map((id) => reader.getTrace(id, range)));
+  // One budget for all of them: together they make one answer.
+  const budget = new ReadBudget(opts.maxResponseBytes);
+  const found: (Trace | null)[] = [];
+  for (const id of ids) {
+    try {
+      found.push(await reader.getTrace(id, range, budget));
+    } catch (err) {
+      if (!isSkeinError(err) || err.code !== AnswerTooLargeError.code) throw err;
+      budget.truncated = true;
+      break;
+    }
+  }
   const traces: Trace[] = [];
   const errors: JaegerError[] = [];
-  for (let i = 0; i < ids.length; i++) {
+  for (let i = 0; i < found.length; i++) {
     const trace = found[i];
     if (trace !== null && trace.spans.length > 0) traces.push(trace);
     else errors.push({ code: 404, msg: TRACE_NOT_FOUND, traceID: ids[i] });
   }
-  return envelopeOfTraces(traces, errors.length > 0 ? errors : null);
+  return jaegerTracesAnswer(traces, errors.length > 0 ? errors : null, {
+    maxBytes: opts.maxResponseBytes,
+    whole: false,
+    leftOutByReader: budget.truncated,
+  });
+}
+
+/** Sends JSON text already encoded. */
+function sendJson(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
 }
 
 /** Optional `start`/`end` (µs) as a lookup hint; undefined when neither is given. */
@@ -244,18 +250,4 @@ function parseSearch(query: QueryString, opts: JaegerRoutesOptions): TraceQuery 
     durationMax: durationMax || undefined,
     limit: parseLimitParam('limit', firstParam(query, 'limit'), opts.defaultLimit, opts.maxLimit),
   };
-}
-
-/** Spans → traces in order of first appearance, for `/api/transform`. */
-function groupByTrace(spans: Trace['spans']): Trace[] {
-  const byId = new Map<string, Trace>();
-  for (const span of spans) {
-    let trace = byId.get(span.traceId);
-    if (trace === undefined) {
-      trace = { traceId: span.traceId, spans: [] };
-      byId.set(span.traceId, trace);
-    }
-    trace.spans.push(span);
-  }
-  return [...byId.values()];
 }

@@ -23,6 +23,8 @@ import {
   checkSpanKind,
   nowMicros,
 } from '../trace-search-params.ts';
+import { ReadBudget } from '../../storage/read-budget.ts';
+import type { QueryGate } from '../query-gate.ts';
 import { summarizeTrace } from './summarize-trace.ts';
 
 export interface ApiV3RoutesOptions {
@@ -31,6 +33,10 @@ export interface ApiV3RoutesOptions {
   maxLimit: number;
   /** Applied to each searched attribute value (redaction's hashed search); absent = as given. */
   rewriteSearchTag?: SearchTagRewrite;
+  /** Admission for trace reads and searches (shared with the legacy API). */
+  gate: QueryGate;
+  /** Read budget per query, bytes (query.maxResponseBytes), as estimated while reading. */
+  maxResponseBytes: number;
 }
 
 /** Jaeger api_v3's error body, as its HTTP gateway writes it. */
@@ -92,8 +98,12 @@ export function registerApiV3Routes(app: FastifyInstance, opts: ApiV3RoutesOptio
     return { operations: out };
   });
 
+  // A search cut short by its read budget answers the most recent traces that fit.
+  const search = (q: TraceQuery): Promise<Trace[]> =>
+    opts.gate.run(() => reader.findTraces(q, new ReadBudget(opts.maxResponseBytes)));
+
   app.get('/api/v3/traces', async (request) => {
-    const traces = await reader.findTraces(parseFindTraces(request.query as QueryString, opts));
+    const traces = await search(parseFindTraces(request.query as QueryString, opts));
     return { result: { resourceSpans: resourceSpansOf(traces) } };
   });
 
@@ -102,7 +112,9 @@ export function registerApiV3Routes(app: FastifyInstance, opts: ApiV3RoutesOptio
     const traceId = parseTraceIdParam('trace_id', request.params.traceId);
     const range = parseGetTraceRange(query);
     parseOptionalBool(query, P.rawTraces);
-    const trace = await reader.getTrace(traceId, range);
+    const trace = await opts.gate.run(() =>
+      reader.getTrace(traceId, range, new ReadBudget(opts.maxResponseBytes)),
+    );
     if (trace === null || trace.spans.length === 0) {
       return reply.code(404).send(apiV3Error(404, new TraceNotFoundError([traceId]).message));
     }
@@ -110,7 +122,7 @@ export function registerApiV3Routes(app: FastifyInstance, opts: ApiV3RoutesOptio
   });
 
   app.get('/api/v3/trace-summaries', async (request) => {
-    const traces = await reader.findTraces(parseFindTraces(request.query as QueryString, opts));
+    const traces = await search(parseFindTraces(request.query as QueryString, opts));
     return { summaries: traces.map(summarizeTrace) };
   });
 }

@@ -10,7 +10,7 @@ import type {
   DuckDBValue,
 } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { StorageError } from '../../errors.ts';
+import { AnswerTooLargeError, StorageError } from '../../errors.ts';
 import type { Span, Trace } from '../../model/span.ts';
 import type {
   CompletenessQuery,
@@ -32,6 +32,7 @@ import type {
 import type { SpanMetricsRow, SpanMetricsWriter } from '../span-metrics-writer.ts';
 import type { Storage } from '../storage.ts';
 import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
+import type { ReadBudget } from '../read-budget.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
 import { CompletenessStore } from './completeness-store.ts';
 import { ConnectionPool } from './connection-pool.ts';
@@ -44,7 +45,9 @@ import { OriginBatch, OriginRegistry } from './origin-registry.ts';
 import type { OriginRow } from './origin-registry.ts';
 import { CREATE_STATEMENTS, SCHEMA_VERSION, SPAN_SELECT_COLUMNS } from './schema.ts';
 import { DuckDbSamplingStore } from './sampling-store.ts';
+import { readError } from './read-error.ts';
 import { SpanDecoder } from './span-decoder.ts';
+import { bySpanStart, decodeStream } from './span-stream.ts';
 import { SpanMetricsStore } from './span-metrics-store.ts';
 import { readTagValues } from './tag-values.ts';
 import { CHUNK_ROWS, encodeSpanChunk, encodeTraceChunk } from './span-encoder.ts';
@@ -304,9 +307,7 @@ export class DuckDbStorage
       );
     }
     return this.readers.use(fn).catch((err: unknown) => {
-      throw err instanceof StorageError
-        ? err
-        : new StorageError([operation, String(err)], { cause: err });
+      throw readError(operation, err);
     });
   }
 
@@ -484,6 +485,16 @@ export class DuckDbStorage
     values: DuckDBValue[],
     types: DuckDBType[],
   ): Promise<DuckDBMaterializedResult> {
+    return (await this.bound(c, sql, values, types)).run();
+  }
+
+  /** The connection's prepared statement for `sql` (prepared once), with `values` bound. */
+  private async bound(
+    c: DuckDBConnection,
+    sql: string,
+    values: DuckDBValue[],
+    types: DuckDBType[],
+  ): Promise<DuckDBPreparedStatement> {
     let cache = this.prepared.get(c);
     if (cache === undefined) {
       cache = new Map();
@@ -499,10 +510,10 @@ export class DuckDbStorage
       cache.set(sql, statement);
     }
     statement.bind(values, types);
-    return statement.run();
+    return statement;
   }
 
-  async getTrace(traceId: string, range?: TimeRange): Promise<Trace | null> {
+  async getTrace(traceId: string, range?: TimeRange, budget?: ReadBudget): Promise<Trace | null> {
     if (!TRACE_ID_PATTERN.test(traceId)) return null;
     const id = BigInt('0x' + traceId);
     return this.read('read a trace', async (c) => {
@@ -516,13 +527,20 @@ export class DuckDbStorage
       if (min === null || max === null) return null;
       if (range !== undefined && (Number(max) < range.start || Number(min) > range.end))
         return null;
-      const spans = await this.selectSpans(
+      // Sorted here, not by DuckDB: an ORDER BY would hold the whole trace in DuckDB's
+      // memory before the first row came back; streamed, a big trace stops at the budget.
+      const spans: Span[] = [];
+      const whole = await this.selectSpans(
         c,
         `SELECT ${SPAN_SELECT_COLUMNS} FROM spans
-         WHERE start_time >= $1 AND start_time <= $2 AND trace_id = $3 ORDER BY start_time, span_id`,
+         WHERE start_time >= $1 AND start_time <= $2 AND trace_id = $3`,
         [min, max, id],
         [BIGINT, BIGINT, UHUGEINT],
+        spans,
+        budget,
       );
+      if (!whole) throw new AnswerTooLargeError([`trace ${traceId}`, budget!.maxBytes]);
+      spans.sort(bySpanStart);
       if (
         range !== undefined &&
         !spans.some((s) => s.startTime >= range.start && s.startTime <= range.end)
@@ -535,17 +553,20 @@ export class DuckDbStorage
     });
   }
 
+  /**
+   * Streams the selected spans into `out`; false when `budget` ran out first (the
+   * spans decoded so far are in `out`).
+   */
   private async selectSpans(
     c: DuckDBConnection,
     sql: string,
     values: DuckDBValue[],
     types: DuckDBType[],
-  ): Promise<Span[]> {
-    const result = await this.query(c, sql, values, types);
-    const decoder = new SpanDecoder(this.origins);
-    const spans: Span[] = [];
-    for (let i = 0; i < result.chunkCount; i++) decoder.decodeChunk(result.getChunk(i), spans);
-    return spans;
+    out: Span[],
+    budget: ReadBudget | undefined,
+  ): Promise<boolean> {
+    const result = await (await this.bound(c, sql, values, types)).stream();
+    return decodeStream(result, new SpanDecoder(this.origins), out, budget);
   }
 
   /**
@@ -583,7 +604,7 @@ export class DuckDbStorage
     return this.read('search traces', async (c) => (await this.searchIds(c, q)).map(traceIdToHex));
   }
 
-  findTraces(q: TraceQuery): Promise<Trace[]> {
+  findTraces(q: TraceQuery, budget?: ReadBudget): Promise<Trace[]> {
     return this.read('search traces', async (c) => {
       const ids = await this.searchIds(c, q);
       if (ids.length === 0) return [];
@@ -597,6 +618,9 @@ export class DuckDbStorage
         ids.map(() => UHUGEINT),
       );
       const bounds = (await b.getRows()) as [bigint, bigint, bigint][];
+      // Most recent first, as `ids`: a search cut short by its budget keeps the newest.
+      const rank = new Map(ids.map((id, i) => [id, i]));
+      bounds.sort((x, y) => rank.get(x[0])! - rank.get(y[0])!);
       const byId = new Map<string, Trace>();
       const traces: Trace[] = [];
       for (const id of ids) {
@@ -620,7 +644,44 @@ export class DuckDbStorage
           values.push(min, max, id);
           types.push(BIGINT, BIGINT, UHUGEINT);
         }
-        const spans = await this.selectSpans(c, branches.join(' UNION ALL '), values, types);
+        const before = budget?.used ?? 0;
+        const spans: Span[] = [];
+        const whole = await this.selectSpans(
+          c,
+          branches.join(' UNION ALL '),
+          values,
+          types,
+          spans,
+          budget,
+        );
+        if (!whole) {
+          // Which of this group's traces are whole is unknown: read them again one at
+          // a time with what is left of the budget, newest first, until one does not fit.
+          budget!.refund(budget!.used - before);
+          budget!.truncated = true;
+          let kept = i;
+          for (const [id, min, max] of group) {
+            const one: Span[] = [];
+            const mark = budget!.used;
+            const fits = await this.selectSpans(
+              c,
+              `SELECT ${SPAN_SELECT_COLUMNS} FROM spans
+               WHERE start_time >= $1 AND start_time <= $2 AND trace_id = $3`,
+              [min, max, id],
+              [BIGINT, BIGINT, UHUGEINT],
+              one,
+              budget,
+            );
+            if (!fits) {
+              budget!.refund(budget!.used - mark);
+              break;
+            }
+            for (const s of one) byId.get(s.traceId)?.spans.push(s);
+            kept++;
+          }
+          const keep = new Set(bounds.slice(0, kept).map(([id]) => traceIdToHex(id)));
+          return traces.filter((t) => keep.has(t.traceId));
+        }
         for (const s of distinctSpans(spans)) byId.get(s.traceId)?.spans.push(s);
       }
       return traces;
