@@ -1,0 +1,8 @@
+export {
+  natsPublish,
+  jetStreamPublish,
+  natsProcess,
+  natsHeaderGetter,
+  natsHeaderSetter,
+  type NatsProcessOptions,
+} from './nats-tracing.ts';
