@@ -1,6 +1,9 @@
 /** The parsed command line of `skein`. */
 export interface CliArgs {
-  command: 'all' | 'collector' | 'query' | 'tracegen' | 'redact-check' | 'help' | 'version';
+  command:
+    'all' | 'collector' | 'query' | 'tracegen' | 'redact-check' | 'schema' | 'help' | 'version';
+  /** The word after a command that has subcommands (`schema init`). */
+  subcommand?: string;
   configFile: string | undefined;
   /** `--a.b=c` or `--a.b c` settings: config overrides for roles, options for tracegen. */
   options: Record<string, string>;
@@ -15,6 +18,7 @@ const COMMANDS = new Set([
   'query',
   'tracegen',
   'redact-check',
+  'schema',
   'help',
   'version',
 ]);
@@ -31,11 +35,19 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (argv.length > 0 && !argv[0].startsWith('-')) {
     if (!COMMANDS.has(argv[0])) {
       throw new Error(
-        `unknown command "${argv[0]}"; commands are: all, collector, query, tracegen, redact-check`,
+        `unknown command "${argv[0]}"; commands are: all, collector, query, tracegen, redact-check, schema`,
       );
     }
     command = argv[0] as CliArgs['command'];
     i = 1;
+  }
+  let subcommand: string | undefined;
+  if (command === 'schema') {
+    if (argv[1] !== 'init') {
+      throw new Error(`"skein schema" needs a subcommand: skein schema init [--config FILE]`);
+    }
+    subcommand = 'init';
+    i = 2;
   }
   for (; i < argv.length; i++) {
     const arg = argv[i];
@@ -63,5 +75,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (REPEATABLE.has(key) && key in options) options[key] += `,${value}`;
     else options[key] = value;
   }
-  return { command, configFile, options };
+  return subcommand === undefined
+    ? { command, configFile, options }
+    : { command, subcommand, configFile, options };
 }

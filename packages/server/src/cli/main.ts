@@ -9,6 +9,7 @@ import { startModules } from './app.ts';
 import { ConfigReloader } from './config-reloader.ts';
 import { modules, roles, type AppContext, type Role } from './roles.ts';
 import { REDACT_CHECK_HELP, redactCheckCommand } from './redact-check-command.ts';
+import { SCHEMA_HELP, schemaCommand } from './schema-command.ts';
 import { TRACEGEN_HELP, tracegenCommand } from './tracegen-command.ts';
 
 const VERSION = (
@@ -23,6 +24,7 @@ Usage:
   skein [all|collector|query] [--config skein.yaml] [--key=value ...]
   skein tracegen [options]
   skein redact-check --config skein.yaml < trace.json
+  skein schema init --config skein.yaml
   skein --help | --version
 
 Roles:
@@ -39,7 +41,8 @@ Settings (defaults, then --config file, then SKEIN_* environment, then flags), e
 Every setting is listed in docs/configuration.md.
 
 ${TRACEGEN_HELP}
-${REDACT_CHECK_HELP}`;
+${REDACT_CHECK_HELP}
+${SCHEMA_HELP}`;
 
 async function runRole(
   role: Role,
@@ -63,11 +66,15 @@ async function runRole(
   reloader.start();
 
   const storagePath =
-    config.storage.duckdb.path === ':memory:'
-      ? ':memory: (nothing is kept)'
-      : `${config.storage.duckdb.path}/skein.duckdb`;
+    config.storage.backend === 'clickhouse'
+      ? `${config.storage.clickhouse.database} on ${config.storage.clickhouse.urls.join(', ')}`
+      : config.storage.duckdb.path === ':memory:'
+        ? ':memory: (nothing is kept)'
+        : `${config.storage.duckdb.path}/skein.duckdb`;
   const width = Math.max(...app.endpoints.map((e) => e.name.length));
-  const lines = [`skein ${VERSION}, role ${role}, storage duckdb ${storagePath}`];
+  const lines = [
+    `skein ${VERSION}, role ${role}, storage ${config.storage.backend} ${storagePath}`,
+  ];
   for (const note of app.notes) lines.push(`  ${note}`);
   // Where data comes in first, then where it is read, then the admin port.
   const rank = (name: string) =>
@@ -131,6 +138,8 @@ async function main(argv: string[]): Promise<number> {
       }
     case 'redact-check':
       return redactCheckCommand(args.configFile, args.options);
+    case 'schema':
+      return schemaCommand(args.configFile, args.options);
     default:
       try {
         return await runRole(args.command, args.configFile, args.options);
