@@ -41,6 +41,7 @@ import { JaegerThriftHttpReceiver } from '../receivers/jaeger/jaeger-thrift-http
 import type { Receiver } from '../receivers/receiver.ts';
 import { ZipkinReceiver } from '../receivers/zipkin/zipkin-receiver.ts';
 import { SamplingService } from '../sampling/index.ts';
+import { createClickHouseStorage } from '../storage/clickhouse/index.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import { Retention } from '../storage/retention.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -280,12 +281,15 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
   storage: {
     dependsOn: ['admin'],
     async start(ctx) {
-      const path = ctx.config.storage.duckdb.path;
-      const storage = new DuckDbStorage({
-        path,
-        memoryLimitMB: ctx.config.storage.duckdb.memoryLimitMB,
-        logger: ctx.logger.child({ component: 'storage' }),
-      });
+      const logger = ctx.logger.child({ component: 'storage' });
+      const storage: Storage =
+        ctx.config.storage.backend === 'clickhouse'
+          ? createClickHouseStorage(ctx.config.storage.clickhouse, logger)
+          : new DuckDbStorage({
+              path: ctx.config.storage.duckdb.path,
+              memoryLimitMB: ctx.config.storage.duckdb.memoryLimitMB,
+              logger,
+            });
       await storage.open();
       ctx.storage = storage;
       let open = true;

@@ -359,7 +359,22 @@ export interface SkeinConfig {
     };
   };
   storage: {
-    backend: 'duckdb';
+    /** `duckdb` (embedded, the default) or `clickhouse` (a server or a cluster, docs/scale-out.md). */
+    backend: 'duckdb' | 'clickhouse';
+    /** Used when `backend` is `clickhouse` (storage/clickhouse/factory.ts). */
+    clickhouse: {
+      /** HTTP urls of one or several nodes, tried in order when one is down. */
+      urls: string[];
+      /** Cluster name in the servers' `remote_servers`; '' for one server without replication. */
+      cluster: string;
+      database: string;
+      username: string;
+      /** `${env:NAME}` reads it from the environment. */
+      password: string;
+      requestTimeoutMs: number;
+      /** Create missing tables on start (else `skein schema init` must have run). */
+      createSchema: boolean;
+    };
     duckdb: {
       /** Directory holding skein.duckdb; ':memory:' for an in-memory store. */
       path: string;
@@ -510,6 +525,15 @@ export const defaultConfig: SkeinConfig = {
   },
   storage: {
     backend: 'duckdb',
+    clickhouse: {
+      urls: ['http://127.0.0.1:8123'],
+      cluster: '',
+      database: 'skein',
+      username: 'default',
+      password: '',
+      requestTimeoutMs: 30_000,
+      createSchema: false,
+    },
     duckdb: { path: './data', memoryLimitMB: 128 },
     retentionHours: 7 * 24,
     purgeIntervalMinutes: 10,

@@ -14,7 +14,7 @@ export interface ConfigSources {
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-const BACKENDS = ['duckdb'];
+const BACKENDS = ['duckdb', 'clickhouse'];
 
 /**
  * Builds the effective configuration: defaults ← YAML file ← environment ← flags.
@@ -222,6 +222,34 @@ function coerce(
   }
 }
 
+/** ClickHouse names are written unquoted into DDL: plain identifiers only. */
+const CLICKHOUSE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+function validateClickHouse(ch: SkeinConfig['storage']['clickhouse']): void {
+  if (
+    ch.urls.length === 0 ||
+    !ch.urls.every((u) => typeof u === 'string' && /^https?:\/\/[^/]+/.test(u))
+  ) {
+    throw new ConfigError([
+      'storage.clickhouse.urls',
+      'must list at least one HTTP url of a ClickHouse node (http://host:8123)',
+    ]);
+  }
+  if (!CLICKHOUSE_IDENTIFIER.test(ch.database)) {
+    throw new ConfigError([
+      'storage.clickhouse.database',
+      `must be a plain name (letters, digits, _), got "${ch.database}"`,
+    ]);
+  }
+  if (ch.cluster !== '' && !CLICKHOUSE_IDENTIFIER.test(ch.cluster)) {
+    throw new ConfigError([
+      'storage.clickhouse.cluster',
+      `must be '' or a cluster name of remote_servers (letters, digits, _), got "${ch.cluster}"`,
+    ]);
+  }
+  checkPositive('storage.clickhouse.requestTimeoutMs', ch.requestTimeoutMs);
+}
+
 function checkPort(name: string, port: number): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError([name, `port must be an integer from 0 to 65535, got ${port}`]);
@@ -276,6 +304,7 @@ function validate(c: SkeinConfig): void {
   checkPositive('storage.duckdb.memoryLimitMB', c.storage.duckdb.memoryLimitMB);
   checkPositive('storage.retentionHours', c.storage.retentionHours);
   checkPositive('storage.purgeIntervalMinutes', c.storage.purgeIntervalMinutes);
+  validateClickHouse(c.storage.clickhouse);
   checkPositive('query.defaultLimit', c.query.defaultLimit);
   checkPositive('query.maxLimit', c.query.maxLimit);
   checkPositive('query.maxConcurrentQueries', c.query.maxConcurrentQueries);
