@@ -77,6 +77,16 @@ export const InvalidPayloadError = defineError({
 });
 export type InvalidPayloadError = InstanceType<typeof InvalidPayloadError>;
 
+export const ZeroIdError = defineError({
+  code: 'SKEIN_ZERO_ID',
+  statusCode: 400,
+  grpcCode: GrpcStatus.InvalidArgument,
+  summary: 'A Zipkin span has an all-zero trace id or span id, which Zipkin reserves for "no id".',
+  message: (span: number, field: string, id: string) =>
+    `span ${span} has an all-zero ${field} ("${id.slice(0, 40)}"): Zipkin reserves zero for "no id", so the batch was not stored; send random, non-zero ids of 16 or 32 lowercase hex digits (check the tracer's id generator and the propagation headers) and resend`,
+});
+export type ZeroIdError = InstanceType<typeof ZeroIdError>;
+
 export const UnsupportedMediaTypeError = defineError({
   code: 'SKEIN_UNSUPPORTED_MEDIA_TYPE',
   statusCode: 415,

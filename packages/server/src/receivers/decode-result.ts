@@ -15,4 +15,6 @@ export interface DecodeResult {
   rejectedSpans: number;
   /** Why spans were rejected ('' when none were): the first reason, with a count. */
   errorMessage: string;
+  /** Of `rejectedSpans`, those rejected for their times (span-times.ts); absent means 0. */
+  invalidTimeSpans?: number;
 }

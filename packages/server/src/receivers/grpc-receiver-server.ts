@@ -7,11 +7,17 @@ import type {
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { defaultConfig } from '../config/config.ts';
-import type { GrpcListenerLimitsConfig, ListenerConfig } from '../config/config.ts';
+import type {
+  GrpcListenerLimitsConfig,
+  ListenerConfig,
+  SpanLimitsConfig,
+} from '../config/config.ts';
 import { grpcServerOptions } from '../listeners/grpc-server-options.ts';
 import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { grpcErrorStatus } from './grpc-error-status.ts';
 import { DEFAULT_STOP_GRACE_MS } from './receiver.ts';
+import { SpanLimits } from './span-limits.ts';
+import { TruncationMetrics } from './truncation-metrics.ts';
 import type { Receiver, ReceiverAddress } from './receiver.ts';
 
 export interface GrpcReceiverOptions {
@@ -26,6 +32,8 @@ export interface GrpcReceiverOptions {
   maxBodyBytes: number;
   /** Streams per connection, keepalive and connection age (`limits.grpc`); the defaults when absent. */
   limits?: GrpcListenerLimitsConfig;
+  /** `limits.span`; the defaults when absent. */
+  spanLimits?: SpanLimitsConfig;
   metrics: IngestMetrics;
   logger: Logger;
 }
@@ -49,6 +57,8 @@ export abstract class GrpcReceiverServer implements Receiver {
   protected readonly metrics: IngestMetrics;
   /** A child logger bound to `receiver: name`. */
   protected readonly logger: Logger;
+  /** `limits.span`, counting cuts under this receiver's name; hand it to the decoders. */
+  protected readonly spanLimits: SpanLimits;
   readonly #protocol: string;
   readonly #listener: ListenerConfig;
   readonly #server: Server;
@@ -62,6 +72,10 @@ export abstract class GrpcReceiverServer implements Receiver {
     this.#listener = options.listener;
     this.metrics = options.metrics;
     this.logger = options.logger.child({ receiver: options.name });
+    this.spanLimits = new SpanLimits(
+      options.spanLimits ?? defaultConfig.limits.span,
+      new TruncationMetrics(options.metrics, options.name),
+    );
     this.#server = new Server(
       grpcServerOptions(options.limits ?? defaultConfig.limits.grpc, options.maxBodyBytes),
     );

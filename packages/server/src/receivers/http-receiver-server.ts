@@ -9,6 +9,8 @@ import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
 import { declaresTooLarge, gunzipBody, isGzipEncoded, readBody } from './http-body.ts';
 import { DEFAULT_STOP_GRACE_MS } from './receiver.ts';
+import { SpanLimits } from './span-limits.ts';
+import { TruncationMetrics } from './truncation-metrics.ts';
 import type { Receiver, ReceiverAddress } from './receiver.ts';
 
 /** The Content-Type of plain-text answers (Jaeger, Zipkin). */
@@ -75,6 +77,8 @@ export abstract class HttpReceiverServer implements Receiver {
   protected readonly metrics: IngestMetrics;
   /** A child logger bound to `receiver: name`. */
   protected readonly logger: Logger;
+  /** `limits.span`, counting cuts under this receiver's name; hand it to the decoders. */
+  protected readonly spanLimits: SpanLimits;
   readonly #protocol: string;
   readonly #listener: ListenerConfig;
   readonly #acceptedStatus: number;
@@ -94,6 +98,10 @@ export abstract class HttpReceiverServer implements Receiver {
     this.#retryAfterSeconds = options.config.pipeline.retryAfterSeconds;
     this.metrics = options.metrics;
     this.logger = options.logger.child({ receiver: options.name });
+    this.spanLimits = new SpanLimits(
+      options.config.limits.span,
+      new TruncationMetrics(options.metrics, options.name),
+    );
     this.#server = createServer(this.#onRequest);
     applyHttpTimeouts(this.#server, options.config.limits.http);
   }

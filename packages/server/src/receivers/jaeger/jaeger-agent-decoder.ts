@@ -1,4 +1,6 @@
 import type { DecodeResult } from '../decode-result.ts';
+import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
+import type { SpanLimits } from '../span-limits.ts';
 import { ThriftBinaryReader } from '../thrift/thrift-binary-reader.ts';
 import { ThriftCompactReader } from '../thrift/thrift-compact-reader.ts';
 import type { ThriftReader } from '../thrift/thrift-reader.ts';
@@ -25,7 +27,11 @@ export type AgentProtocol = 'compact' | 'binary';
  * @throws InvalidPayloadError when it is not a well-formed emitBatch or
  *   emitZipkinBatch message.
  */
-export function decodeAgentPacket(packet: Uint8Array, protocol: AgentProtocol): DecodeResult {
+export function decodeAgentPacket(
+  packet: Uint8Array,
+  protocol: AgentProtocol,
+  limits: SpanLimits = DEFAULT_SPAN_LIMITS,
+): DecodeResult {
   const r: ThriftReader =
     protocol === 'compact'
       ? new ThriftCompactReader(packet, 'Jaeger agent thrift (compact)')
@@ -36,9 +42,9 @@ export function decodeAgentPacket(packet: Uint8Array, protocol: AgentProtocol): 
   }
   switch (r.messageName) {
     case 'emitBatch':
-      return readEmitBatchArgs(r);
+      return readEmitBatchArgs(r, limits);
     case 'emitZipkinBatch':
-      return readEmitZipkinBatchArgs(r);
+      return readEmitZipkinBatchArgs(r, limits);
     default:
       throw r.fail(
         `unknown method "${r.messageName.slice(0, 64)}" (the agent serves emitBatch and emitZipkinBatch)`,
@@ -48,8 +54,8 @@ export function decodeAgentPacket(packet: Uint8Array, protocol: AgentProtocol): 
 
 // emitBatch_args
 //   1 batch  jaeger.Batch
-function readEmitBatchArgs(r: ThriftReader): DecodeResult {
-  const builder = new JaegerSpanBuilder();
+function readEmitBatchArgs(r: ThriftReader, limits: SpanLimits): DecodeResult {
+  const builder = new JaegerSpanBuilder(limits);
   let batches = 0;
   r.struct = 'emitBatch_args';
   r.structBegin();
@@ -70,8 +76,8 @@ function readEmitBatchArgs(r: ThriftReader): DecodeResult {
 
 // emitZipkinBatch_args
 //   1 spans  list<zipkincore.Span>
-function readEmitZipkinBatchArgs(r: ThriftReader): DecodeResult {
-  const builder = new ZipkinSpanBuilder();
+function readEmitZipkinBatchArgs(r: ThriftReader, limits: SpanLimits): DecodeResult {
+  const builder = new ZipkinSpanBuilder(limits);
   r.struct = 'emitZipkinBatch_args';
   r.structBegin();
   let key: number;

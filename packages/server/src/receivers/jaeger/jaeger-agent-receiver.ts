@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
-import type { SkeinConfig, UdpListenerConfig } from '../../config/config.ts';
+import { defaultConfig } from '../../config/config.ts';
+import type { SkeinConfig, SpanLimitsConfig, UdpListenerConfig } from '../../config/config.ts';
 import { isSkeinError } from '../../errors.ts';
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import { BurstLog } from '../burst-log.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import type { Receiver, ReceiverAddress } from '../receiver.ts';
+import { countRejectedSpans } from '../rejected-spans.ts';
+import { SpanLimits } from '../span-limits.ts';
+import { TruncationMetrics } from '../truncation-metrics.ts';
 import { UdpReceiveThread } from '../udp-receive-thread.ts';
 import { decodeAgentPacket } from './jaeger-agent-decoder.ts';
 import type { AgentProtocol } from './jaeger-agent-decoder.ts';
@@ -38,6 +42,7 @@ export class JaegerAgentReceiver implements Receiver {
   readonly #metrics: IngestMetrics;
   readonly #logger: Logger;
   readonly #thread: UdpReceiveThread;
+  readonly #spanLimits: SpanLimits;
   readonly #badPackets: BurstLog;
   readonly #refusedPackets: BurstLog;
   readonly #rejectedSpans: BurstLog;
@@ -52,8 +57,10 @@ export class JaegerAgentReceiver implements Receiver {
     consumer: SpanConsumer,
     metrics: IngestMetrics,
     logger: Logger,
+    spanLimits: SpanLimitsConfig = defaultConfig.limits.span,
   ) {
     this.name = `jaeger_agent_${protocol}`;
+    this.#spanLimits = new SpanLimits(spanLimits, new TruncationMetrics(metrics, this.name));
     this.#protocol = protocol;
     this.#listener = listener;
     this.#consumer = consumer;
@@ -125,7 +132,7 @@ export class JaegerAgentReceiver implements Receiver {
     this.#countQueueDrops();
     let result: DecodeResult;
     try {
-      result = decodeAgentPacket(packet, this.#protocol);
+      result = decodeAgentPacket(packet, this.#protocol, this.#spanLimits);
     } catch (err) {
       this.#metrics.requestRefused(this.name, isSkeinError(err) ? err.code : 'internal_error');
       this.#badPackets.problem(err, `dropped a ${packet.length}-byte packet that does not decode`);
@@ -133,7 +140,7 @@ export class JaegerAgentReceiver implements Receiver {
     }
     this.#badPackets.ok();
     if (result.rejectedSpans > 0) {
-      this.#metrics.invalidSpans(this.name, result.rejectedSpans);
+      countRejectedSpans(this.#metrics, this.name, result);
       this.#rejectedSpans.problem(undefined, result.errorMessage);
     } else {
       this.#rejectedSpans.ok();
@@ -154,13 +161,27 @@ export class JaegerAgentReceiver implements Receiver {
 /** The compact-thrift agent port (6831), what most Jaeger clients send to. */
 export class JaegerAgentCompactReceiver extends JaegerAgentReceiver {
   constructor(config: SkeinConfig, consumer: SpanConsumer, metrics: IngestMetrics, logger: Logger) {
-    super('compact', config.receivers.jaegerAgentCompact, consumer, metrics, logger);
+    super(
+      'compact',
+      config.receivers.jaegerAgentCompact,
+      consumer,
+      metrics,
+      logger,
+      config.limits.span,
+    );
   }
 }
 
 /** The binary-thrift agent port (6832), what jaeger-client for Node sends to. */
 export class JaegerAgentBinaryReceiver extends JaegerAgentReceiver {
   constructor(config: SkeinConfig, consumer: SpanConsumer, metrics: IngestMetrics, logger: Logger) {
-    super('binary', config.receivers.jaegerAgentBinary, consumer, metrics, logger);
+    super(
+      'binary',
+      config.receivers.jaegerAgentBinary,
+      consumer,
+      metrics,
+      logger,
+      config.limits.span,
+    );
   }
 }

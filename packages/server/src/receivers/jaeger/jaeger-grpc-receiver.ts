@@ -3,6 +3,7 @@ import type { SkeinConfig } from '../../config/config.ts';
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import { GrpcReceiverServer } from '../grpc-receiver-server.ts';
+import { countRejectedSpans } from '../rejected-spans.ts';
 import { decodePostSpansRequest } from './jaeger-proto-decoder.ts';
 
 /** PostSpansResponse has no fields: its encoding is empty. */
@@ -34,6 +35,7 @@ export class JaegerGrpcReceiver extends GrpcReceiverServer {
       methodPath: '/jaeger.api_v2.CollectorService/PostSpans',
       maxBodyBytes: config.receivers.maxBodyBytes,
       limits: config.limits.grpc,
+      spanLimits: config.limits.span,
       metrics,
       logger,
     });
@@ -41,9 +43,9 @@ export class JaegerGrpcReceiver extends GrpcReceiverServer {
   }
 
   protected async handle(request: Buffer): Promise<Buffer> {
-    const result = decodePostSpansRequest(request);
+    const result = decodePostSpansRequest(request, this.spanLimits);
     if (result.rejectedSpans > 0) {
-      this.metrics.invalidSpans(this.name, result.rejectedSpans);
+      countRejectedSpans(this.metrics, this.name, result);
       this.logger.warn({ rejected: result.rejectedSpans }, result.errorMessage);
     }
     await this.#consumer.consume(result.spans, request.length, this.name);

@@ -10,6 +10,25 @@ import {
 } from './test-support/jaeger-api-v2.ts';
 
 describe('Jaeger api_v2 protobuf decoder', () => {
+  test('negative and past-2255 times are rejected per span, counted as times', () => {
+    for (const [startTime, duration, reason] of [
+      [{ seconds: -5, nanos: 0 }, { seconds: 0, nanos: 1000 }, /before 1970/],
+      [{ seconds: '9223372036854775807', nanos: 0 }, { seconds: 0, nanos: 1000 }, /after 2255/],
+      [{ seconds: SECONDS, nanos: 0 }, { seconds: -1, nanos: 0 }, /negative duration/],
+    ] as const) {
+      const request = samplePostSpansRequest() as {
+        batch: { spans: Record<string, unknown>[] };
+      };
+      request.batch.spans[0].startTime = startTime;
+      request.batch.spans[0].duration = duration;
+      const result = decodePostSpansRequest(encodePostSpansRequest(request));
+      assert.equal(result.rejectedSpans, 1, String(reason));
+      assert.equal(result.invalidTimeSpans, 1);
+      assert.match(result.errorMessage, reason);
+      assert.equal(result.spans.length, 1);
+    }
+  });
+
   test('maps a PostSpansRequest encoded by protobufjs from the official protos', () => {
     const result = decodePostSpansRequest(encodePostSpansRequest(samplePostSpansRequest()));
     assert.equal(result.rejectedSpans, 0);

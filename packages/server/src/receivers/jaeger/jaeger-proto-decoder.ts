@@ -1,6 +1,8 @@
 import type { Attribute, Resource } from '../../model/span.ts';
 import { ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
+import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
+import type { SpanLimits } from '../span-limits.ts';
 import { WireReader } from '../wire-reader.ts';
 import {
   JaegerSpanBuilder,
@@ -24,9 +26,12 @@ const ZEROS_64 = '0'.repeat(16);
  * Decodes a `jaeger.api_v2.PostSpansRequest`.
  * @throws InvalidPayloadError when the bytes are not a well-formed message.
  */
-export function decodePostSpansRequest(buf: Uint8Array): DecodeResult {
+export function decodePostSpansRequest(
+  buf: Uint8Array,
+  limits: SpanLimits = DEFAULT_SPAN_LIMITS,
+): DecodeResult {
   const r = new WireReader(buf, FORMAT);
-  const builder = new JaegerSpanBuilder();
+  const builder = new JaegerSpanBuilder(limits);
   const end = buf.byteLength;
   r.message = 'PostSpansRequest';
   // PostSpansRequest

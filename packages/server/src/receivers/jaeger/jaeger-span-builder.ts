@@ -2,6 +2,9 @@ import type { Attribute, Resource, Scope, Span, SpanEvent, SpanKind } from '../.
 import { SpanKind as Kind, StatusCode, UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { SpanRejections } from '../otlp/span-rejections.ts';
+import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
+import type { SpanLimits } from '../span-limits.ts';
+import { timeProblem } from '../span-times.ts';
 
 // Module-local copies of imported constants used per field: under tsx (dev, tests,
 // benches) every access to an imported binding is a getter call, measured at ~10%
@@ -75,11 +78,16 @@ export function processTag(resource: Resource, tag: Attribute): void {
  *
  * Usage per span: `begin(resource)`, set ids and times on the returned span, call
  * `tag` / `reference` / `log` + `logField`, then `finish()`. Spans with unusable ids
- * are counted in `rejections`, not thrown.
+ * or times (span-times.ts) are counted in `rejections`, not thrown. Tags, logs,
+ * references and log fields past one over their `limits` are not kept (counted
+ * as dropped); `result()` applies the limits (span-limits.ts).
  */
 export class JaegerSpanBuilder {
   readonly spans: Span[] = [];
   readonly rejections = new SpanRejections();
+  readonly #limits: SpanLimits;
+  /** What `log` returns for a log past the limit: filled, never kept. */
+  readonly #discarded: SpanEvent = { time: 0, name: '', attributes: [], droppedAttributesCount: 0 };
   readonly #scopes = new Map<string, Scope>();
   #lastScope: Scope | undefined;
   #span: Span | undefined;
@@ -88,6 +96,10 @@ export class JaegerSpanBuilder {
   #statusDescription: Attribute | undefined;
   #scopeName = '';
   #scopeVersion = '';
+
+  constructor(limits: SpanLimits = DEFAULT_SPAN_LIMITS) {
+    this.#limits = limits;
+  }
 
   /** Starts a span of `resource`; the caller fills in ids, name, times and flags. */
   begin(resource: Resource): Span {
@@ -158,13 +170,19 @@ export class JaegerSpanBuilder {
       this.#errorTag = true;
       return;
     }
-    span.attributes.push(tag);
+    if (span.attributes.length <= this.#limits.maxAttributesPerSpan) span.attributes.push(tag);
+    else span.droppedAttributesCount++;
   }
 
   /** A reference of `refType` (JaegerRefType) to another span. */
   reference(refType: number, traceId: string, spanId: string): void {
     const value = refType === JaegerRefType.ChildOf ? 'child_of' : 'follows_from';
-    (this.#span as Span).links.push({
+    const span = this.#span as Span;
+    if (span.links.length > this.#limits.maxLinksPerSpan) {
+      span.droppedLinksCount++;
+      return;
+    }
+    span.links.push({
       traceId,
       spanId,
       traceState: '',
@@ -176,8 +194,16 @@ export class JaegerSpanBuilder {
 
   /** Starts a log (an event) at `time` µs; add its fields with `logField`. */
   log(time: number): SpanEvent {
+    const span = this.#span as Span;
+    if (span.events.length > this.#limits.maxEventsPerSpan) {
+      span.droppedEventsCount++;
+      const discarded = this.#discarded;
+      discarded.name = '';
+      discarded.attributes.length = 0;
+      return discarded;
+    }
     const event: SpanEvent = { time, name: '', attributes: [], droppedAttributesCount: 0 };
-    (this.#span as Span).events.push(event);
+    span.events.push(event);
     return event;
   }
 
@@ -185,8 +211,10 @@ export class JaegerSpanBuilder {
   logField(event: SpanEvent, field: Attribute): void {
     if (field.key === 'event' && field.type === STRING && event.name === '') {
       event.name = field.value;
-    } else {
+    } else if (event.attributes.length <= this.#limits.maxAttributesPerEvent) {
       event.attributes.push(field);
+    } else {
+      event.droppedAttributesCount++;
     }
   }
 
@@ -204,8 +232,12 @@ export class JaegerSpanBuilder {
       this.rejections.reject(`span ${this.spans.length + this.rejections.count} ${problem}`);
       return;
     }
+    problem = timeProblem(span.startTime, span.duration);
+    if (problem !== '') {
+      this.rejections.rejectTime(`span ${this.spans.length + this.rejections.count} ${problem}`);
+      return;
+    }
     if (span.parentSpanId === ZERO_SPAN_ID) span.parentSpanId = '';
-    if (span.duration < 0) span.duration = 0;
     if (span.links.length > 0) resolveParent(span);
     this.#applyStatus(span);
     if (this.#scopeName !== '' || this.#scopeVersion !== '') {
@@ -214,12 +246,10 @@ export class JaegerSpanBuilder {
     this.spans.push(span);
   }
 
+  /** The spans built, cut to the limits, and the rejections. */
   result(): DecodeResult {
-    return {
-      spans: this.spans,
-      rejectedSpans: this.rejections.count,
-      errorMessage: this.rejections.message(),
-    };
+    this.#limits.apply(this.spans);
+    return this.rejections.result(this.spans);
   }
 
   /**

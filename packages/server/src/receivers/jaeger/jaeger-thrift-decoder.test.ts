@@ -164,6 +164,31 @@ describe('Jaeger thrift decoders', () => {
     assert.match(result.errorMessage, /^2 spans rejected: span 0 has span id "0000000000000000"/);
   });
 
+  test('int64 maximum, negative and past-2255 times are rejected per span, counted as times', () => {
+    for (const [startTime, duration, reason] of [
+      [2n ** 63n - 1n, 1500n, /span 0 has start time \d+ µs \(after 2255/],
+      [-1_700_000_000_000_000n, 1500n, /span 0 has start time -1700000000000000 µs \(before 1970/],
+      [1_700_000_000_000_000n, -5n, /span 0 has a negative duration \(-5 µs\)/],
+      [1_700_000_000_000_000n, 2n ** 62n, /span 0 has duration \d+ µs, ending after 2255/],
+    ] as const) {
+      const batch = sampleBatch();
+      batch.spans[0].startTime = startTime;
+      batch.spans[0].duration = duration;
+      for (const result of [
+        decodeJaegerThriftBatch(encodeBatch('binary', batch)),
+        decodeAgentPacket(encodeEmitBatch('compact', batch), 'compact'),
+      ]) {
+        assert.equal(result.rejectedSpans, 1);
+        assert.equal(result.invalidTimeSpans, 1);
+        assert.match(result.errorMessage, reason);
+        assert.deepEqual(
+          result.spans.map((s) => s.spanId),
+          ['2222222222222222'],
+        );
+      }
+    }
+  });
+
   test('malformed payloads throw InvalidPayloadError with the place', () => {
     const good = encodeBatch('binary', sampleBatch());
     assert.throws(() => decodeJaegerThriftBatch(good.subarray(0, 40)), InvalidPayloadError);

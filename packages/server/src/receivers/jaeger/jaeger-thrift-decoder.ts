@@ -1,6 +1,8 @@
 import type { Attribute, Resource, SpanEvent } from '../../model/span.ts';
 import { ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
+import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
+import type { SpanLimits } from '../span-limits.ts';
 import { ThriftBinaryReader } from '../thrift/thrift-binary-reader.ts';
 import type { ThriftReader } from '../thrift/thrift-reader.ts';
 import { hex128, hex64 } from '../thrift/thrift-reader.ts';
@@ -31,9 +33,12 @@ const { String: STRING, Bool: BOOL, Int: INT, Double: DOUBLE, Bytes: BYTES } = V
  * `POST /api/traces` body).
  * @throws InvalidPayloadError when the bytes are not a well-formed Batch.
  */
-export function decodeJaegerThriftBatch(body: Uint8Array): DecodeResult {
+export function decodeJaegerThriftBatch(
+  body: Uint8Array,
+  limits: SpanLimits = DEFAULT_SPAN_LIMITS,
+): DecodeResult {
   const r = new ThriftBinaryReader(body, 'Jaeger thrift (binary)');
-  const builder = new JaegerSpanBuilder();
+  const builder = new JaegerSpanBuilder(limits);
   readBatch(r, builder);
   if (r.pos !== r.end) throw r.fail(`${r.end - r.pos} bytes after the end of the Batch`);
   return builder.result();

@@ -6,6 +6,7 @@ import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import { mediaType } from '../http-body.ts';
 import { HttpReceiverServer, TEXT_PLAIN, plainTextError } from '../http-receiver-server.ts';
+import { countRejectedSpans } from '../rejected-spans.ts';
 import type { HttpAnswer } from '../http-receiver-server.ts';
 import { decodeJaegerThriftBatch } from './jaeger-thrift-decoder.ts';
 
@@ -57,9 +58,9 @@ export class JaegerThriftHttpReceiver extends HttpReceiverServer {
   }
 
   readonly #accept = async (body: Buffer): Promise<HttpAnswer> => {
-    const result = decodeJaegerThriftBatch(body);
+    const result = decodeJaegerThriftBatch(body, this.spanLimits);
     if (result.rejectedSpans > 0) {
-      this.metrics.invalidSpans(this.name, result.rejectedSpans);
+      countRejectedSpans(this.metrics, this.name, result);
       this.logger.warn({ rejected: result.rejectedSpans }, result.errorMessage);
     }
     await this.#consumer.consume(result.spans, body.length, this.name);

@@ -3,6 +3,7 @@ import type { SkeinConfig } from '../../config/config.ts';
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import { GrpcReceiverServer } from '../grpc-receiver-server.ts';
+import { countRejectedSpans } from '../rejected-spans.ts';
 import { decodeOtlpProto } from './otlp-proto-decoder.ts';
 import { encodeExportTraceResponseProto } from './otlp-response.ts';
 
@@ -26,6 +27,7 @@ export class OtlpGrpcReceiver extends GrpcReceiverServer {
       methodPath: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
       maxBodyBytes: config.receivers.maxBodyBytes,
       limits: config.limits.grpc,
+      spanLimits: config.limits.span,
       metrics,
       logger,
     });
@@ -33,8 +35,8 @@ export class OtlpGrpcReceiver extends GrpcReceiverServer {
   }
 
   protected async handle(request: Buffer): Promise<Buffer> {
-    const result = decodeOtlpProto(request);
-    this.metrics.invalidSpans(this.name, result.rejectedSpans);
+    const result = decodeOtlpProto(request, this.spanLimits);
+    countRejectedSpans(this.metrics, this.name, result);
     await this.#consumer.consume(result.spans, request.length, this.name);
     return encodeExportTraceResponseProto(result.rejectedSpans, result.errorMessage);
   }

@@ -11,6 +11,7 @@ import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { mediaType } from '../http-body.ts';
 import { HttpReceiverServer } from '../http-receiver-server.ts';
+import { countRejectedSpans } from '../rejected-spans.ts';
 import type { ErrorEncoding, HttpAnswer } from '../http-receiver-server.ts';
 import { decodeOtlpJson } from './otlp-json-decoder.ts';
 import { decodeOtlpProto } from './otlp-proto-decoder.ts';
@@ -83,20 +84,23 @@ export class OtlpHttpReceiver extends HttpReceiverServer {
   }
 
   readonly #exportProto = async (body: Buffer): Promise<HttpAnswer> => {
-    const { rejectedSpans, errorMessage } = await this.#consume(decodeOtlpProto(body), body.length);
+    const { rejectedSpans, errorMessage } = await this.#consume(
+      decodeOtlpProto(body, this.spanLimits),
+      body.length,
+    );
     return { type: PROTOBUF, body: encodeExportTraceResponseProto(rejectedSpans, errorMessage) };
   };
 
   readonly #exportJson = async (body: Buffer): Promise<HttpAnswer> => {
     const { rejectedSpans, errorMessage } = await this.#consume(
-      decodeOtlpJson(parseJson(body)),
+      decodeOtlpJson(parseJson(body), this.spanLimits),
       body.length,
     );
     return { type: JSON_TYPE, body: encodeExportTraceResponseJson(rejectedSpans, errorMessage) };
   };
 
   async #consume(result: DecodeResult, bytes: number): Promise<DecodeResult> {
-    this.metrics.invalidSpans(this.name, result.rejectedSpans);
+    countRejectedSpans(this.metrics, this.name, result);
     await this.#consumer.consume(result.spans, bytes, this.name);
     return result;
   }

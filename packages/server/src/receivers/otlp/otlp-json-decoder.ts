@@ -14,6 +14,9 @@ import { ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { MAX_ANY_VALUE_DEPTH } from './limits.ts';
 import { serviceNameOf } from './service-name.ts';
+import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
+import type { SpanLimits } from '../span-limits.ts';
+import { timeProblem } from '../span-times.ts';
 import { SpanRejections } from './span-rejections.ts';
 
 /*
@@ -54,7 +57,11 @@ function atPath(err: unknown, segment: string): unknown {
  * Decodes the parsed JSON body of an OTLP/JSON ExportTraceServiceRequest.
  * @throws InvalidPayloadError when a value has the wrong JSON type (the message names its path).
  */
-export function decodeOtlpJson(body: unknown): DecodeResult {
+export function decodeOtlpJson(
+  body: unknown,
+  spanLimits: SpanLimits = DEFAULT_SPAN_LIMITS,
+): DecodeResult {
+  limits = spanLimits;
   try {
     return decodeRequest(body);
   } catch (err) {
@@ -78,8 +85,17 @@ function decodeRequest(body: unknown): DecodeResult {
       throw atPath(err, `resourceSpans[${i}]`);
     }
   }
-  return { spans: out, rejectedSpans: rejections.count, errorMessage: rejections.message() };
+  limits.apply(out);
+  return rejections.result(out);
 }
+
+/**
+ * The limits of the request being decoded (decoding is synchronous): lists are
+ * read up to one item past their limit (span-limits.ts), the rest counted in
+ * `cutItems` by the last attributesField/eventsField/linksField call.
+ */
+let limits: SpanLimits = DEFAULT_SPAN_LIMITS;
+let cutItems = 0;
 
 function decodeResourceSpans(value: unknown, out: Span[], rejections: SpanRejections): void {
   const rs = asObject(value, 'expected an object (a ResourceSpans)');
@@ -200,23 +216,30 @@ function decodeSpan(
     kind: enumField(s, 'kind', 'kind', SPAN_KIND_NAMES, 'kind') as SpanKind,
     startTime,
     duration: endTime > startTime ? endTime - startTime : 0,
-    attributes: attributesField(s, 'attributes', 'attributes'),
-    droppedAttributesCount: uint32Field(s, 'droppedAttributesCount', 'dropped_attributes_count'),
+    // Each dropped count right after its list: it adds what that list's read left out.
+    attributes: attributesField(s, 'attributes', 'attributes', 0, limits.maxAttributesPerSpan),
+    droppedAttributesCount:
+      uint32Field(s, 'droppedAttributesCount', 'dropped_attributes_count') + cutItems,
     events: eventsField(s),
-    droppedEventsCount: uint32Field(s, 'droppedEventsCount', 'dropped_events_count'),
+    droppedEventsCount: uint32Field(s, 'droppedEventsCount', 'dropped_events_count') + cutItems,
     links: linksField(s),
-    droppedLinksCount: uint32Field(s, 'droppedLinksCount', 'dropped_links_count'),
+    droppedLinksCount: uint32Field(s, 'droppedLinksCount', 'dropped_links_count') + cutItems,
     statusCode,
     statusMessage,
     resource,
     scope,
   };
   const problem = spanIdProblem(span);
-  if (problem === '') {
-    out.push(span);
-  } else {
+  if (problem !== '') {
     rejections.reject(`span ${out.length + rejections.count} ${problem}`);
+    return;
   }
+  const times = timeProblem(startTime, endTime > startTime ? endTime - startTime : 0);
+  if (times !== '') {
+    rejections.rejectTime(`span ${out.length + rejections.count} ${times}`);
+    return;
+  }
+  out.push(span);
 }
 
 // ---- ids --------------------------------------------------------------------------
@@ -288,48 +311,46 @@ function spanIdProblem(span: Span): string {
 function eventsField(s: JsonObject): SpanEvent[] {
   const list = arrayField(s, 'events', 'events');
   const events: SpanEvent[] = [];
-  for (let i = 0; i < list.length; i++) {
+  const keep = Math.min(list.length, limits.maxEventsPerSpan + 1);
+  for (let i = 0; i < keep; i++) {
     try {
       const e = asObject(list[i], 'expected an object (an Event)');
       events.push({
         time: microsField(e, 'timeUnixNano', 'time_unix_nano'),
         name: stringField(e, 'name', 'name'),
-        attributes: attributesField(e, 'attributes', 'attributes'),
-        droppedAttributesCount: uint32Field(
-          e,
-          'droppedAttributesCount',
-          'dropped_attributes_count',
-        ),
+        attributes: attributesField(e, 'attributes', 'attributes', 0, limits.maxAttributesPerEvent),
+        droppedAttributesCount:
+          uint32Field(e, 'droppedAttributesCount', 'dropped_attributes_count') + cutItems,
       });
     } catch (err) {
       throw atPath(err, `events[${i}]`);
     }
   }
+  cutItems = list.length - keep;
   return events;
 }
 
 function linksField(s: JsonObject): SpanLink[] {
   const list = arrayField(s, 'links', 'links');
   const links: SpanLink[] = [];
-  for (let i = 0; i < list.length; i++) {
+  const keep = Math.min(list.length, limits.maxLinksPerSpan + 1);
+  for (let i = 0; i < keep; i++) {
     try {
       const l = asObject(list[i], 'expected an object (a Link)');
       links.push({
         traceId: stringField(l, 'traceId', 'trace_id'),
         spanId: stringField(l, 'spanId', 'span_id'),
         traceState: stringField(l, 'traceState', 'trace_state'),
-        attributes: attributesField(l, 'attributes', 'attributes'),
-        droppedAttributesCount: uint32Field(
-          l,
-          'droppedAttributesCount',
-          'dropped_attributes_count',
-        ),
+        attributes: attributesField(l, 'attributes', 'attributes', 0, limits.maxAttributesPerLink),
+        droppedAttributesCount:
+          uint32Field(l, 'droppedAttributesCount', 'dropped_attributes_count') + cutItems,
         flags: uint32Field(l, 'flags', 'flags'),
       });
     } catch (err) {
       throw atPath(err, `links[${i}]`);
     }
   }
+  cutItems = list.length - keep;
   return links;
 }
 
@@ -344,16 +365,25 @@ function linksField(s: JsonObject): SpanLink[] {
 let valueType: ValueType = ValueType.Empty;
 let valueValue: unknown = null;
 
-function attributesField(o: JsonObject, camel: string, snake: string, depth = 0): Attribute[] {
+/** Reads at most `max + 1` attributes; how many it left out is in `cutItems`. */
+function attributesField(
+  o: JsonObject,
+  camel: string,
+  snake: string,
+  depth = 0,
+  max = Infinity,
+): Attribute[] {
   const list = arrayField(o, camel, snake);
   const attributes: Attribute[] = [];
-  for (let i = 0; i < list.length; i++) {
+  const keep = Math.min(list.length, max + 1);
+  for (let i = 0; i < keep; i++) {
     try {
       attributes.push(decodeKeyValue(list[i], depth));
     } catch (err) {
       throw atPath(err, `${camel}[${i}]`);
     }
   }
+  cutItems = list.length - keep;
   return attributes;
 }
 

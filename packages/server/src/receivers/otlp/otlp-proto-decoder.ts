@@ -13,6 +13,9 @@ import { UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { MAX_ANY_VALUE_DEPTH } from './limits.ts';
 import { serviceNameOf } from './service-name.ts';
+import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
+import type { SpanLimits } from '../span-limits.ts';
+import { timeProblem } from '../span-times.ts';
 import { SpanRejections } from './span-rejections.ts';
 import { WireReader } from '../wire-reader.ts';
 
@@ -36,13 +39,25 @@ const TOO_DEEP = `arrays and kvlists nested deeper than ${MAX_ANY_VALUE_DEPTH} l
  * Decodes an OTLP/protobuf ExportTraceServiceRequest.
  * @throws InvalidPayloadError when the bytes are not a well-formed message.
  */
-export function decodeOtlpProto(buf: Uint8Array): DecodeResult {
+export function decodeOtlpProto(
+  buf: Uint8Array,
+  spanLimits: SpanLimits = DEFAULT_SPAN_LIMITS,
+): DecodeResult {
   const r = new WireReader(buf, 'OTLP/protobuf');
   const out: Span[] = [];
   const rejections = new SpanRejections();
+  limits = spanLimits;
   decodeRequest(r, buf.byteLength, out, rejections);
-  return { spans: out, rejectedSpans: rejections.count, errorMessage: rejections.message() };
+  limits.apply(out);
+  return rejections.result(out);
 }
+
+/**
+ * The limits of the request being decoded (decoding is synchronous). Lists are
+ * read up to one item past their limit (span-limits.ts); later items are skipped
+ * unread and added to their dropped count.
+ */
+let limits: SpanLimits = DEFAULT_SPAN_LIMITS;
 
 // ExportTraceServiceRequest
 //   1 resource_spans  ResourceSpans (repeated)
@@ -239,6 +254,9 @@ function decodeSpan(
   let parentIdBytes = 0;
   let endTime = 0;
   let linkProblem = '';
+  let cutAttributes = 0;
+  let cutEvents = 0;
+  let cutLinks = 0;
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
@@ -279,18 +297,33 @@ function decodeSpan(
         endTime = r.fixed64Micros(end);
         break;
       case 0x4a:
-        span.attributes.push(decodeKeyValue(r, r.delimited(end), 0));
+        if (span.attributes.length <= limits.maxAttributesPerSpan) {
+          span.attributes.push(decodeKeyValue(r, r.delimited(end), 0));
+        } else {
+          r.pos = r.delimited(end);
+          cutAttributes++;
+        }
         break;
       case 0x50:
         span.droppedAttributesCount = r.varint32(end);
         break;
       case 0x5a:
-        span.events.push(decodeEvent(r, r.delimited(end)));
+        if (span.events.length <= limits.maxEventsPerSpan) {
+          span.events.push(decodeEvent(r, r.delimited(end)));
+        } else {
+          r.pos = r.delimited(end);
+          cutEvents++;
+        }
         break;
       case 0x60:
         span.droppedEventsCount = r.varint32(end);
         break;
       case 0x6a: {
+        if (span.links.length > limits.maxLinksPerSpan) {
+          r.pos = r.delimited(end);
+          cutLinks++;
+          break;
+        }
         const problem = decodeLink(r, r.delimited(end), span.links);
         if (problem !== '' && linkProblem === '') {
           linkProblem = `link ${span.links.length - 1} ${problem}`;
@@ -311,6 +344,9 @@ function decodeSpan(
     }
   }
   span.duration = endTime > span.startTime ? endTime - span.startTime : 0;
+  span.droppedAttributesCount += cutAttributes;
+  span.droppedEventsCount += cutEvents;
+  span.droppedLinksCount += cutLinks;
   if (span.parentSpanId === ZERO_SPAN_ID) span.parentSpanId = '';
   let problem = idProblem('trace id', traceIdBytes, 16, span.traceId === ZERO_TRACE_ID);
   if (problem === '') problem = idProblem('span id', spanIdBytes, 8, span.spanId === ZERO_SPAN_ID);
@@ -318,8 +354,13 @@ function decodeSpan(
     problem = `has a ${parentIdBytes}-byte parent span id (want 8 bytes, or none for a root span)`;
   }
   if (problem === '') problem = linkProblem;
-  if (problem === '') out.push(span);
-  else rejections.reject(`span ${out.length + rejections.count} ${problem}`);
+  if (problem !== '') {
+    rejections.reject(`span ${out.length + rejections.count} ${problem}`);
+  } else {
+    problem = timeProblem(span.startTime, span.duration);
+    if (problem === '') out.push(span);
+    else rejections.rejectTime(`span ${out.length + rejections.count} ${problem}`);
+  }
   r.message = outer;
 }
 
@@ -370,6 +411,7 @@ function decodeEvent(r: WireReader, end: number): SpanEvent {
   const outer = r.message;
   r.message = 'Span.Event';
   const event: SpanEvent = { time: 0, name: '', attributes: [], droppedAttributesCount: 0 };
+  let cut = 0;
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
@@ -380,7 +422,12 @@ function decodeEvent(r: WireReader, end: number): SpanEvent {
         event.name = r.string(end);
         break;
       case 0x1a:
-        event.attributes.push(decodeKeyValue(r, r.delimited(end), 0));
+        if (event.attributes.length <= limits.maxAttributesPerEvent) {
+          event.attributes.push(decodeKeyValue(r, r.delimited(end), 0));
+        } else {
+          r.pos = r.delimited(end);
+          cut++;
+        }
         break;
       case 0x20:
         event.droppedAttributesCount = r.varint32(end);
@@ -389,6 +436,7 @@ function decodeEvent(r: WireReader, end: number): SpanEvent {
         r.skip(tag & 7, end);
     }
   }
+  event.droppedAttributesCount += cut;
   r.message = outer;
   return event;
 }
@@ -414,6 +462,7 @@ function decodeLink(r: WireReader, end: number, links: SpanLink[]): string {
   };
   let traceIdBytes = 0;
   let spanIdBytes = 0;
+  let cut = 0;
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
@@ -435,7 +484,12 @@ function decodeLink(r: WireReader, end: number, links: SpanLink[]): string {
         link.traceState = r.string(end);
         break;
       case 0x22:
-        link.attributes.push(decodeKeyValue(r, r.delimited(end), 0));
+        if (link.attributes.length <= limits.maxAttributesPerLink) {
+          link.attributes.push(decodeKeyValue(r, r.delimited(end), 0));
+        } else {
+          r.pos = r.delimited(end);
+          cut++;
+        }
         break;
       case 0x28:
         link.droppedAttributesCount = r.varint32(end);
@@ -447,6 +501,7 @@ function decodeLink(r: WireReader, end: number, links: SpanLink[]): string {
         r.skip(tag & 7, end);
     }
   }
+  link.droppedAttributesCount += cut;
   links.push(link);
   r.message = outer;
   const problem = idProblem('trace id', traceIdBytes, 16, link.traceId === ZERO_TRACE_ID);

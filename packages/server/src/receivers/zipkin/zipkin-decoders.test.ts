@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { InvalidPayloadError } from '../../errors.ts';
+import { InvalidPayloadError, ZeroIdError } from '../../errors.ts';
 import type { Span } from '../../model/span.ts';
 import { SpanKind, StatusCode, UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
 import { encodeZipkinTrace } from '../../query/zipkin/encode-zipkin-span.ts';
@@ -146,14 +146,54 @@ describe('Zipkin → span model mapping', () => {
   test('bad spans are counted with a reason, the others kept', () => {
     const r = decodeZipkinJsonV2([
       { ...base, traceId: 'xyz' },
-      { ...base, id: '0'.repeat(16) },
       { ...base, parentId: '123456789012345678' },
       { traceId: base.traceId, id: base.id },
       base,
     ]);
     assert.equal(r.spans.length, 1);
-    assert.equal(r.rejectedSpans, 4);
-    assert.match(r.errorMessage, /^4 spans rejected: span 0 has trace id "xyz"/);
+    assert.equal(r.rejectedSpans, 3);
+    assert.match(r.errorMessage, /^3 spans rejected: span 0 has trace id "xyz"/);
+  });
+
+  test('an all-zero trace id or span id refuses the request (400) saying what to send', () => {
+    const zeroTrace = { ...base, traceId: '0'.repeat(32) };
+    const zeroSpan = { ...base, id: '0'.repeat(16) };
+    const isZeroId = (field: string) => (err: unknown) =>
+      err instanceof ZeroIdError &&
+      err.statusCode === 400 &&
+      err.message.includes(`span 1 has an all-zero ${field}`) &&
+      /send random, non-zero ids/.test(err.message);
+    assert.throws(() => decodeZipkinJsonV2([base, zeroTrace]), isZeroId('traceId'));
+    assert.throws(() => decodeZipkinJsonV2([base, zeroSpan]), isZeroId('id'));
+    assert.throws(() => decodeZipkinJsonV1([base, zeroSpan]), isZeroId('id'));
+  });
+
+  test('an all-zero id in protobuf and thrift refuses the request too', async () => {
+    const [span] = sampleZipkinV2Spans(T0);
+    const proto = await encodeZipkinProtoReference([span, { ...span, traceId: '0'.repeat(16) }]);
+    assert.throws(() => decodeZipkinProto(proto), ZeroIdError);
+    assert.throws(() => decodeZipkinThrift(v1ThriftPayload('0'.repeat(16), T0)), ZeroIdError);
+  });
+
+  test('times past 2255 and negative ones are rejected per span, counted as times', async () => {
+    const late = 2 ** 53;
+    const r = decodeZipkinJsonV2([{ ...base, timestamp: T0, duration: late - T0 }, base]);
+    assert.equal(r.spans.length, 1);
+    assert.equal(r.rejectedSpans, 1);
+    assert.equal(r.invalidTimeSpans, 1);
+    assert.match(r.errorMessage, /span 0 has duration \d+ µs, ending after 2255/);
+    // JSON numbers past 2^53 are not exact: the body is refused (as before).
+    assert.throws(() => decodeZipkinJsonV2([{ ...base, timestamp: late }]), InvalidPayloadError);
+    const [span] = sampleZipkinV2Spans(T0);
+    const proto = decodeZipkinProto(
+      await encodeZipkinProtoReference([{ ...span, timestamp: late }]),
+    );
+    assert.equal(proto.invalidTimeSpans, 1);
+    assert.match(proto.errorMessage, /after 2255/);
+    const thrift = decodeZipkinThrift(v1ThriftPayload('a'.repeat(16), -T0));
+    assert.equal(thrift.spans.length, 0);
+    assert.ok((thrift.invalidTimeSpans ?? 0) >= 1, thrift.errorMessage);
+    assert.match(thrift.errorMessage, /before 1970/);
   });
 
   test('wrong JSON types are InvalidPayloadError naming the field', () => {

@@ -1,6 +1,8 @@
 import type { AnyValue } from '../../model/span.ts';
 import { ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
+import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
+import type { SpanLimits } from '../span-limits.ts';
 import {
   ShapeError,
   asArray,
@@ -31,8 +33,11 @@ const FORMAT = 'Zipkin JSON v1';
  * Decodes a parsed Zipkin v1 JSON body.
  * @throws InvalidPayloadError when a value has the wrong JSON type (the message names it).
  */
-export function decodeZipkinJsonV1(body: unknown): DecodeResult {
-  const b = new ZipkinSpanBuilder();
+export function decodeZipkinJsonV1(
+  body: unknown,
+  limits: SpanLimits = DEFAULT_SPAN_LIMITS,
+): DecodeResult {
+  const b = new ZipkinSpanBuilder(limits);
   try {
     const list = asArray(body);
     for (let i = 0; i < list.length; i++) {

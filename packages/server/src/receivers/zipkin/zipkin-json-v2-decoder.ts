@@ -1,4 +1,6 @@
 import type { DecodeResult } from '../decode-result.ts';
+import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
+import type { SpanLimits } from '../span-limits.ts';
 import {
   asArray,
   asInvalidPayload,
@@ -26,8 +28,11 @@ const FORMAT = 'Zipkin JSON v2';
  * Decodes a parsed Zipkin v2 JSON body.
  * @throws InvalidPayloadError when a value has the wrong JSON type (the message names it).
  */
-export function decodeZipkinJsonV2(body: unknown): DecodeResult {
-  const b = new ZipkinSpanBuilder();
+export function decodeZipkinJsonV2(
+  body: unknown,
+  limits: SpanLimits = DEFAULT_SPAN_LIMITS,
+): DecodeResult {
+  const b = new ZipkinSpanBuilder(limits);
   try {
     const list = asArray(body);
     for (let i = 0; i < list.length; i++) {

@@ -1,6 +1,8 @@
 import type { SpanKind } from '../../model/span.ts';
 import { SpanKind as Kind } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
+import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
+import type { SpanLimits } from '../span-limits.ts';
 import { WireReader } from '../wire-reader.ts';
 import { formatIpv6 } from './ip-address.ts';
 import { ZipkinSpanBuilder } from './zipkin-span-builder.ts';
@@ -19,9 +21,12 @@ const FORMAT = 'Zipkin protobuf';
  * Decodes a Zipkin protobuf ListOfSpans.
  * @throws InvalidPayloadError when the bytes are not a well-formed message.
  */
-export function decodeZipkinProto(buf: Uint8Array): DecodeResult {
+export function decodeZipkinProto(
+  buf: Uint8Array,
+  limits: SpanLimits = DEFAULT_SPAN_LIMITS,
+): DecodeResult {
   const r = new WireReader(buf, FORMAT);
-  const b = new ZipkinSpanBuilder();
+  const b = new ZipkinSpanBuilder(limits);
   const end = buf.byteLength;
   r.message = 'ListOfSpans';
   // ListOfSpans

@@ -12,6 +12,8 @@ import { BurstLog } from '../burst-log.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { mediaType } from '../http-body.ts';
 import { HttpReceiverServer, TEXT_PLAIN, plainTextError } from '../http-receiver-server.ts';
+import { countRejectedSpans } from '../rejected-spans.ts';
+import type { SpanLimits } from '../span-limits.ts';
 import type { HttpAnswer } from '../http-receiver-server.ts';
 import { parseJsonBody } from './json-fields.ts';
 import { decodeZipkinJsonV1 } from './zipkin-json-v1-decoder.ts';
@@ -27,10 +29,12 @@ const THRIFT = 'application/x-thrift';
 /** Zipkin answers an accepted report with 202 and an empty body. */
 const ACCEPTED: HttpAnswer = { type: TEXT_PLAIN, body: '' };
 
-type Decoder = (body: Buffer) => DecodeResult;
+type Decoder = (body: Buffer, limits: SpanLimits) => DecodeResult;
 
-const decodeJsonV2: Decoder = (body) => decodeZipkinJsonV2(parseJsonBody(body, 'Zipkin JSON v2'));
-const decodeJsonV1: Decoder = (body) => decodeZipkinJsonV1(parseJsonBody(body, 'Zipkin JSON v1'));
+const decodeJsonV2: Decoder = (body, limits) =>
+  decodeZipkinJsonV2(parseJsonBody(body, 'Zipkin JSON v2'), limits);
+const decodeJsonV1: Decoder = (body, limits) =>
+  decodeZipkinJsonV1(parseJsonBody(body, 'Zipkin JSON v1'), limits);
 
 /**
  * The decoder for a path and Content-Type; undefined when the type is not one the
@@ -137,12 +141,14 @@ export class ZipkinReceiver extends HttpReceiverServer {
       this.refuse(res, new UnsupportedMediaTypeError([media, accepted]), plainTextError);
       return;
     }
-    this.receive(req, res, plainTextError, (body) => this.#accept(decode(body), body.length));
+    this.receive(req, res, plainTextError, (body) =>
+      this.#accept(decode(body, this.spanLimits), body.length),
+    );
   }
 
   async #accept(result: DecodeResult, bytes: number): Promise<HttpAnswer> {
     if (result.rejectedSpans > 0) {
-      this.metrics.invalidSpans(this.name, result.rejectedSpans);
+      countRejectedSpans(this.metrics, this.name, result);
       this.#rejectedLog.problem(undefined, result.errorMessage);
     } else {
       this.#rejectedLog.ok();

@@ -1,7 +1,11 @@
 import type { Attribute, Resource, Scope, Span, SpanEvent, SpanKind } from '../../model/span.ts';
 import { SpanKind as Kind, StatusCode, UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
+import { ZeroIdError } from '../../errors.ts';
 import { SpanRejections } from '../otlp/span-rejections.ts';
+import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
+import type { SpanLimits } from '../span-limits.ts';
+import { timeProblem } from '../span-times.ts';
 import {
   ZIPKIN_DEBUG_FLAG,
   ZIPKIN_SAMPLED_FLAG,
@@ -57,11 +61,15 @@ export function kindFromZipkin(kind: string): SpanKind {
  * - a `shared` SERVER span gets its own id (see `sharedServerSpanId`).
  *
  * Usage per span: `begin()`, set fields and call `tag` / `attribute` / `annotation`,
- * then `finish()`. Bad spans (ids, no timestamp) are counted, not thrown.
+ * then `finish()`. Bad spans (ids, no timestamp, times out of range) are counted,
+ * not thrown; an all-zero trace or span id throws ZeroIdError (the whole request
+ * is answered 400, as Zipkin does). Tags and annotations past one over their
+ * `limits` are not kept (counted as dropped); `result()` applies the limits.
  */
 export class ZipkinSpanBuilder {
   readonly spans: Span[] = [];
   readonly rejections = new SpanRejections();
+  readonly #limits: SpanLimits;
   readonly #resources = new Map<string, Resource>();
   readonly #scopes = new Map<string, Scope>();
 
@@ -87,6 +95,12 @@ export class ZipkinSpanBuilder {
   #scopeVersion = '';
   #droppedAttributes = 0;
   #droppedEvents = 0;
+  #cutAttributes = 0;
+  #cutEvents = 0;
+
+  constructor(limits: SpanLimits = DEFAULT_SPAN_LIMITS) {
+    this.#limits = limits;
+  }
 
   begin(): void {
     this.traceId = '';
@@ -108,6 +122,8 @@ export class ZipkinSpanBuilder {
     this.#scopeVersion = '';
     this.#droppedAttributes = 0;
     this.#droppedEvents = 0;
+    this.#cutAttributes = 0;
+    this.#cutEvents = 0;
   }
 
   /** A string tag (v2 `tags`, v1 string binary annotation). */
@@ -143,17 +159,27 @@ export class ZipkinSpanBuilder {
         return;
       }
     }
-    this.attributes.push({ key, type: ValueType.String, value });
+    if (this.attributes.length <= this.#limits.maxAttributesPerSpan) {
+      this.attributes.push({ key, type: ValueType.String, value });
+    } else {
+      this.#cutAttributes++;
+    }
   }
 
   /** A typed attribute (v1 binary annotations); strings go through `tag`. */
   attribute(attribute: Attribute): void {
     if (attribute.type === ValueType.String) this.tag(attribute.key, attribute.value);
-    else this.attributes.push(attribute);
+    else if (this.attributes.length <= this.#limits.maxAttributesPerSpan)
+      this.attributes.push(attribute);
+    else this.#cutAttributes++;
   }
 
   annotation(time: number, value: string): void {
-    this.events.push({ time, name: value, attributes: [], droppedAttributesCount: 0 });
+    if (this.events.length <= this.#limits.maxEventsPerSpan) {
+      this.events.push({ time, name: value, attributes: [], droppedAttributesCount: 0 });
+    } else {
+      this.#cutEvents++;
+    }
   }
 
   localIp(ip: string): void {
@@ -192,10 +218,12 @@ export class ZipkinSpanBuilder {
     const traceId = normalizeHexId(this.traceId, 32);
     let spanId = normalizeHexId(this.spanId, 16);
     let parentId = this.parentId === '' ? '' : normalizeHexId(this.parentId, 16);
+    if (traceId === ZERO_TRACE_ID) throw new ZeroIdError([index, 'traceId', this.traceId]);
+    if (spanId === ZERO_SPAN_ID) throw new ZeroIdError([index, 'id', this.spanId]);
     let problem = '';
-    if (traceId === '' || traceId === ZERO_TRACE_ID) {
+    if (traceId === '') {
       problem = `has trace id "${this.traceId}" (want 16 or 32 hex digits, not all zero)`;
-    } else if (spanId === '' || spanId === ZERO_SPAN_ID) {
+    } else if (spanId === '') {
       problem = `has id "${this.spanId}" (want 16 hex digits, not all zero)`;
     } else if (parentId === '' && this.parentId !== '') {
       problem = `has parentId "${this.parentId}" (want 16 hex digits)`;
@@ -207,10 +235,15 @@ export class ZipkinSpanBuilder {
         if (t > 0 && (start === 0 || t < start)) start = t;
       }
     }
-    if (problem === '' && start <= 0)
+    if (problem === '' && start === 0)
       problem = 'has no timestamp (and no annotation to take one from)';
     if (problem !== '') {
       this.rejections.reject(`span ${index} ${problem}`);
+      return;
+    }
+    problem = timeProblem(start, this.duration);
+    if (problem !== '') {
+      this.rejections.rejectTime(`span ${index} ${problem}`);
       return;
     }
     if (parentId === ZERO_SPAN_ID) parentId = '';
@@ -250,11 +283,11 @@ export class ZipkinSpanBuilder {
       name: this.name,
       kind: this.kind,
       startTime: start,
-      duration: this.duration > 0 ? this.duration : 0,
+      duration: this.duration,
       attributes: this.attributes,
-      droppedAttributesCount: this.#droppedAttributes,
+      droppedAttributesCount: this.#droppedAttributes + this.#cutAttributes,
       events: this.events,
-      droppedEventsCount: this.#droppedEvents,
+      droppedEventsCount: this.#droppedEvents + this.#cutEvents,
       links: [],
       droppedLinksCount: 0,
       statusCode,
@@ -264,12 +297,10 @@ export class ZipkinSpanBuilder {
     });
   }
 
+  /** The spans built, cut to the limits, and the rejections. */
   result(): DecodeResult {
-    return {
-      spans: this.spans,
-      rejectedSpans: this.rejections.count,
-      errorMessage: this.rejections.message(),
-    };
+    this.#limits.apply(this.spans);
+    return this.rejections.result(this.spans);
   }
 
   #resource(service: string): Resource {

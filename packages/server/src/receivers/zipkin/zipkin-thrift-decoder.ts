@@ -2,6 +2,8 @@ import { InvalidPayloadError } from '../../errors.ts';
 import type { AnyValue } from '../../model/span.ts';
 import { ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
+import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
+import type { SpanLimits } from '../span-limits.ts';
 import { ThriftBinaryReader } from '../thrift/thrift-binary-reader.ts';
 import type { ThriftReader } from '../thrift/thrift-reader.ts';
 import { ThriftType } from '../thrift/thrift-type.ts';
@@ -53,9 +55,12 @@ const ENDPOINT_IPV6 = key(4, ThriftType.String);
  * Decodes a binary-protocol list of zipkincore Spans.
  * @throws InvalidPayloadError when the bytes are not such a list.
  */
-export function decodeZipkinThrift(buf: Uint8Array): DecodeResult {
+export function decodeZipkinThrift(
+  buf: Uint8Array,
+  limits: SpanLimits = DEFAULT_SPAN_LIMITS,
+): DecodeResult {
   const r = new ThriftBinaryReader(buf, FORMAT);
-  const b = new ZipkinSpanBuilder();
+  const b = new ZipkinSpanBuilder(limits);
   r.struct = 'list<Span>';
   const count = r.listBegin();
   if (r.elemType !== ThriftType.Struct) {
@@ -132,11 +137,11 @@ function readSpan(r: ThriftReader): V1Span {
         break;
       case SPAN_TIMESTAMP:
         r.i64();
-        span.timestamp = Math.max(0, r.i64Number());
+        span.timestamp = r.i64Number();
         break;
       case SPAN_DURATION:
         r.i64();
-        span.duration = Math.max(0, r.i64Number());
+        span.duration = r.i64Number();
         break;
       case SPAN_TRACE_ID_HIGH:
         r.i64();
