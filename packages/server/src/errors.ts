@@ -148,6 +148,17 @@ export const IntakeUnavailableError = defineError({
 });
 export type IntakeUnavailableError = InstanceType<typeof IntakeUnavailableError>;
 
+export const BufferUnavailableError = defineError({
+  code: 'SKEIN_BUFFER_UNAVAILABLE',
+  statusCode: 503,
+  grpcCode: GrpcStatus.Unavailable,
+  summary:
+    'The collector could not get the batch acknowledged by NATS JetStream; nothing was accepted, retry after the given delay.',
+  message: (detail: string) =>
+    `the span buffer (NATS JetStream) did not acknowledge the batch: ${detail}; nothing was stored, retry later`,
+});
+export type BufferUnavailableError = InstanceType<typeof BufferUnavailableError>;
+
 // ---- query API -------------------------------------------------------------------
 
 export const InvalidParameterError = defineError({

@@ -294,6 +294,38 @@ export interface SecurityConfig {
   maxFailuresPerMinute: number;
 }
 
+/** `buffer`: what sits between collectors and ingesters when the roles run apart (docs/scale-out.md). */
+export interface BufferConfig {
+  /** `none` (`all` and a collector write through their own pipeline) or `nats` (JetStream). */
+  kind: 'none' | 'nats';
+  nats: {
+    /** Servers of one NATS cluster, tried in turn (nats://host:port). */
+    urls: string[];
+    /** The JetStream stream holding accepted batches; created when missing. */
+    stream: string;
+    /** Subjects are `<subjectPrefix>.<partition>`. */
+    subjectPrefix: string;
+    /** Partitions by trace id; fixed for the life of the stream (every role must agree). */
+    partitions: number;
+    /** Stream replicas (1 for one NATS server; 3 in a NATS cluster). */
+    replicas: number;
+    /** How long the stream keeps a batch nobody acknowledged (hours). */
+    maxAgeHours: number;
+    /** The stream's byte bound; 0 for none. Past it new publishes are refused (503). */
+    maxBytes: number;
+    /** How long a collector waits for JetStream's acknowledgement (ms) before answering 503. */
+    publishTimeoutMs: number;
+    /** Retry-After a collector sends with 503 when NATS is unreachable (seconds). */
+    retryAfterSeconds: number;
+    /** JetStream redelivers a batch an ingester has not acknowledged after this (seconds). */
+    ackWaitSeconds: number;
+    /** A partition lease not renewed for this long (ms) is free for another ingester. */
+    leaseTtlMs: number;
+    /** Batches an ingester pulls from a partition at a time. */
+    fetchBatches: number;
+  };
+}
+
 export interface SkeinConfig {
   receivers: {
     otlpGrpc: ListenerConfig;
@@ -389,6 +421,7 @@ export interface SkeinConfig {
     /** How often the purge runs (minutes). */
     purgeIntervalMinutes: number;
   };
+  buffer: BufferConfig;
   query: ListenerConfig & {
     /** Default and maximum `limit` for trace searches. */
     defaultLimit: number;
@@ -537,6 +570,23 @@ export const defaultConfig: SkeinConfig = {
     duckdb: { path: './data', memoryLimitMB: 128 },
     retentionHours: 7 * 24,
     purgeIntervalMinutes: 10,
+  },
+  buffer: {
+    kind: 'none',
+    nats: {
+      urls: ['nats://127.0.0.1:4222'],
+      stream: 'skein-spans',
+      subjectPrefix: 'skein.spans',
+      partitions: 16,
+      replicas: 1,
+      maxAgeHours: 24,
+      maxBytes: 0,
+      publishTimeoutMs: 5000,
+      retryAfterSeconds: 5,
+      ackWaitSeconds: 60,
+      leaseTtlMs: 10_000,
+      fetchBatches: 64,
+    },
   },
   query: {
     enabled: true,

@@ -333,6 +333,7 @@ function validate(c: SkeinConfig): void {
   if (!LOG_LEVELS.includes(c.log.level)) {
     throw new ConfigError([
       'log.level',
+  validateBuffer(c.buffer);
       `must be one of ${LOG_LEVELS.join(', ')}, got "${c.log.level}"`,
     ]);
   }
@@ -344,6 +345,42 @@ function validate(c: SkeinConfig): void {
 function checkNonNegative(name: string, n: number): void {
   if (!Number.isInteger(n) || n < 0) {
     throw new ConfigError([name, `must be an integer of 0 or more, got ${n}`]);
+function validateBuffer(b: SkeinConfig['buffer']): void {
+  if (b.kind !== 'none' && b.kind !== 'nats') {
+    throw new ConfigError(['buffer.kind', `must be one of none, nats, got "${String(b.kind)}"`]);
+  }
+  const n = b.nats;
+  if (n.urls.length === 0 || !n.urls.every((u) => typeof u === 'string' && u !== '')) {
+    throw new ConfigError(['buffer.nats.urls', 'must list at least one nats://host:port']);
+  }
+  for (const [key, value] of [
+    ['stream', n.stream],
+    ['subjectPrefix', n.subjectPrefix],
+  ] as const) {
+    if (
+      !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(value) ||
+      (key === 'stream' && value.includes('.'))
+    ) {
+      throw new ConfigError([
+        `buffer.nats.${key}`,
+        `must be letters, digits, '-' and '_'${key === 'subjectPrefix' ? " in '.'-separated tokens" : ''}, got "${value}"`,
+      ]);
+    }
+  }
+  checkPositive('buffer.nats.partitions', n.partitions);
+  checkPositive('buffer.nats.replicas', n.replicas);
+  checkPositive('buffer.nats.maxAgeHours', n.maxAgeHours);
+  checkNonNegative('buffer.nats.maxBytes', n.maxBytes);
+  checkPositive('buffer.nats.publishTimeoutMs', n.publishTimeoutMs);
+  checkPositive('buffer.nats.retryAfterSeconds', n.retryAfterSeconds);
+  checkPositive('buffer.nats.ackWaitSeconds', n.ackWaitSeconds);
+  checkPositive('buffer.nats.leaseTtlMs', n.leaseTtlMs);
+  checkPositive('buffer.nats.fetchBatches', n.fetchBatches);
+  if (n.leaseTtlMs < 1000) {
+    throw new ConfigError(['buffer.nats.leaseTtlMs', `must be at least 1000, got ${n.leaseTtlMs}`]);
+  }
+}
+
   }
 }
 
