@@ -272,12 +272,18 @@ export class SpanLimits {
 /** Limits that cut nothing a decoder test would notice: the shipped defaults. */
 export const DEFAULT_SPAN_LIMITS = new SpanLimits(defaultConfig.limits.span);
 
-/** Removes and returns a trailing `skein.truncated` attribute (its value cut to `max`). */
+/** The longest marker Skein writes: every reason. */
+const MAX_MARKER_LENGTH = REASONS.join(',').length;
+
+/**
+ * Removes and returns a trailing `skein.truncated` attribute, its value cut to
+ * `max` (or to the longest marker Skein writes, so its own survive whole).
+ */
 function takeMarker(attributes: Attribute[], max: number): Attribute | undefined {
   const last = attributes.length - 1;
   if (last < 0 || attributes[last].key !== TRUNCATED_ATTRIBUTE) return undefined;
   const marker = attributes.pop() as Attribute;
-  limitValue(marker, max);
+  limitValue(marker, Math.max(max, MAX_MARKER_LENGTH));
   return marker;
 }
 

@@ -5,6 +5,7 @@ import protobuf from 'protobufjs';
 import { InvalidPayloadError } from '../../errors.ts';
 import { SpanKind, StatusCode, UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
+import { SpanLimits } from '../span-limits.ts';
 import { MAX_ANY_VALUE_DEPTH } from './limits.ts';
 import { decodeOtlpJson } from './otlp-json-decoder.ts';
 import { decodeOtlpProto } from './otlp-proto-decoder.ts';
@@ -756,5 +757,133 @@ describe('decodeOtlpProto', () => {
         assert.match(err.message, /^cannot decode OTLP\/protobuf payload: .*Content-Type/);
       }
     });
+  });
+});
+
+describe('input limits in both OTLP decoders', () => {
+  const LIMITS = new SpanLimits({
+    maxAttributesPerSpan: 4,
+    maxAttributeValueLength: 16,
+    maxEventsPerSpan: 2,
+    maxLinksPerSpan: 1,
+    maxAttributesPerEvent: 1,
+    maxAttributesPerLink: 1,
+    maxSpanBytes: 1_000_000,
+  });
+  const kv = (i: number) => ({ key: `k${i}`, value: { stringValue: `v${i}` } });
+
+  function both(json: object): DecodeResult[] {
+    return [
+      decodeOtlpProto(encodeOtlpJsonAsProto(json), LIMITS),
+      decodeOtlpJson(JSON.parse(JSON.stringify(json)), LIMITS),
+    ];
+  }
+
+  test('start times past 2^53 µs (uint64 max) are rejected per span as partial success', () => {
+    const hex = '5b8efff798038103d269b633813fc60c';
+    const json = request([
+      {
+        traceId: hex,
+        spanId: 'eee19b7ec3c1b174',
+        name: 'bad',
+        startTimeUnixNano: '18446744073709551615',
+        endTimeUnixNano: '18446744073709551615',
+      },
+      {
+        traceId: hex,
+        spanId: 'eee19b7ec3c1b175',
+        name: 'ends late',
+        startTimeUnixNano: '1700000000000000000',
+        endTimeUnixNano: '9300000000000000000',
+      },
+      {
+        traceId: hex,
+        spanId: 'eee19b7ec3c1b176',
+        name: 'ok',
+        startTimeUnixNano: '1700000000000000000',
+        endTimeUnixNano: '1700000000001000000',
+      },
+    ]);
+    for (const result of both(json)) {
+      assert.deepEqual(
+        result.spans.map((s) => s.name),
+        ['ok'],
+      );
+      assert.equal(result.rejectedSpans, 2);
+      assert.equal(result.invalidTimeSpans, 2);
+      assert.match(
+        result.errorMessage,
+        /^2 spans rejected: span 0 has start time \d+ µs \(after 2255/,
+      );
+    }
+  });
+
+  test('over-limit lists are cut while decoding and counted as dropped, the span marked', () => {
+    const hex = '5b8efff798038103d269b633813fc60c';
+    const json = request([
+      {
+        traceId: hex,
+        spanId: 'eee19b7ec3c1b174',
+        name: 'big',
+        startTimeUnixNano: '1700000000000000000',
+        endTimeUnixNano: '1700000000001000000',
+        attributes: Array.from({ length: 10 }, (_, i) => kv(i)),
+        droppedAttributesCount: 1,
+        events: Array.from({ length: 5 }, (_, i) => ({
+          timeUnixNano: '1700000000000000000',
+          name: `e${i}`,
+          attributes: [kv(1), kv(2), kv(3)],
+        })),
+        links: Array.from({ length: 3 }, () => ({
+          traceId: hex,
+          spanId: 'eee19b7ec3c1b170',
+          attributes: [kv(1), { key: 'long', value: { stringValue: 'x'.repeat(100) } }],
+        })),
+      },
+    ]);
+    const [proto, fromJson] = both(json);
+    assert.deepEqual(proto, fromJson);
+    const [span] = proto.spans;
+    assert.deepEqual(
+      span.attributes.map((a) => a.key),
+      ['k0', 'k1', 'k2', 'k3', 'skein.truncated'],
+    );
+    assert.equal(
+      span.attributes[4].value,
+      'attributes,events,links,event_attributes,link_attributes',
+    );
+    assert.equal(span.droppedAttributesCount, 7);
+    assert.equal(span.events.length, 2);
+    assert.equal(span.droppedEventsCount, 3);
+    assert.deepEqual(
+      span.events.map((e) => e.droppedAttributesCount),
+      [2, 2],
+    );
+    assert.equal(span.links.length, 1);
+    assert.equal(span.droppedLinksCount, 2);
+    assert.equal(span.links[0].droppedAttributesCount, 1);
+  });
+
+  test('a million attributes on one span never become a million objects', () => {
+    // 1,000,000 KeyValues of key "a" and no value: 5 bytes each on the wire.
+    const one = field(9, field(1, [0x61]));
+    const spanBytes = [
+      ...field(1, TRACE_ID),
+      ...field(2, SPAN_ID),
+      ...[0x39, ...Buffer.from(new BigUint64Array([1_700_000_000_000_000_000n]).buffer)],
+    ];
+    const attributes = Buffer.alloc(one.length * 1_000_000);
+    for (let i = 0; i < 1_000_000; i++) attributes.set(one, i * one.length);
+    const spanMessage = Buffer.concat([Buffer.from(spanBytes), attributes]);
+    const body = Buffer.concat([
+      Buffer.from([0x0a, ...varint(spanMessage.length + 10)]),
+      Buffer.from([0x12, ...varint(spanMessage.length + 5)]),
+      Buffer.from([0x12, ...varint(spanMessage.length)]),
+      spanMessage,
+    ]);
+    const { spans } = decodeOtlpProto(body, LIMITS);
+    assert.equal(spans.length, 1);
+    assert.equal(spans[0].attributes.length, 5);
+    assert.equal(spans[0].droppedAttributesCount, 1_000_000 - 4);
   });
 });
