@@ -5,10 +5,10 @@
  * child spans had status ERROR (`errors`). Rows are **deltas**: rows with the same
  * key add up.
  *
- * `minutes` lists every minute for which the processor counted the spans of
- * assembled traces (with or without edges). A reader uses aggregates only for
- * minutes listed here; other minutes (spans written before the processor existed,
- * or while it was disabled) are computed from the spans themselves.
+ * `minutes` lists the minutes the processor vouches for: every span starting in one
+ * that the store holds was counted (or will be, as a later delta). A reader uses the
+ * aggregates only for minutes listed here; other minutes (spans written before the
+ * processor existed, or while it was off) are computed from the spans themselves.
  */
 export interface DependencyEdgeRow {
   /** µs since epoch, floored to the minute. */
@@ -22,7 +22,7 @@ export interface DependencyEdgeRow {
 /** One flush of dependency deltas. */
 export interface DependencyDelta {
   edges: DependencyEdgeRow[];
-  /** Minutes (µs, floored) the processor counted; a minute may repeat across flushes. */
+  /** Minutes (µs, floored) the processor vouches for; a minute may repeat across flushes. */
   minutes: number[];
 }
 

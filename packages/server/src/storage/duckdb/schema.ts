@@ -55,10 +55,11 @@ import type { DuckDBType } from '@duckdb/node-api';
  *
  * - `dependency_edges` holds the dependencies processor's per-minute parent → child
  *   service edge deltas (calls, errors; storage/dependency-writer.ts) and
- *   `dependency_minutes` the minutes it counted, appended together in one transaction
- *   per flush. `/api/dependencies` sums the edges of counted whole minutes and joins
- *   the spans only for the rest (the window's partial end minutes, data written
- *   before the processor existed or while it was off): dependency-coverage.ts. Purged
+ *   `dependency_minutes` the minutes it vouches for, appended together in one
+ *   transaction per flush. `/api/dependencies` sums the edges of vouched-for whole
+ *   minutes and joins the spans only for the rest (the window's partial end minutes,
+ *   data written before the processor ran or while it was off):
+ *   dependency-coverage.ts. Purged
  *   with the spans' cutoff; added without a schema version bump.
  *
  * - `sampling_leases`, `sampling_probabilities` and `sampling_throughput` are adaptive

@@ -12,6 +12,7 @@ export interface DependenciesFactoryDeps {
   /** Where its metrics register (once per factory). */
   registry: Registry;
   writer?: DependencyWriter;
+  now?: () => number;
 }
 
 export interface DependenciesFactory extends ProcessorFactory<DependenciesSettings> {
@@ -25,6 +26,6 @@ export function createDependenciesFactory(deps: DependenciesFactoryDeps): Depend
     name: 'dependencies',
     compile: (config: SkeinConfig) => compileDependenciesSettings(config),
     create: (settings) =>
-      new DependenciesProcessor(settings, { logger, metrics, writer: deps.writer }),
+      new DependenciesProcessor(settings, { logger, metrics, writer: deps.writer, now: deps.now }),
   };
 }

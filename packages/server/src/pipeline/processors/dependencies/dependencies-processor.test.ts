@@ -68,16 +68,19 @@ describe('DependenciesProcessor', () => {
     const store = new DuckDbStorage({ path: ':memory:' });
     await store.open();
     const registry = new Registry();
+    const base = Math.floor((Date.now() * 1000) / MINUTE) * MINUTE - 20 * MINUTE;
+    // The processor starts a minute before the traces and flushes 15 minutes after.
+    let clockMs = (base - MINUTE) / 1000;
     const processor = new DependenciesProcessor(
-      { flushIntervalMs: 60_000 },
+      { flushIntervalMs: 60_000, idleMs: 1000 },
       {
         logger: pino({ level: 'silent' }),
         metrics: new DependenciesMetrics(registry),
         writer: store,
+        now: () => clockMs,
       },
     );
     try {
-      const base = Math.floor((Date.now() * 1000) / MINUTE) * MINUTE - 20 * MINUTE;
       const spans = graphSpans(base, 5);
       // A real trace buffer assembles the traces (released at flush), as in the chain.
       const buffer = new TraceBuffer({
@@ -91,8 +94,10 @@ describe('DependenciesProcessor', () => {
       });
       for (const s of spans) buffer.add(s);
       buffer.flush();
+      clockMs = (base + 15 * MINUTE) / 1000;
       await processor.flush();
-      // No span was written: every answer below comes from the edges kept on write.
+      // No span was written: every answer below comes from the edges kept on write
+      // (minutes 0-13 after base are vouched for; the window is minutes 0-9).
       const deps = await store.getDependencies(base + 10 * MINUTE - 1, 10 * MINUTE);
       assert.deepEqual(deps, [
         { parent: 'dup-api', child: 'dup-cache', callCount: 10 },
@@ -109,11 +114,42 @@ describe('DependenciesProcessor', () => {
     }
   });
 
+  test('only minutes that ended an idle time ago, after the start, are vouched for', async () => {
+    const deltas: { minutes: number[] }[] = [];
+    const start = 1000 * MINUTE + 30_000_000; // µs: half-way through minute 1000
+    let clockMs = start / 1000;
+    const processor = new DependenciesProcessor(
+      { flushIntervalMs: 60_000, idleMs: 10_000 },
+      {
+        logger: pino({ level: 'silent' }),
+        metrics: new DependenciesMetrics(new Registry()),
+        writer: {
+          writeDependencies(delta) {
+            deltas.push(delta);
+            return Promise.resolve();
+          },
+        },
+        now: () => clockMs,
+      },
+    );
+    // Minute 1001 ends at 1002:00; vouched for from 1002:12 (idle 10 s + 2 s slack).
+    clockMs = (1002 * MINUTE + 11_000_000) / 1000;
+    await processor.flush();
+    assert.deepEqual(deltas, []);
+    clockMs = (1004 * MINUTE + 12_000_000) / 1000;
+    await processor.flush();
+    await processor.stop();
+    assert.deepEqual(
+      deltas.map((d) => d.minutes),
+      [[1001 * MINUTE, 1002 * MINUTE, 1003 * MINUTE]],
+    );
+  });
+
   test('a failed write is kept and written by the next flush', async () => {
     const written: number[] = [];
     let fail = true;
     const processor = new DependenciesProcessor(
-      { flushIntervalMs: 60_000 },
+      { flushIntervalMs: 60_000, idleMs: 1000 },
       {
         logger: pino({ level: 'silent' }),
         metrics: new DependenciesMetrics(new Registry()),

@@ -13,7 +13,13 @@ export interface DependenciesProcessorDeps {
   metrics: DependenciesMetrics;
   /** Where per-minute edges go; without one nothing is kept. */
   writer?: DependencyWriter;
+  /** Wall clock, ms (tests pass their own). */
+  now?: () => number;
 }
+
+const MINUTE_US = 60_000_000;
+/** Beyond the idle time, how long a span may take to be assembled (the buffer ticks at most every second). */
+const ASSEMBLY_SLACK_MS = 2_000;
 
 /** Aggregate rows kept while the store refuses writes; beyond it new ones are not restored (logged). */
 const MAX_PENDING_ROWS = 200_000;
@@ -24,6 +30,14 @@ const MAX_PENDING_ROWS = 200_000;
  * (`countServiceEdges`) are counted per minute of the child's start, with the minutes
  * the trace's spans fall in, and flushed to the store every `flushIntervalMs` and on
  * stop. `/api/dependencies` then sums a window's minutes instead of joining spans.
+ *
+ * Each flush also vouches for the minutes (of wall-clock time, from the first whole
+ * minute after this processor started) whose spans have all been assembled by now:
+ * a minute that ended more than the idle time (plus slack) ago. The store reads only
+ * those minutes from the aggregates and joins the spans for every other one, so data
+ * written before the processor ran, or while it was off, is still counted. A span
+ * that starts in a vouched minute and arrives later (a long span, a backfill) adds
+ * to that minute when its trace is assembled.
  *
  * What it does not see: a span arriving after its trace was assembled (a late span;
  * its parent's service is no longer known), so its edge is not counted.
@@ -37,11 +51,19 @@ export class DependenciesProcessor implements TraceProcessor<DependenciesSetting
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #failing = false;
+  #settings: DependenciesSettings;
+  readonly #now: () => number;
+  /** The next minute (µs) to vouch for. */
+  #vouchFrom: number;
   /** Spans skipped because the same span was in the trace twice. */
   duplicates = 0;
 
   constructor(settings: DependenciesSettings, deps: DependenciesProcessorDeps) {
     this.#deps = deps;
+    this.#settings = settings;
+    this.#now = deps.now ?? Date.now;
+    // Spans of the minute this started in may have been written without it.
+    this.#vouchFrom = minuteOf(this.#now() * 1000) + MINUTE_US;
     this.#startTimer(settings.flushIntervalMs);
   }
 
@@ -55,15 +77,7 @@ export class DependenciesProcessor implements TraceProcessor<DependenciesSetting
 
   assembled(trace: AssembledTrace, counters: ProcessorCounters): undefined {
     void counters;
-    const agg = this.#aggregates;
-    const spans = trace.spans;
-    this.duplicates += countServiceEdges(spans, agg);
-    let last = Number.NaN;
-    for (let i = 0; i < spans.length; i++) {
-      const m = minuteOf(spans[i].startTime);
-      if (m !== last) agg.counted(m);
-      last = m;
-    }
+    this.duplicates += countServiceEdges(trace.spans, this.#aggregates);
     return undefined;
   }
 
@@ -74,6 +88,7 @@ export class DependenciesProcessor implements TraceProcessor<DependenciesSetting
   }
 
   update(settings: DependenciesSettings): void {
+    this.#settings = settings;
     this.#startTimer(settings.flushIntervalMs);
   }
 
@@ -97,7 +112,11 @@ export class DependenciesProcessor implements TraceProcessor<DependenciesSetting
 
   async #flush(): Promise<void> {
     const writer = this.#deps.writer;
-    if (writer === undefined || this.#aggregates.size === 0) return;
+    if (writer === undefined) return;
+    const settled = minuteOf((this.#now() - this.#settings.idleMs - ASSEMBLY_SLACK_MS) * 1000);
+    for (; this.#vouchFrom < settled; this.#vouchFrom += MINUTE_US)
+      this.#aggregates.counted(this.#vouchFrom);
+    if (this.#aggregates.size === 0) return;
     const delta = this.#aggregates.take();
     let calls = 0;
     for (const e of delta.edges) calls += e.calls;

@@ -4,6 +4,8 @@ import { ConfigError } from '../../../errors.ts';
 /** `pipeline.processors.dependencies`, checked. */
 export interface DependenciesSettings {
   flushIntervalMs: number;
+  /** The shared trace buffer's idle time (`pipeline.traceBuffer.idleSeconds`), ms. */
+  idleMs: number;
 }
 
 /** @throws ConfigError naming the key. */
@@ -14,5 +16,8 @@ export function compileDependenciesSettings(config: SkeinConfig): DependenciesSe
       'pipeline.processors.dependencies.flushIntervalSeconds',
       `must be a positive number, got ${d.flushIntervalSeconds}`,
     ]);
-  return { flushIntervalMs: d.flushIntervalSeconds * 1000 };
+  return {
+    flushIntervalMs: d.flushIntervalSeconds * 1000,
+    idleMs: config.pipeline.traceBuffer.idleSeconds * 1000,
+  };
 }

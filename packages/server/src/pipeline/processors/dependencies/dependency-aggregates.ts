@@ -36,7 +36,7 @@ export class DependencyAggregates implements ServiceEdgeSink {
     }
   }
 
-  /** Marks a minute whose spans (of assembled traces) were counted. */
+  /** Marks a minute whose spans have all been counted (the store may read it from the aggregates). */
   counted(minute: number): void {
     this.#minutes.add(minute);
   }
