@@ -884,7 +884,9 @@ export class DuckDbStorage
    * parent side is bounded to an hour around the child (see DependencyHours), which
    * keeps both sides of the join time-bounded (zonemap-pruned). Each side is DISTINCT
    * so a span stored twice (re-sent before writes were idempotent) counts once and
-   * does not multiply the join's rows.
+   * does not multiply the join's rows; the parent side keeps only the children's
+   * traces first, so a short range (a window's partial end minute) does not
+   * deduplicate two hours of spans.
    */
   private async queryEdges(
     c: DuckDBConnection,
@@ -900,7 +902,9 @@ export class DuckDbStorage
                start_time, duration FROM spans
              WHERE start_time >= $1 AND start_time < $2 AND parent_span_id <> 0) s
        JOIN (SELECT DISTINCT trace_id, span_id, service, kind, start_time, duration FROM spans
-             WHERE start_time >= $3 AND start_time < $4) p
+             WHERE start_time >= $3 AND start_time < $4 AND trace_id IN (
+               SELECT trace_id FROM spans
+               WHERE start_time >= $1 AND start_time < $2 AND parent_span_id <> 0)) p
          ON s.parent_span_id = p.span_id AND s.trace_id = p.trace_id
        WHERE p.start_time >= s.start_time - $5 AND p.start_time <= s.start_time + $5
          AND p.service <> s.service
