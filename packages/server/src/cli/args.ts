@@ -1,7 +1,15 @@
 /** The parsed command line of `skein`. */
 export interface CliArgs {
   command:
-    'all' | 'collector' | 'query' | 'tracegen' | 'redact-check' | 'schema' | 'help' | 'version';
+    | 'all'
+    | 'collector'
+    | 'query'
+    | 'ingester'
+    | 'tracegen'
+    | 'redact-check'
+    | 'schema'
+    | 'help'
+    | 'version';
   /** The word after a command that has subcommands (`schema init`). */
   subcommand?: string;
   configFile: string | undefined;
@@ -16,6 +24,7 @@ const COMMANDS = new Set([
   'all',
   'collector',
   'query',
+  'ingester',
   'tracegen',
   'redact-check',
   'schema',
@@ -35,7 +44,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (argv.length > 0 && !argv[0].startsWith('-')) {
     if (!COMMANDS.has(argv[0])) {
       throw new Error(
-        `unknown command "${argv[0]}"; commands are: all, collector, query, tracegen, redact-check, schema`,
+        `unknown command "${argv[0]}"; commands are: all, collector, query, ingester, tracegen, redact-check, schema`,
       );
     }
     command = argv[0] as CliArgs['command'];

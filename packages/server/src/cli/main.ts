@@ -21,7 +21,7 @@ const VERSION = (
 const HELP = `skein ${VERSION}: distributed tracing (OTLP in, DuckDB, Jaeger query API)
 
 Usage:
-  skein [all|collector|query] [--config skein.yaml] [--key=value ...]
+  skein [all|collector|ingester|query] [--config skein.yaml] [--key=value ...]
   skein tracegen [options]
   skein redact-check --config skein.yaml < trace.json
   skein schema init --config skein.yaml
@@ -31,6 +31,7 @@ Roles:
   all        (default) receivers, pipeline, storage, retention, query API and admin in one process
   collector  receivers, pipeline, storage writes, retention, admin
   query      query API and admin over the store
+  ingester   (buffer.kind nats) consumes its partitions of NATS JetStream: pipeline, storage writes
 
 Settings (defaults, then --config file, then SKEIN_* environment, then flags), e.g.:
   --storage.duckdb.path=./data        data directory, or :memory:
@@ -60,7 +61,7 @@ async function runRole(
     logger: logger.child({ component: 'config' }),
     registry,
   });
-  const ctx: AppContext = { config, logger, registry, reloader };
+  const ctx: AppContext = { config, logger, registry, reloader, role };
   const app = await startModules(modules, roles[role], ctx, logger);
   ctx.started = true;
   reloader.start();

@@ -47,6 +47,10 @@ import { Retention } from '../storage/retention.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { ModuleDefinition, RunningModule } from './app.ts';
 import type { ConfigReloader } from './config-reloader.ts';
+import { bufferModule, ingesterModule } from './buffer-modules.ts';
+import type { BufferMetrics, NatsBuffer, NatsIngester } from '../buffer/nats/index.ts';
+import type { SpanConsumer } from '../pipeline/span-consumer.ts';
+import type { IntakeJournal } from '../pipeline/intake-journal.ts';
 
 /** What modules share while they start; each fills in what it makes. */
 export interface AppContext {
@@ -69,6 +73,14 @@ export interface AppContext {
   sampling?: SamplingService;
   /** Set once every module of the role has started (every listener bound, the store open). */
   started?: boolean;
+  /** The role being started (main.ts); modules that behave per role read it (buffer). */
+  role?: Role;
+  /** Where receivers hand spans when it is not the pipeline (a collector publishing to NATS). */
+  consumer?: SpanConsumer;
+  /** The pipeline's journal when it is not the durable intake (an ingester: JetStream acks). */
+  journal?: IntakeJournal;
+  /** The ingester's side of the NATS buffer (buffer module → ingester module). */
+  ingest?: { buffer: NatsBuffer; ingester: NatsIngester; metrics: BufferMetrics };
 }
 
 /**
@@ -154,9 +166,11 @@ export type ModuleName =
   | 'jaeger-agent-binary'
   | 'sampling'
   | 'adaptive-sampling'
-  | 'query';
+  | 'query'
+  | 'buffer'
+  | 'ingester';
 
-export type Role = 'all' | 'collector' | 'query';
+export type Role = 'all' | 'collector' | 'query' | 'ingester';
 
 /** Every protocol receiver module; each one's listener can be turned off in config. */
 const RECEIVERS = [
@@ -173,6 +187,7 @@ const RECEIVERS = [
 export const roles: Record<Role, readonly ModuleName[]> = {
   collector: [...RECEIVERS, 'sampling', 'retention', 'admin'],
   query: ['query', 'admin'],
+  ingester: ['ingester', 'retention', 'admin'],
   all: [...RECEIVERS, 'sampling', 'retention', 'query', 'admin'],
 };
 
@@ -197,7 +212,7 @@ function need<T>(value: T | undefined, what: string): T {
  */
 type ReceiverClass<R extends Receiver> = new (
   config: SkeinConfig,
-  consumer: Pipeline,
+  consumer: SpanConsumer,
   metrics: IngestMetrics,
   logger: Logger,
   reader: Storage,
@@ -224,7 +239,7 @@ function receiverModule<R extends Receiver>(
       if (!listener(ctx.config).enabled) return NOTHING_TO_STOP;
       const receiver = new Receiver(
         ctx.config,
-        need(ctx.pipeline, 'pipeline'),
+        need(ctx.consumer ?? ctx.pipeline, 'pipeline'),
         need(ctx.metrics, 'metrics'),
         ctx.logger,
         need(ctx.storage, 'storage'),
@@ -317,8 +332,10 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
     },
   },
   pipeline: {
-    dependsOn: ['storage', 'metrics', 'adaptive-sampling'],
+    dependsOn: ['buffer', 'storage', 'metrics', 'adaptive-sampling'],
     async start(ctx) {
+      // A collector publishing to NATS runs no pipeline: the ingesters do.
+      if (ctx.consumer !== undefined) return NOTHING_TO_STOP;
       const logger = ctx.logger.child({ component: 'pipeline' });
       const chain = new ProcessorChain({
         factories: processorFactories(ctx, logger),
@@ -331,14 +348,15 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         covers: ['pipeline.processors', 'pipeline.traceBuffer'],
         prepare: (next) => chain.prepare(next),
       });
-      const intake = await openIntake(ctx, logger);
+      // An ingester's journal is JetStream (acks after the write), not the intake.
+      const intake = ctx.journal === undefined ? await openIntake(ctx, logger) : undefined;
       const pipeline = new Pipeline({
         writer: need(ctx.storage, 'storage'),
         config: ctx.config.pipeline,
         metrics: need(ctx.metrics, 'metrics'),
         logger,
         processors: chain,
-        journal: intake,
+        journal: ctx.journal ?? intake,
         onAccepted:
           ctx.adaptiveSampling === undefined
             ? undefined
@@ -377,6 +395,8 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       };
     },
   },
+  buffer: bufferModule,
+  ingester: ingesterModule,
   'otlp-grpc': receiverModule('otlp-grpc', OtlpGrpcReceiver, (c) => c.receivers.otlpGrpc, 'grpc'),
   'otlp-http': receiverModule('otlp-http', OtlpHttpReceiver, (c) => c.receivers.otlpHttp, 'http'),
   // Zipkin's port also serves Zipkin's read API, so it reads the store too.
