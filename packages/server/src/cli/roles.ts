@@ -279,7 +279,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
     async start(ctx) {
       const { admin } = ctx.config;
       if (!admin.enabled) return NOTHING_TO_STOP;
-      const server = new AdminServer(admin, ctx.registry, ctx.logger);
+      const server = new AdminServer(admin, ctx.registry, ctx.logger, ctx.config.limits.http);
       // The admin port opens first: /ready is 503 until every other module has started
       // (each listener bound, storage open, the durable intake scanned).
       server.addReadinessCheck('startup', () => ctx.started === true || 'still starting');
@@ -538,6 +538,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         }),
         maxResponseBytes: query.maxResponseBytes,
         maxTransformBodyBytes: query.maxTransformBodyBytes,
+        httpLimits: ctx.config.limits.http,
       };
       const app = await createQueryApp(options);
       await registerUi(app);
