@@ -4,10 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { defaultConfig } from '../config/config.ts';
-import type { HttpListenerLimitsConfig, ListenerConfig } from '../config/config.ts';
-import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
+import type { ListenerConfig } from '../config/config.ts';
 import type { ReceiverAddress } from '../receivers/receiver.ts';
+import { HttpGuardSlot, type HttpGuard } from '../security/index.ts';
 import { metricsContentType, negotiateMetricsFormat } from './metrics-format.ts';
 import type { ExpositionSource } from './metrics-format.ts';
 import { renderRegistry } from './registry-exposition.ts';
@@ -40,29 +39,35 @@ export class AdminServer {
   readonly #checks = new Map<string, ReadinessCheck>();
   readonly #expositions: ExpositionSource[] = [];
   readonly #server: Server;
-  readonly #httpLimits: HttpListenerLimitsConfig;
+  readonly #security = new HttpGuardSlot(['GET /health', 'GET /ready', 'GET /metrics']);
   #shuttingDown = false;
   #stopped: Promise<void> | undefined;
 
-  /** `httpLimits`: header, request and keep-alive timeouts (`limits.http`; the defaults when absent). */
-  constructor(
-    listener: ListenerConfig,
-    registry: Registry,
-    logger: Logger,
-    httpLimits: HttpListenerLimitsConfig = defaultConfig.limits.http,
-  ) {
-    this.#httpLimits = httpLimits;
+  constructor(listener: ListenerConfig, registry: Registry, logger: Logger) {
     this.#listener = listener;
     this.#registry = registry;
     this.#logger = logger.child({ component: 'admin' });
     collectDefaultMetrics({ register: registry });
-    this.#server = createServer((req, res) => {
+    const handle = (req: IncomingMessage, res: ServerResponse) => {
       this.#route(req, res).catch((err: unknown) => {
         this.#logger.error({ err, url: req.url }, 'admin request failed');
         if (!res.headersSent) sendJson(res, 500, { error: (err as Error).message });
         else res.destroy();
       });
-    });
+    };
+    this.#server = createServer(
+      this.#security.handler(handle, (err) => this.#logger.error({ err }, 'admin guard failed')),
+    );
+  }
+
+  /** Every request passes `guard` first (security/); call before `start`. */
+  protect(guard: HttpGuard): void {
+    this.#security.protect(guard);
+  }
+
+  /** The routes this server answers, as the route table names them. */
+  get routes(): readonly string[] {
+    return this.#security.routes;
   }
 
   /** Adds (or replaces) the readiness check called `name`. */
@@ -87,7 +92,6 @@ export class AdminServer {
     return new Promise((resolve, reject) => {
       const server = this.#server;
       server.once('error', reject);
-      applyHttpTimeouts(server, this.#httpLimits);
       server.listen(this.#listener.port, this.#listener.host, () => {
         server.off('error', reject);
         const { address, port } = server.address() as AddressInfo;

@@ -5,6 +5,7 @@ import type { ListenerConfig, SkeinConfig } from '../config/config.ts';
 import { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import { DurableIntake } from '../intake/index.ts';
+import { DedupeFilter, DedupeMetrics, compileDedupeSettings } from '../pipeline/dedupe/index.ts';
 import { join } from 'node:path';
 import { ProcessorChain } from '../pipeline/processor-chain.ts';
 import { ProcessorMetrics } from '../pipeline/processor-metrics.ts';
@@ -41,6 +42,12 @@ import { JaegerThriftHttpReceiver } from '../receivers/jaeger/jaeger-thrift-http
 import type { Receiver } from '../receivers/receiver.ts';
 import { ZipkinReceiver } from '../receivers/zipkin/zipkin-receiver.ts';
 import { SamplingService } from '../sampling/index.ts';
+import {
+  SecurityLayer,
+  type GrpcGuard,
+  type HttpGuard,
+  type ListenerName,
+} from '../security/index.ts';
 import { createClickHouseStorage } from '../storage/clickhouse/index.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import { Retention } from '../storage/retention.ts';
@@ -71,6 +78,8 @@ export interface AppContext {
   searchTagRewrite?: SearchTagRewrite;
   /** The remote sampling service (strategies for SDKs); its resolver also serves the query API. */
   sampling?: SamplingService;
+  /** Credentials, scopes and tenants: every listener gets its guard from it (security/). */
+  security?: SecurityLayer;
   /** Set once every module of the role has started (every listener bound, the store open). */
   started?: boolean;
   /** The role being started (main.ts); modules that behave per role read it (buffer). */
@@ -153,6 +162,7 @@ async function openIntake(ctx: AppContext, logger: Logger): Promise<DurableIntak
 
 export type ModuleName =
   | 'metrics'
+  | 'security'
   | 'admin'
   | 'storage'
   | 'retention'
@@ -246,6 +256,15 @@ function receiverModule<R extends Receiver>(
         searchTagRewrite(ctx),
       );
       extras.beforeStart?.(receiver, ctx);
+      // Every TCP receiver passes security's guard (UDP carries no credentials).
+      if (ctx.security !== undefined && scheme === 'http')
+        (receiver as unknown as { protect(g: HttpGuard): void }).protect(
+          ctx.security.http(label as ListenerName),
+        );
+      if (ctx.security !== undefined && scheme === 'grpc')
+        (receiver as unknown as { protect(g: GrpcGuard): void }).protect(
+          ctx.security.grpc(label as ListenerName),
+        );
       const address = await receiver.start();
       ctx.admin?.addReadinessCheck(
         receiver.name,
@@ -274,12 +293,25 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       return NOTHING_TO_STOP;
     },
   },
-  admin: {
+  security: {
     dependsOn: ['metrics'],
+    async start(ctx) {
+      const security = new SecurityLayer({
+        config: ctx.config,
+        registry: ctx.registry,
+        logger: ctx.logger,
+      });
+      ctx.security = security;
+      return { stop: async () => {}, notes: security.notes() };
+    },
+  },
+  admin: {
+    dependsOn: ['metrics', 'security'],
     async start(ctx) {
       const { admin } = ctx.config;
       if (!admin.enabled) return NOTHING_TO_STOP;
       const server = new AdminServer(admin, ctx.registry, ctx.logger, ctx.config.limits.http);
+      if (ctx.security !== undefined) server.protect(ctx.security.http('admin'));
       // The admin port opens first: /ready is 503 until every other module has started
       // (each listener bound, storage open, the durable intake scanned).
       server.addReadinessCheck('startup', () => ctx.started === true || 'still starting');
@@ -350,6 +382,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       });
       // An ingester's journal is JetStream (acks after the write), not the intake.
       const intake = ctx.journal === undefined ? await openIntake(ctx, logger) : undefined;
+      const dedupe = compileDedupeSettings(ctx.config);
       const pipeline = new Pipeline({
         writer: need(ctx.storage, 'storage'),
         config: ctx.config.pipeline,
@@ -357,6 +390,9 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         logger,
         processors: chain,
         journal: ctx.journal ?? intake,
+        dedupe: dedupe.enabled
+          ? new DedupeFilter(dedupe.windowSpans, new DedupeMetrics(ctx.registry))
+          : undefined,
         onAccepted:
           ctx.adaptiveSampling === undefined
             ? undefined
@@ -476,6 +512,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         logger: ctx.logger,
         registry: ctx.registry,
         adaptive: ctx.adaptiveSampling?.source,
+        security: ctx.security,
       });
       const { http, grpc } = await sampling.start();
       ctx.sampling = sampling;
@@ -540,10 +577,19 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         maxTransformBodyBytes: query.maxTransformBodyBytes,
         httpLimits: ctx.config.limits.http,
       };
-      const app = await createQueryApp(options);
+      const app = await createQueryApp({
+        ...options,
+        protect: (a) => ctx.security?.fastify(a, 'query'),
+      });
       await registerUi(app);
       // Jaeger UI calls /api/* at its own origin's root, where Skein's UI is: it gets a port.
-      const jaegerUi = query.jaegerUi.dir === '' ? undefined : await createQueryApp(options);
+      const jaegerUi =
+        query.jaegerUi.dir === ''
+          ? undefined
+          : await createQueryApp({
+              ...options,
+              protect: (a) => ctx.security?.fastify(a, 'jaeger-ui'),
+            });
       const endpoints: { name: string; url: string }[] = [];
       const listen = async (name: string, server: typeof app, port: number) => {
         await server.listen({ host: query.host, port });

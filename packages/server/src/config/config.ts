@@ -463,26 +463,26 @@ export interface SkeinConfig {
 
 export const defaultConfig: SkeinConfig = {
   receivers: {
-    otlpGrpc: { enabled: true, host: '0.0.0.0', port: 4317 },
-    otlpHttp: { enabled: true, host: '0.0.0.0', port: 4318 },
+    otlpGrpc: { enabled: true, host: '127.0.0.1', port: 4317 },
+    otlpHttp: { enabled: true, host: '127.0.0.1', port: 4318 },
     zipkin: {
       enabled: true,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       port: 9411,
       autocompleteKeys: '',
       queryLookbackMs: 24 * 60 * 60 * 1000,
     },
-    jaegerThriftHttp: { enabled: true, host: '0.0.0.0', port: 14268 },
-    jaegerGrpc: { enabled: true, host: '0.0.0.0', port: 14250 },
+    jaegerThriftHttp: { enabled: true, host: '127.0.0.1', port: 14268 },
+    jaegerGrpc: { enabled: true, host: '127.0.0.1', port: 14250 },
     jaegerAgentCompact: {
       enabled: true,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       port: 6831,
       receiveBufferBytes: 16 * 1024 * 1024,
     },
     jaegerAgentBinary: {
       enabled: true,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       port: 6832,
       receiveBufferBytes: 16 * 1024 * 1024,
     },
@@ -590,7 +590,7 @@ export const defaultConfig: SkeinConfig = {
   },
   query: {
     enabled: true,
-    host: '0.0.0.0',
+    host: '127.0.0.1',
     port: 16686,
     defaultLimit: 20,
     maxLimit: 1500,
@@ -602,8 +602,8 @@ export const defaultConfig: SkeinConfig = {
     jaegerUi: { dir: '', port: 16687, configFile: '' },
   },
   sampling: {
-    http: { enabled: true, host: '0.0.0.0', port: 5778 },
-    grpc: { enabled: true, host: '0.0.0.0', port: 5779 },
+    http: { enabled: true, host: '127.0.0.1', port: 5778 },
+    grpc: { enabled: true, host: '127.0.0.1', port: 5779 },
     strategiesFile: '',
     strategies: {
       // Jaeger's built-in default (file provider's DefaultSamplingProbability).
@@ -629,7 +629,7 @@ export const defaultConfig: SkeinConfig = {
       overrides: [],
     },
   },
-  admin: { enabled: true, host: '0.0.0.0', port: 14269 },
+  admin: { enabled: true, host: '127.0.0.1', port: 14269 },
   security: {
     auth: 'auto',
     listen: '',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
+import { applyListen } from '../security/listen-defaults.ts';
 import { defaultConfig, type SkeinConfig } from './config.ts';
 
 /** Where configuration comes from, lowest precedence first. */
@@ -54,8 +55,10 @@ export function loadConfig(sources: ConfigSources = {}): SkeinConfig {
     if (raw !== undefined && raw !== '') setPath(config, path, raw, `environment ${envName}`);
   }
   for (const [path, raw] of Object.entries(sources.overrides ?? {})) {
-    setPath(config, path, raw, `--${path}`);
+    // `--listen=0.0.0.0` is security.listen: every listener left at its default host opens.
+    setPath(config, path === 'listen' ? 'security.listen' : path, raw, `--${path}`);
   }
+  applyListen(config);
   validate(config);
   return config;
 }

@@ -5,6 +5,7 @@ import { PipelineFullError, ShuttingDownError } from '../errors.ts';
 import type { Span } from '../model/span.ts';
 import type { SpanWriter } from '../storage/span-writer.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
+import type { DedupeFilter } from './dedupe/index.ts';
 import type { IntakeJournal } from './intake-journal.ts';
 import type { ChainResult, ChainSink } from './processor-chain.ts';
 import type { SpanConsumer } from './span-consumer.ts';
@@ -38,6 +39,13 @@ export interface PipelineOptions {
    * journal and is replayed on the next start) instead of dropped.
    */
   journal?: IntakeJournal;
+  /**
+   * Passes each span once (pipeline.dedupe): runs on every accepted (and replayed)
+   * batch after the journal recorded it and before the processors, so a re-sent span
+   * is neither counted nor written twice, and a batch refused by the journal is not
+   * remembered (its client's retry must pass).
+   */
+  dedupe?: DedupeFilter;
 }
 
 /** The pipeline's view of the processor chain. */
@@ -87,6 +95,7 @@ export class Pipeline implements SpanConsumer {
   readonly #processors: PipelineProcessors | undefined;
   readonly #onAccepted: ((spans: readonly Span[]) => void) | undefined;
   readonly #journal: IntakeJournal | undefined;
+  readonly #dedupe: DedupeFilter | undefined;
   /** Replay waiting for queue room: resolved as writes finish. */
   #roomWaiters: { spans: number; resolve: () => void }[] = [];
   /** Spans the processors hold back (tail sampling), not yet written or dropped. */
@@ -129,6 +138,7 @@ export class Pipeline implements SpanConsumer {
     this.#processors = options.processors;
     this.#onAccepted = options.onAccepted;
     this.#journal = options.journal;
+    this.#dedupe = options.dedupe;
   }
 
   /** Spans accepted and not yet written or dropped. */
@@ -201,6 +211,15 @@ export class Pipeline implements SpanConsumer {
   }
 
   #process(spans: Span[], bytes: number, seq: number): void {
+    if (this.#dedupe !== undefined) {
+      const before = spans.length;
+      spans = this.#dedupe.filter(spans);
+      if (spans.length === 0) {
+        if (seq >= 0) this.#journal?.committed(seq);
+        return;
+      }
+      if (spans.length !== before) bytes = Math.round((bytes * spans.length) / before);
+    }
     const count = spans.length;
     this.#bytesPerSpan = bytes / count;
     let kept = spans;

@@ -1,7 +1,4 @@
 import Fastify, { LogController } from 'fastify';
-import { defaultConfig } from '../config/config.ts';
-import type { HttpListenerLimitsConfig } from '../config/config.ts';
-import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { RouteNotFoundError, isSkeinError } from '../errors.ts';
@@ -22,8 +19,6 @@ import { QueryGate } from './query-gate.ts';
 import type { SearchTagRewrite } from './query-params.ts';
 
 export interface QueryAppOptions {
-  /** Header, request and keep-alive timeouts of the app's server (`limits.http`); the defaults when absent. */
-  httpLimits?: HttpListenerLimitsConfig;
   reader: TraceReader & DependencyReader;
   /** A pino logger for requests and server errors; false or absent logs nothing. */
   logger?: Logger | false;
@@ -57,6 +52,11 @@ export interface QueryAppOptions {
   maxResponseBytes?: number;
   /** Largest `/api/transform` body, bytes (query.maxTransformBodyBytes); absent, the default. */
   maxTransformBodyBytes?: number;
+  /**
+   * Called on the new app before any route is registered: security's guard
+   * (`SecurityLayer.fastify`) goes in here. Absent: the app is open.
+   */
+  protect?: (app: FastifyInstance) => void;
 }
 
 /** The query limits' defaults (config.ts repeats them as `query.*`). */
@@ -89,7 +89,7 @@ export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInst
         logController: new LogController({ disableRequestLogging: true }),
       })
     : Fastify({ routerOptions, logger: false })) as unknown as FastifyInstance;
-  applyHttpTimeouts(app.server, opts.httpLimits ?? defaultConfig.limits.http);
+  opts.protect?.(app);
 
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let status: number;

@@ -13,6 +13,7 @@ import type {
   SpanLimitsConfig,
 } from '../config/config.ts';
 import { grpcServerOptions } from '../listeners/grpc-server-options.ts';
+import { GrpcGuardSlot, type GrpcGuard } from '../security/index.ts';
 import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { grpcErrorStatus } from './grpc-error-status.ts';
 import { DEFAULT_STOP_GRACE_MS } from './receiver.ts';
@@ -62,6 +63,7 @@ export abstract class GrpcReceiverServer implements Receiver {
   readonly #protocol: string;
   readonly #listener: ListenerConfig;
   readonly #server: Server;
+  readonly #security = new GrpcGuardSlot();
   #started = false;
   #listening = false;
   #stopped: Promise<void> | undefined;
@@ -76,9 +78,10 @@ export abstract class GrpcReceiverServer implements Receiver {
       options.spanLimits ?? defaultConfig.limits.span,
       new TruncationMetrics(options.metrics, options.name),
     );
-    this.#server = new Server(
-      grpcServerOptions(options.limits ?? defaultConfig.limits.grpc, options.maxBodyBytes),
-    );
+    this.#server = new Server({
+      ...grpcServerOptions(options.limits ?? defaultConfig.limits.grpc, options.maxBodyBytes),
+      interceptors: [this.#security.interceptor],
+    });
     const { methodPath } = options;
     const method = methodPath.slice(methodPath.lastIndexOf('/') + 1);
     const service: ServiceDefinition = {
@@ -92,7 +95,18 @@ export abstract class GrpcReceiverServer implements Receiver {
         responseDeserialize: passthrough,
       },
     };
+    this.#security.serve(service);
     this.#server.addService(service, { [method]: this.#unary });
+  }
+
+  /** Every call passes `guard` first (security/); call before `start`. */
+  protect(guard: GrpcGuard): void {
+    this.#security.protect(guard);
+  }
+
+  /** The full paths of the methods served, as the route table names them. */
+  get methods(): readonly string[] {
+    return this.#security.methods;
   }
 
   get listening(): boolean {
@@ -105,6 +119,7 @@ export abstract class GrpcReceiverServer implements Receiver {
    * their errors; the receiver's status mapping does not apply to them.
    */
   addService(definition: ServiceDefinition, implementation: UntypedServiceImplementation): void {
+    this.#security.serve(definition);
     this.#server.addService(definition, implementation);
   }
 

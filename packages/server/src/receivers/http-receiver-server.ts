@@ -7,6 +7,7 @@ import { BodyTooLargeError, GrpcStatus, ShuttingDownError, isSkeinError } from '
 import type { SkeinError } from '../errors.ts';
 import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
+import { HttpGuardSlot, type HttpGuard } from '../security/index.ts';
 import { declaresTooLarge, gunzipBody, isGzipEncoded, readBody } from './http-body.ts';
 import { DEFAULT_STOP_GRACE_MS } from './receiver.ts';
 import { SpanLimits } from './span-limits.ts';
@@ -58,6 +59,8 @@ export interface HttpReceiverOptions {
   config: SkeinConfig;
   metrics: IngestMetrics;
   logger: Logger;
+  /** Every route served, `METHOD /path`, each with a scope in security/route-scopes.ts. */
+  routes: readonly string[];
 }
 
 /**
@@ -85,6 +88,7 @@ export abstract class HttpReceiverServer implements Receiver {
   readonly #maxBodyBytes: number;
   readonly #retryAfterSeconds: number;
   readonly #server: Server;
+  readonly #security: HttpGuardSlot;
   #listening = false;
   #stopping = false;
   #stopped: Promise<void> | undefined;
@@ -102,8 +106,19 @@ export abstract class HttpReceiverServer implements Receiver {
       options.config.limits.span,
       new TruncationMetrics(options.metrics, options.name),
     );
-    this.#server = createServer(this.#onRequest);
+    this.#security = new HttpGuardSlot(options.routes);
+    this.#server = createServer(this.#security.handler(this.#onRequest, this.onUnexpected));
     applyHttpTimeouts(this.#server, options.config.limits.http);
+  }
+
+  /** Every request passes `guard` first (security/); call before `start`. */
+  protect(guard: HttpGuard): void {
+    this.#security.protect(guard);
+  }
+
+  /** The routes this server answers, as the route table names them. */
+  get routes(): readonly string[] {
+    return this.#security.routes;
   }
 
   get listening(): boolean {

@@ -2,6 +2,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ListenerConfig } from '../config/config.ts';
 import type { ReceiverAddress } from '../receivers/receiver.ts';
+import { GrpcGuardSlot, type GrpcGuard } from '../security/index.ts';
 import type { GrpcService } from './sampling-manager-service.ts';
 
 /** How long `stop` lets calls in flight finish before closing their connections. */
@@ -11,14 +12,26 @@ const STOP_GRACE_MS = 2_000;
 export class SamplingGrpcServer {
   readonly #listener: ListenerConfig;
   readonly #logger: Logger;
-  readonly #server = new Server();
+  readonly #security = new GrpcGuardSlot();
+  readonly #server = new Server({ interceptors: [this.#security.interceptor] });
   #listening = false;
   #started = false;
 
   constructor(options: { listener: ListenerConfig; service: GrpcService; logger: Logger }) {
     this.#listener = options.listener;
     this.#logger = options.logger;
+    this.#security.serve(options.service.definition);
     this.#server.addService(options.service.definition, options.service.implementation);
+  }
+
+  /** Every call passes `guard` first (security/); call before `start`. */
+  protect(guard: GrpcGuard): void {
+    this.#security.protect(guard);
+  }
+
+  /** The full paths of the methods served, as the route table names them. */
+  get methods(): readonly string[] {
+    return this.#security.methods;
   }
 
   get listening(): boolean {

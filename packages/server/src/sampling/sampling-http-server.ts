@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { defaultConfig } from '../config/config.ts';
-import type { HttpListenerLimitsConfig, ListenerConfig } from '../config/config.ts';
-import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
+import type { ListenerConfig } from '../config/config.ts';
 import type { ReceiverAddress } from '../receivers/receiver.ts';
 import type { ServedStrategies, StrategyServed } from './served-strategies.ts';
 import { strategyJson } from './strategy-json.ts';
+import { HttpGuardSlot, type HttpGuard } from '../security/index.ts';
 import type { SamplingStrategyResponse } from './strategy-source.ts';
 
 export interface SamplingHttpServerOptions {
@@ -13,8 +12,6 @@ export interface SamplingHttpServerOptions {
   strategies: ServedStrategies;
   logger: Logger;
   onServed?: StrategyServed;
-  /** Header, request and keep-alive timeouts (`limits.http`); the defaults when absent. */
-  httpLimits?: HttpListenerLimitsConfig;
 }
 
 /** How long `stop` lets requests in flight finish before closing their connections. */
@@ -30,14 +27,30 @@ const STOP_GRACE_MS = 2_000;
 export class SamplingHttpServer {
   readonly #options: SamplingHttpServerOptions;
   readonly #server: Server;
+  readonly #security = new HttpGuardSlot(['GET /sampling', 'GET /']);
   /** Each strategy object's JSON, made once (strategy objects are never modified). */
   readonly #json = new WeakMap<SamplingStrategyResponse, string>();
   #listening = false;
 
   constructor(options: SamplingHttpServerOptions) {
     this.#options = options;
-    this.#server = createServer((req, res) => this.#handle(req, res));
-    applyHttpTimeouts(this.#server, options.httpLimits ?? defaultConfig.limits.http);
+    this.#server = createServer(
+      this.#security.handler(
+        (req, res) => this.#handle(req, res),
+        (err) => this.#options.logger.error({ err }, 'sampling guard failed'),
+      ),
+    );
+    this.#server.keepAliveTimeout = 65_000;
+  }
+
+  /** Every request passes `guard` first (security/); call before `start`. */
+  protect(guard: HttpGuard): void {
+    this.#security.protect(guard);
+  }
+
+  /** The routes this server answers, as the route table names them. */
+  get routes(): readonly string[] {
+    return this.#security.routes;
   }
 
   get listening(): boolean {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { SkeinConfig } from '../config/config.ts';
 import type { ReceiverAddress } from '../receivers/receiver.ts';
+import type { SecurityLayer } from '../security/index.ts';
 import { FileStrategySource } from './file-strategy-source.ts';
 import { SamplingGrpcServer } from './sampling-grpc-server.ts';
 import { SamplingHttpServer } from './sampling-http-server.ts';
@@ -17,6 +18,8 @@ export interface SamplingServiceOptions {
   registry?: Registry;
   /** The adaptive source, if one runs (it can also be set later: `strategies.adaptive = ...`). */
   adaptive?: StrategySource;
+  /** Puts both listeners behind their guards (absent: open, as in tests of this service alone). */
+  security?: SecurityLayer;
 }
 
 /** Where the listeners listen once started (absent: turned off in config). */
@@ -72,12 +75,15 @@ export class SamplingService {
           strategies: this.strategies,
           logger: this.#logger,
           onServed,
-          httpLimits: config.limits.http,
         })
       : undefined;
     this.#grpc = grpc.enabled
       ? new SamplingGrpcServer({ listener: grpc, service: this.grpcService, logger: this.#logger })
       : undefined;
+    if (options.security !== undefined) {
+      this.#http?.protect(options.security.http('sampling-http'));
+      this.#grpc?.protect(options.security.grpc('sampling-grpc'));
+    }
   }
 
   /** Starts the listeners and watches the strategies file. */

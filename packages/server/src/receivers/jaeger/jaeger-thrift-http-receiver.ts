@@ -39,6 +39,7 @@ export class JaegerThriftHttpReceiver extends HttpReceiverServer {
       config,
       metrics,
       logger,
+      routes: [`POST ${TRACES_PATH}`],
     });
     this.#consumer = consumer;
   }

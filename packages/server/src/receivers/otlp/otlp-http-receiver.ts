@@ -63,6 +63,7 @@ export class OtlpHttpReceiver extends HttpReceiverServer {
       config,
       metrics,
       logger,
+      routes: [`POST ${TRACES_PATH}`],
     });
     this.#consumer = consumer;
   }

@@ -31,6 +31,24 @@ const ACCEPTED: HttpAnswer = { type: TEXT_PLAIN, body: '' };
 
 type Decoder = (body: Buffer, limits: SpanLimits) => DecodeResult;
 
+/** What this port answers (its read API: query/zipkin/zipkin-query-api.ts), for the route table. */
+const ZIPKIN_ROUTES = [
+  `POST ${V2_PATH}`,
+  `POST ${V1_PATH}`,
+  ...[
+    'services',
+    'spans',
+    'remoteServices',
+    'traces',
+    'trace/:traceId',
+    'traceMany',
+    'dependencies',
+    'autocompleteKeys',
+    'autocompleteValues',
+  ].map((name) => `GET /api/v2/${name}`),
+  'OPTIONS /*',
+];
+
 const decodeJsonV2: Decoder = (body, limits) =>
   decodeZipkinJsonV2(parseJsonBody(body, 'Zipkin JSON v2'), limits);
 const decodeJsonV1: Decoder = (body, limits) =>
@@ -84,6 +102,7 @@ export class ZipkinReceiver extends HttpReceiverServer {
       config,
       metrics,
       logger,
+      routes: ZIPKIN_ROUTES,
     });
     this.#consumer = consumer;
     this.#rejectedLog = new BurstLog(this.logger, 'requests with rejected spans');
