@@ -10,6 +10,8 @@ import { Authenticator, type Credentials } from './authenticator.ts';
 import type { RequestIdentity } from './principal.ts';
 import { compileSecuritySettings, secretDigest } from './security-settings.ts';
 
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
 const INGEST_SECRET = 'ingest-secret-0123456789';
 const READ_SECRET = 'read-secret-0123456789ab';
 
@@ -218,14 +220,14 @@ test('token settings are checked: short secrets, bad hashes, unknown scopes, dup
 /** A JWKS endpoint and OIDC discovery on a loopback port, with keys that can be rotated. */
 async function startIssuer(): Promise<{
   issuer: string;
-  keys: { kid: string; privateKey: CryptoKey; jwk: JWK }[];
+  keys: { kid: string; privateKey: PrivateKey; jwk: JWK }[];
   rotate(): Promise<void>;
   jwksFetches: number;
   server: Server;
 }> {
   const state = {
     issuer: '',
-    keys: [] as { kid: string; privateKey: CryptoKey; jwk: JWK }[],
+    keys: [] as { kid: string; privateKey: PrivateKey; jwk: JWK }[],
     jwksFetches: 0,
     server: undefined as unknown as Server,
     async rotate() {

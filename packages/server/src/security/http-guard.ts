@@ -46,6 +46,17 @@ export class HttpGuard {
     return this.#table.listener;
   }
 
+  /** @throws Error when one of `routes` (`METHOD /path`) has no scope in the route table. */
+  checkDeclared(routes: Iterable<string>): void {
+    for (const route of routes) {
+      if (this.#table.declared(route) === undefined) {
+        throw new Error(
+          `route ${route} on the ${this.#table.listener} listener declares no scope: add it to packages/server/src/security/route-scopes.ts`,
+        );
+      }
+    }
+  }
+
   /**
    * Admits or refuses a request for `path` (without its query string): `true` to
    * go on, `false` when the guard has answered, a promise of either while a JWT is

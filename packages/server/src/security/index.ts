@@ -1,6 +1,7 @@
 export { Authenticator } from './authenticator.ts';
 export type { Credentials, FailureReason } from './authenticator.ts';
 export { GrpcGuard, tenantOf } from './grpc-guard.ts';
+export { GrpcGuardSlot, HttpGuardSlot } from './guard-slots.ts';
 export { HttpGuard } from './http-guard.ts';
 export { identityOf } from './identity.ts';
 export { applyListen, authEnforced, exposedListeners } from './listen-defaults.ts';
