@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { ListenerConfig } from '../config/config.ts';
+import { defaultConfig } from '../config/config.ts';
+import type { HttpListenerLimitsConfig, ListenerConfig } from '../config/config.ts';
+import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
 import type { ReceiverAddress } from '../receivers/receiver.ts';
 import { HttpGuardSlot, type HttpGuard } from '../security/index.ts';
 import { metricsContentType, negotiateMetricsFormat } from './metrics-format.ts';
@@ -40,10 +42,18 @@ export class AdminServer {
   readonly #expositions: ExpositionSource[] = [];
   readonly #server: Server;
   readonly #security = new HttpGuardSlot(['GET /health', 'GET /ready', 'GET /metrics']);
+  readonly #httpLimits: HttpListenerLimitsConfig;
   #shuttingDown = false;
   #stopped: Promise<void> | undefined;
 
-  constructor(listener: ListenerConfig, registry: Registry, logger: Logger) {
+  /** `httpLimits`: header, request and keep-alive timeouts (`limits.http`; the defaults when absent). */
+  constructor(
+    listener: ListenerConfig,
+    registry: Registry,
+    logger: Logger,
+    httpLimits: HttpListenerLimitsConfig = defaultConfig.limits.http,
+  ) {
+    this.#httpLimits = httpLimits;
     this.#listener = listener;
     this.#registry = registry;
     this.#logger = logger.child({ component: 'admin' });
@@ -92,6 +102,7 @@ export class AdminServer {
     return new Promise((resolve, reject) => {
       const server = this.#server;
       server.once('error', reject);
+      applyHttpTimeouts(server, this.#httpLimits);
       server.listen(this.#listener.port, this.#listener.host, () => {
         server.off('error', reject);
         const { address, port } = server.address() as AddressInfo;

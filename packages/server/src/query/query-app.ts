@@ -1,4 +1,7 @@
 import Fastify, { LogController } from 'fastify';
+import { defaultConfig } from '../config/config.ts';
+import type { HttpListenerLimitsConfig } from '../config/config.ts';
+import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { RouteNotFoundError, isSkeinError } from '../errors.ts';
@@ -19,6 +22,8 @@ import { QueryGate } from './query-gate.ts';
 import type { SearchTagRewrite } from './query-params.ts';
 
 export interface QueryAppOptions {
+  /** Header, request and keep-alive timeouts of the app's server (`limits.http`); the defaults when absent. */
+  httpLimits?: HttpListenerLimitsConfig;
   reader: TraceReader & DependencyReader;
   /** A pino logger for requests and server errors; false or absent logs nothing. */
   logger?: Logger | false;
@@ -89,6 +94,7 @@ export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInst
         logController: new LogController({ disableRequestLogging: true }),
       })
     : Fastify({ routerOptions, logger: false })) as unknown as FastifyInstance;
+  applyHttpTimeouts(app.server, opts.httpLimits ?? defaultConfig.limits.http);
   opts.protect?.(app);
 
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { ListenerConfig } from '../config/config.ts';
+import { defaultConfig } from '../config/config.ts';
+import type { HttpListenerLimitsConfig, ListenerConfig } from '../config/config.ts';
+import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
 import type { ReceiverAddress } from '../receivers/receiver.ts';
 import type { ServedStrategies, StrategyServed } from './served-strategies.ts';
 import { strategyJson } from './strategy-json.ts';
@@ -12,6 +14,8 @@ export interface SamplingHttpServerOptions {
   strategies: ServedStrategies;
   logger: Logger;
   onServed?: StrategyServed;
+  /** Header, request and keep-alive timeouts (`limits.http`); the defaults when absent. */
+  httpLimits?: HttpListenerLimitsConfig;
 }
 
 /** How long `stop` lets requests in flight finish before closing their connections. */
@@ -40,7 +44,7 @@ export class SamplingHttpServer {
         (err) => this.#options.logger.error({ err }, 'sampling guard failed'),
       ),
     );
-    this.#server.keepAliveTimeout = 65_000;
+    applyHttpTimeouts(this.#server, options.httpLimits ?? defaultConfig.limits.http);
   }
 
   /** Every request passes `guard` first (security/); call before `start`. */

@@ -75,6 +75,7 @@ export class SamplingService {
           strategies: this.strategies,
           logger: this.#logger,
           onServed,
+          httpLimits: config.limits.http,
         })
       : undefined;
     this.#grpc = grpc.enabled
