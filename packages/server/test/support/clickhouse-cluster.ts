@@ -151,8 +151,7 @@ function track(child: ChildProcess): void {
   child.once('exit', () => running.delete(child));
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    // Synchronous: a failing test run still leaves no server behind.
-    process.once('exit', () => {
+    const killAll = (): void => {
       for (const c of running) {
         try {
           if (c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
@@ -160,7 +159,15 @@ function track(child: ChildProcess): void {
           // Already gone.
         }
       }
-    });
+    };
+    // Synchronous: a failing or interrupted run still leaves no server behind.
+    process.once('exit', killAll);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        killAll();
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+    }
   }
 }
 

@@ -19,9 +19,15 @@ import { sqlIdentifier } from './sql-literal.ts';
  *   ORDER BY (service, start_time): searches are by service and time window; the
  *   repeated service/resource/scope strings compress to almost nothing in that order.
  *   Attributes are `tags` terms `key NUL value-as-string` (as DuckDB's store; one
- *   `has()` per tag condition) with their type codes in `attr_types`; resource and
- *   scope are JSON with their searchable terms in `origin_tags`; events, links and
- *   rare fields are one JSON document `extra` ('' for most spans).
+ *   `has()` per tag condition) with their type codes in `attr_types`; events, links
+ *   and rare fields are one JSON document `extra` ('' for most spans); the resource
+ *   and scope are an `origin_id`.
+ * - `origins`: resource + scope pairs (JSON) and their search terms, keyed by a hash
+ *   of their content, one row per day they are used in (so a day's spans never
+ *   outlive their origins). Written once per process and day; a span row carries the
+ *   16-character id instead of ~1 KB of resource text (measured: 1,457 → ~400 JSON
+ *   characters per span, half the encode time). Resource tag search finds the
+ *   matching origin ids first.
  * - `trace_index`: per trace, day and write batch the span start bounds, ORDER BY
  *   trace_id: get-trace is a primary-key lookup there, then a read of `spans`
  *   bounded to those days and times.
@@ -86,9 +92,7 @@ export const SPAN_COLUMNS = [
   'tags',
   'event_names',
   'extra',
-  'resource',
-  'scope',
-  'origin_tags',
+  'origin_id',
 ] as const;
 
 function tables(features: ServerFeatures): TableSpec[] {
@@ -113,14 +117,25 @@ function tables(features: ServerFeatures): TableSpec[] {
         tags Array(String)${zstd},
         event_names Array(String),
         extra String${zstd},
-        resource String,
-        scope String,
-        origin_tags Array(String)`,
+        origin_id String`,
       modernExtra: `,
         INDEX trace_id_bloom trace_id TYPE bloom_filter(0.01) GRANULARITY 1`,
       partitionBy: 'day',
       orderBy: '(service, start_time)',
       shardingKey: 'cityHash64(trace_id)',
+    },
+    {
+      name: 'origins',
+      columns: `
+        day Date,
+        origin_id String,
+        resource String,
+        scope String,
+        terms Array(String)`,
+      replacing: true,
+      partitionBy: 'day',
+      orderBy: '(origin_id)',
+      shardingKey: 'cityHash64(origin_id)',
     },
     {
       name: 'trace_index',
@@ -219,6 +234,7 @@ function tables(features: ServerFeatures): TableSpec[] {
 /** Tables partitioned by `day` that a purge drops day by day. */
 export const DAY_PARTITIONED_TABLES = [
   'spans',
+  'origins',
   'trace_index',
   'operations',
   'span_metrics',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   Attribute,
   Resource,
@@ -118,42 +119,59 @@ function encodeExtra(span: Span): string {
   ]);
 }
 
-/** JSON text of one resource + scope pair's columns, made once per pair and batch. */
-interface OriginText {
-  text: string;
+/** A resource + scope pair as the `origins` table keeps it. */
+export interface OriginRow {
+  /** 16 hex digits of the SHA-256 of the two JSON texts: the same pair, the same id, in every process. */
+  id: string;
+  resource: string;
+  scope: string;
+  /** Search terms of the resource and scope attributes, plus otel.scope.name/version. */
+  terms: string[];
+}
+
+/** One pair's id, and its row text for `origins`. */
+interface OriginEntry {
+  row: OriginRow;
+  /** `,"origin_id":"…"`: the span row's column. */
+  column: string;
+}
+
+export function originRow(resource: Resource, scope: Scope): OriginRow {
+  const r = encodeResource(resource);
+  const s = encodeScope(scope);
+  const id = createHash('sha256').update(r).update('\n').update(s).digest('hex').slice(0, 16);
+  return { id, resource: r, scope: s, terms: originTerms(resource, scope) };
 }
 
 /**
- * Encodes write batches. One instance per batch: it caches the resource and scope
- * columns per (resource, scope) object pair (spans of one request share them) and the
- * last day's string, so the per-span work is the span's own fields.
+ * Encodes write batches. One instance per batch: it resolves each (resource, scope)
+ * object pair (spans of one request share them) to its origin id once, and caches
+ * the last day's string, so the per-span work is the span's own fields. The origins
+ * the batch uses, per day, are in {@link origins} after encoding.
  */
 export class SpanRowEncoder {
-  private readonly origins = new Map<Resource, Map<Scope, OriginText>>();
+  private readonly byObject = new Map<Resource, Map<Scope, OriginEntry>>();
+  /** `day NUL id` → the origin used by spans of that day. */
+  readonly origins = new Map<string, { day: number; row: OriginRow }>();
   private lastDay = NaN;
   private lastDayText = '';
   private readonly terms: string[] = [];
 
-  private origin(resource: Resource, scope: Scope): string {
-    let scopes = this.origins.get(resource);
+  private origin(resource: Resource, scope: Scope, day: number): string {
+    let scopes = this.byObject.get(resource);
     if (scopes === undefined) {
       scopes = new Map();
-      this.origins.set(resource, scopes);
+      this.byObject.set(resource, scopes);
     }
     let o = scopes.get(scope);
     if (o === undefined) {
-      o = {
-        text:
-          ',"resource":' +
-          JSON.stringify(encodeResource(resource)) +
-          ',"scope":' +
-          JSON.stringify(encodeScope(scope)) +
-          ',"origin_tags":' +
-          JSON.stringify(originTerms(resource, scope)),
-      };
+      const row = originRow(resource, scope);
+      o = { row, column: ',"origin_id":' + JSON.stringify(row.id) };
       scopes.set(scope, o);
     }
-    return o.text;
+    const key = day + '\u0000' + o.row.id;
+    if (!this.origins.has(key)) this.origins.set(key, { day, row: o.row });
+    return o.column;
   }
 
   /** The day column's JSON text for a µs time. */
@@ -193,9 +211,11 @@ export class SpanRowEncoder {
         terms.push(tagTerm(l.attributes[j].key, valueToString(l.attributes[j])));
       }
     }
+    const dayText = this.day(start);
+    const origin = this.origin(span.resource, span.scope, this.lastDay);
     return (
       '{"day":' +
-      this.day(start) +
+      dayText +
       ',"start_time":' +
       start +
       ',"duration":' +
@@ -224,7 +244,7 @@ export class SpanRowEncoder {
       eventNames +
       ',"extra":' +
       JSON.stringify(encodeExtra(span)) +
-      this.origin(span.resource, span.scope) +
+      origin +
       '}\n'
     );
   }
@@ -232,7 +252,7 @@ export class SpanRowEncoder {
 
 /** The columns a reader selects to rebuild a span. */
 export const SPAN_SELECT =
-  'trace_id, span_id, parent_span_id, start_time, duration, name, kind, status_code, flags, attr_types, tags, extra, resource, scope';
+  'trace_id, span_id, parent_span_id, start_time, duration, name, kind, status_code, flags, attr_types, tags, extra, origin_id';
 
 /** A `spans` row as JSONEachRow returns it (64-bit integers as strings). */
 export interface SpanRow {
@@ -248,8 +268,7 @@ export interface SpanRow {
   attr_types: string;
   tags: string[];
   extra: string;
-  resource: string;
-  scope: string;
+  origin_id: string;
 }
 
 type ExtraJson = [
@@ -262,13 +281,19 @@ type ExtraJson = [
   [string, string, string, string[], number, number][],
 ];
 
-/**
- * Rebuilds spans from rows. One instance per read: spans with the same resource or
- * scope text share one object, as spans decoded from one request do.
- */
+/** A decoded origin: spans that share it share these objects. */
+export interface Origin {
+  resource: Resource;
+  scope: Scope;
+}
+
+export function decodeOrigin(resource: string, scope: string): Origin {
+  return { resource: decodeResource(resource), scope: decodeScope(scope) };
+}
+
+/** Rebuilds spans from rows, with their origins looked up by id (the caller has them all). */
 export class SpanRowDecoder {
-  private readonly resources = new Map<string, Resource>();
-  private readonly scopes = new Map<string, Scope>();
+  constructor(private readonly origins: ReadonlyMap<string, Origin>) {}
 
   decode(row: SpanRow): Span {
     const startTime = Number(row.start_time);
@@ -278,16 +303,9 @@ export class SpanRowDecoder {
       const [key, value] = splitTerm(row.tags[i]);
       attributes[i] = attributeFromString(key, types[i], value);
     }
-    let resource = this.resources.get(row.resource);
-    if (resource === undefined) {
-      resource = decodeResource(row.resource);
-      this.resources.set(row.resource, resource);
-    }
-    let scope = this.scopes.get(row.scope);
-    if (scope === undefined) {
-      scope = decodeScope(row.scope);
-      this.scopes.set(row.scope, scope);
-    }
+    const origin = this.origins.get(row.origin_id);
+    if (origin === undefined) throw new Error(`origin ${row.origin_id} of a span is not stored`);
+    const { resource, scope } = origin;
     const span: Span = {
       traceId: row.trace_id,
       spanId: row.span_id,
