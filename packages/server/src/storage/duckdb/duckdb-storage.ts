@@ -47,7 +47,7 @@ import { CREATE_STATEMENTS, SCHEMA_VERSION, SPAN_SELECT_COLUMNS } from './schema
 import { DuckDbSamplingStore } from './sampling-store.ts';
 import { readError } from './read-error.ts';
 import { SpanDecoder } from './span-decoder.ts';
-import { bySpanStart, decodeStream } from './span-stream.ts';
+import { bySpanStart, decodeMaterialized, decodeStream } from './span-stream.ts';
 import { SpanMetricsStore } from './span-metrics-store.ts';
 import { readTagValues } from './tag-values.ts';
 import { CHUNK_ROWS, encodeSpanChunk, encodeTraceChunk } from './span-encoder.ts';
@@ -103,6 +103,9 @@ const FIRST_SEARCH_SLICE_MICROS = 5 * 60_000_000;
 
 /** Traces fetched per statement by findTraces (the statement text depends on the count). */
 const TRACES_PER_FETCH = 32;
+
+/** Spans a read decodes from one materialized result before it streams instead (span-stream.ts). */
+const QUICK_READ_ROWS = 4096;
 
 /** Prepared statements kept per read connection (search SQL varies with its conditions). */
 const MAX_PREPARED = 64;
@@ -565,8 +568,14 @@ export class DuckDbStorage
     out: Span[],
     budget: ReadBudget | undefined,
   ): Promise<boolean> {
+    // Most reads are a few hundred rows: one materialized call, capped, answers them
+    // (a streamed result takes a call per chunk plus one to see the end). Only a read
+    // past the cap is run again, streamed, so a big trace stops at its budget.
+    const decoder = new SpanDecoder(this.origins);
+    const first = await this.query(c, sql + ` LIMIT ${QUICK_READ_ROWS + 1}`, values, types);
+    if (first.rowCount <= QUICK_READ_ROWS) return decodeMaterialized(first, decoder, out, budget);
     const result = await (await this.bound(c, sql, values, types)).stream();
-    return decodeStream(result, new SpanDecoder(this.origins), out, budget);
+    return decodeStream(result, decoder, out, budget);
   }
 
   /**

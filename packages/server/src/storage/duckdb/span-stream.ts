@@ -1,4 +1,4 @@
-import type { DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBMaterializedResult, DuckDBResult } from '@duckdb/node-api';
 import type { Span } from '../../model/span.ts';
 import type { ReadBudget } from '../read-budget.ts';
 import type { SpanDecoder } from './span-decoder.ts';
@@ -57,6 +57,27 @@ export async function decodeStream(
     for (let i = from; i < out.length; i++) bytes += estimateAnswerBytes(out[i]);
     if (!budget.charge(bytes)) return false;
   }
+}
+
+/**
+ * Decodes a materialized result (already bounded by the caller's row cap) into `out`,
+ * charging `budget` as {@link decodeStream} does; false once it is passed.
+ */
+export function decodeMaterialized(
+  result: DuckDBMaterializedResult,
+  decoder: SpanDecoder,
+  out: Span[],
+  budget: ReadBudget | undefined,
+): boolean {
+  for (let i = 0; i < result.chunkCount; i++) {
+    const from = out.length;
+    decoder.decodeChunk(result.getChunk(i), out);
+    if (budget === undefined) continue;
+    let bytes = 0;
+    for (let j = from; j < out.length; j++) bytes += estimateAnswerBytes(out[j]);
+    if (!budget.charge(bytes)) return false;
+  }
+  return true;
 }
 
 /** Start time, then span id: the order a trace's spans are returned in. */
