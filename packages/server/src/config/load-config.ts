@@ -333,10 +333,10 @@ function validate(c: SkeinConfig): void {
       `must be one of ${BACKENDS.join(', ')}, got "${c.storage.backend}"`,
     ]);
   }
+  validateBuffer(c.buffer);
   if (!LOG_LEVELS.includes(c.log.level)) {
     throw new ConfigError([
       'log.level',
-  validateBuffer(c.buffer);
       `must be one of ${LOG_LEVELS.join(', ')}, got "${c.log.level}"`,
     ]);
   }
@@ -345,9 +345,6 @@ function validate(c: SkeinConfig): void {
   }
 }
 
-function checkNonNegative(name: string, n: number): void {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new ConfigError([name, `must be an integer of 0 or more, got ${n}`]);
 function validateBuffer(b: SkeinConfig['buffer']): void {
   if (b.kind !== 'none' && b.kind !== 'nats') {
     throw new ConfigError(['buffer.kind', `must be one of none, nats, got "${String(b.kind)}"`]);
@@ -384,6 +381,9 @@ function validateBuffer(b: SkeinConfig['buffer']): void {
   }
 }
 
+function checkNonNegative(name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new ConfigError([name, `must be an integer of 0 or more, got ${n}`]);
   }
 }
 
