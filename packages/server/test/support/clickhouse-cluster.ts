@@ -197,6 +197,37 @@ function startNodeProcess(node: ClickHouseNode): ChildProcess {
   return child;
 }
 
+function exited(child: ChildProcess | undefined): boolean {
+  return child !== undefined && (child.exitCode !== null || child.signalCode !== null);
+}
+
+/**
+ * Waits until a node answers. 18.16 sometimes dies in its ZooKeeper client while
+ * starting (a segfault in zkutil::ZooKeeper::createImpl, seen on a loaded machine even
+ * with ZooKeeper already serving): a node that exits while starting is started
+ * again, at most 3 times.
+ */
+async function waitUntilServing(node: ClickHouseNode): Promise<void> {
+  let starts = 1;
+  await eventually(
+    async () => {
+      if (exited(node.process)) {
+        if (starts >= 3) {
+          throw new Error(
+            `clickhouse-server ${node.url} exited ${starts} times while starting (${node.dir}/error.log)`,
+          );
+        }
+        starts++;
+        startNodeProcess(node);
+        return undefined;
+      }
+      return (await ping(node.url)) ? true : undefined;
+    },
+    `clickhouse-server ${node.url} to answer`,
+    60_000,
+  );
+}
+
 export interface ClusterOptions {
   shards?: number;
   replicas?: number;
@@ -276,20 +307,7 @@ export async function startClickHouseCluster(
       writeFileSync(join(node.dir, 'users.xml'), USERS_XML);
       startNodeProcess(node);
     }
-    await Promise.all(
-      nodes.map((n) =>
-        eventually(
-          async () => {
-            if (n.process?.exitCode !== null && n.process?.exitCode !== undefined) {
-              throw new Error(`clickhouse-server ${n.url} exited (${n.dir}/error.log)`);
-            }
-            return (await ping(n.url)) ? true : undefined;
-          },
-          `clickhouse-server ${n.url} to answer`,
-          60_000,
-        ),
-      ),
-    );
+    await Promise.all(nodes.map((n) => waitUntilServing(n)));
   } catch (err) {
     await stop();
     throw err;
@@ -305,11 +323,7 @@ export async function startClickHouseCluster(
     async restartNode(node) {
       await stopProcess(node.process, 'SIGKILL');
       startNodeProcess(node);
-      await eventually(
-        async () => ((await ping(node.url)) ? true : undefined),
-        `clickhouse-server ${node.url} to answer after a restart`,
-        60_000,
-      );
+      await waitUntilServing(node);
     },
     stop,
   };
