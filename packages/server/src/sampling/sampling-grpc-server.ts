@@ -1,6 +1,8 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { ListenerConfig } from '../config/config.ts';
+import { defaultConfig } from '../config/config.ts';
+import type { GrpcListenerLimitsConfig, ListenerConfig } from '../config/config.ts';
+import { grpcServerOptions } from '../listeners/grpc-server-options.ts';
 import type { ReceiverAddress } from '../receivers/receiver.ts';
 import { GrpcGuardSlot, type GrpcGuard } from '../security/index.ts';
 import type { GrpcService } from './sampling-manager-service.ts';
@@ -8,16 +10,29 @@ import type { GrpcService } from './sampling-manager-service.ts';
 /** How long `stop` lets calls in flight finish before closing their connections. */
 const STOP_GRACE_MS = 2_000;
 
+/** Strategy requests are a service name: anything near this is not one. */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
 /** The sampling gRPC port (Jaeger v2's :5779): a grpc-js server with `SamplingManager` only. */
 export class SamplingGrpcServer {
   readonly #listener: ListenerConfig;
   readonly #logger: Logger;
   readonly #security = new GrpcGuardSlot();
-  readonly #server = new Server({ interceptors: [this.#security.interceptor] });
+  readonly #server: Server;
   #listening = false;
   #started = false;
 
-  constructor(options: { listener: ListenerConfig; service: GrpcService; logger: Logger }) {
+  /** `grpcLimits`: streams per connection, keepalive, connection age (`limits.grpc`); the defaults when absent. */
+  constructor(options: {
+    listener: ListenerConfig;
+    service: GrpcService;
+    logger: Logger;
+    grpcLimits?: GrpcListenerLimitsConfig;
+  }) {
+    this.#server = new Server({
+      ...grpcServerOptions(options.grpcLimits ?? defaultConfig.limits.grpc, MAX_MESSAGE_BYTES),
+      interceptors: [this.#security.interceptor],
+    });
     this.#listener = options.listener;
     this.#logger = options.logger;
     this.#security.serve(options.service.definition);

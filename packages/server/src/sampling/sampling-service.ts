@@ -79,7 +79,12 @@ export class SamplingService {
         })
       : undefined;
     this.#grpc = grpc.enabled
-      ? new SamplingGrpcServer({ listener: grpc, service: this.grpcService, logger: this.#logger })
+      ? new SamplingGrpcServer({
+          listener: grpc,
+          service: this.grpcService,
+          logger: this.#logger,
+          grpcLimits: config.limits.grpc,
+        })
       : undefined;
     if (options.security !== undefined) {
       this.#http?.protect(options.security.http('sampling-http'));
