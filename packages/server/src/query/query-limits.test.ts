@@ -10,6 +10,7 @@ import { createQueryApp } from './query-app.ts';
 import { QueryGate } from './query-gate.ts';
 import { makeResource, makeScope, makeSpan } from './test-support/span-builders.ts';
 import type { ApiV3Error } from './v3/api-v3-routes.ts';
+import { ZipkinQueryApi } from './zipkin/zipkin-query-api.ts';
 
 /*
  * The query API's limits against a real in-memory DuckDB store: one big trace (3,000
@@ -90,7 +91,10 @@ describe('answer size (query.maxResponseBytes)', () => {
     const body = res.json() as TracesEnvelope;
     assert.equal(body.data[0].spans.length, 30);
     const starts = body.data[0].spans.map((s) => s.startTime);
-    assert.deepEqual(starts, [...starts].sort((a, b) => a - b));
+    assert.deepEqual(
+      starts,
+      [...starts].sort((a, b) => a - b),
+    );
   });
 
   test('a trace over the limit is a 413 with its code, on both APIs', async () => {
@@ -144,6 +148,36 @@ describe('answer size (query.maxResponseBytes)', () => {
     const body = res.json() as TracesEnvelope;
     assert.equal(body.data.length, 3);
     assert.equal(body.errors, null);
+  });
+});
+
+describe("Zipkin's read API under the same budget", () => {
+  test('a trace over it is 413; traceMany and searches answer what fits', async () => {
+    const zipkin = new ZipkinQueryApi({
+      reader: storage,
+      autocompleteKeys: [],
+      lookbackMs: 3_600_000,
+      maxLimit: 1000,
+      maxResponseBytes: MAX_RESPONSE,
+    });
+    const none = new URLSearchParams();
+    const big = await zipkin.handle(`/api/v2/trace/${BIG}`, none);
+    assert.equal(big.statusCode, 413);
+    assert.match(big.body, /query\.maxResponseBytes/);
+    const many = await zipkin.handle(
+      '/api/v2/traceMany',
+      new URLSearchParams({ traceIds: `${small[5]},${BIG},${small[6]}` }),
+    );
+    assert.equal(many.statusCode, 200);
+    assert.equal((JSON.parse(many.body) as unknown[]).length, 1);
+    const search = await zipkin.handle(
+      '/api/v2/traces',
+      new URLSearchParams({ serviceName: 'shop', limit: '1000' }),
+    );
+    assert.equal(search.statusCode, 200);
+    const found = JSON.parse(search.body) as unknown[];
+    assert.ok(found.length > 0 && found.length < 61, `${found.length} traces`);
+    assert.ok(search.body.length < MAX_RESPONSE * 1.5, `${search.body.length} bytes`);
   });
 });
 

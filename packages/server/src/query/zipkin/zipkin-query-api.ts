@@ -1,6 +1,13 @@
-import { InvalidParameterError, RouteNotFoundError, isSkeinError } from '../../errors.ts';
+import {
+  AnswerTooLargeError,
+  InvalidParameterError,
+  RouteNotFoundError,
+  StorageError,
+  isSkeinError,
+} from '../../errors.ts';
 import type { Trace } from '../../model/span.ts';
 import type { DependencyReader } from '../../storage/dependency-reader.ts';
+import { ReadBudget } from '../../storage/read-budget.ts';
 import { isTagValueReader } from '../../storage/tag-value-reader.ts';
 import type { TagValueReader } from '../../storage/tag-value-reader.ts';
 import type { TraceQuery, TraceReader } from '../../storage/trace-reader.ts';
@@ -21,7 +28,15 @@ export interface ZipkinQueryOptions {
   now?: () => number;
   /** Applied to each `annotationQuery` key=value term's value (redaction's hashed search). */
   rewriteSearchTag?: SearchTagRewrite;
+  /**
+   * Read budget per request, bytes (query.maxResponseBytes): one trace over it is 413,
+   * searches and `traceMany` answer the newest traces that fit. Default 16 MiB.
+   */
+  maxResponseBytes?: number;
 }
+
+/** query.maxResponseBytes's default. */
+const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface ZipkinResponse {
   statusCode: number;
@@ -44,7 +59,8 @@ const TRACE_ID = /^[0-9a-f]{16}$|^[0-9a-f]{32}$/;
  *
  * Independent of HTTP: the Zipkin receiver's server calls `handle` for GET
  * requests and writes the answer. Bad parameters get 400 with a message naming
- * the parameter; storage failures 500 (the caller logs them).
+ * the parameter; a trace over the read budget 413; storage failures 500 with a
+ * message that names no engine internals (the caller logs the error and its cause).
  */
 export class ZipkinQueryApi {
   readonly #reader: TraceReader & DependencyReader;
@@ -54,6 +70,7 @@ export class ZipkinQueryApi {
   readonly #maxLimit: number;
   readonly #now: () => number;
   readonly #rewriteSearchTag: SearchTagRewrite | undefined;
+  readonly #maxResponseBytes: number;
 
   constructor(options: ZipkinQueryOptions) {
     this.#reader = options.reader;
@@ -63,6 +80,7 @@ export class ZipkinQueryApi {
     this.#maxLimit = options.maxLimit;
     this.#now = options.now ?? Date.now;
     this.#rewriteSearchTag = options.rewriteSearchTag;
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   /** True for the paths this API serves (so the server can route to it). */
@@ -76,8 +94,11 @@ export class ZipkinQueryApi {
       if (body === undefined) return text(404, `trace not found: ${path.slice(PREFIX.length + 6)}`);
       return { statusCode: 200, contentType: JSON_TYPE, body: JSON.stringify(body) };
     } catch (err) {
-      if (isSkeinError(err) && err.statusCode < 500) return text(err.statusCode, err.message);
-      throw err;
+      if (isSkeinError(err) && err.statusCode !== 500) return text(err.statusCode, err.message);
+      // The caller answers 500 with the message and logs the error with its cause.
+      throw new StorageError(['answer a Zipkin query', 'the server log has the details'], {
+        cause: err,
+      });
     }
   }
 
@@ -107,6 +128,8 @@ export class ZipkinQueryApi {
     if (name.startsWith('trace/')) {
       const trace = await this.#reader.getTrace(
         traceId(decodeURIComponent(name.slice(6)), 'traceId'),
+        undefined,
+        new ReadBudget(this.#maxResponseBytes),
       );
       return trace === null ? undefined : encodeZipkinTrace(trace.spans);
     }
@@ -146,7 +169,7 @@ export class ZipkinQueryApi {
     rewriteSearchTags(query.tags, this.#rewriteSearchTag);
     let traces: Trace[];
     if (keys.length === 0) {
-      traces = await this.#reader.findTraces(query);
+      traces = await this.#reader.findTraces(query, new ReadBudget(this.#maxResponseBytes));
     } else {
       if (this.#tagValues === undefined) {
         throw new InvalidParameterError([
@@ -171,9 +194,20 @@ export class ZipkinQueryApi {
     return (await this.#getTraces(ids)).map((t) => encodeZipkinTrace(t.spans));
   }
 
+  /** The traces of `ids` that are stored, in order, as many as fit one read budget. */
   async #getTraces(ids: string[]): Promise<Trace[]> {
-    const traces = await Promise.all(ids.map((id) => this.#reader.getTrace(id)));
-    return traces.filter((t): t is Trace => t !== null);
+    const budget = new ReadBudget(this.#maxResponseBytes);
+    const traces: Trace[] = [];
+    for (const id of ids) {
+      try {
+        const trace = await this.#reader.getTrace(id, undefined, budget);
+        if (trace !== null) traces.push(trace);
+      } catch (err) {
+        if (isSkeinError(err) && err.code === AnswerTooLargeError.code) break;
+        throw err;
+      }
+    }
+    return traces;
   }
 
   async #dependencies(p: URLSearchParams): Promise<ZipkinDependencyLink[]> {
