@@ -8,7 +8,9 @@
  * Duplicates (default mode): the same `--spans` spans (bench/storage-workload.ts, 24 h
  * of start times) written, in the same run, to four stores:
  * - `once`: through the pipeline's DedupeFilter, once;
- * - `twice`: through the DedupeFilter, twice (the retry is filtered out);
+ * - `twice`: through the DedupeFilter, twice (the retry is filtered out; `--window`,
+ *   default 2,000,000, must hold all `--spans`: a FIFO window re-sent more spans than it
+ *   holds forgets each one just before its copy comes, and passes them all);
  * - `twice, unfiltered`: written twice without the filter, as a store written before
  *   this change holds them (reads then rely on the read-side dedupe);
  * - `once, join only`: once, without dependency aggregates (the old read path).
@@ -42,6 +44,7 @@ const { values: args } = parseArgs({
     dir: { type: 'string', default: '/tmp/skein-dup-bench' },
     batch: { type: 'string', default: '5000' },
     reps: { type: 'string', default: '30' },
+    window: { type: 'string', default: '2000000' },
     'deps-only': { type: 'boolean', default: false },
     reuse: { type: 'boolean', default: false },
     'skip-join-baseline': { type: 'boolean', default: false },
@@ -117,7 +120,7 @@ async function loadStore(
   rmSync(path, { recursive: true, force: true });
   const store = new DuckDbStorage({ path });
   await store.open();
-  const filter = v.filter ? new DedupeFilter(1_000_000) : undefined;
+  const filter = v.filter ? new DedupeFilter(Number(args.window)) : undefined;
   const sample: string[] = [];
   let written = 0;
   let n = 0;
