@@ -189,7 +189,7 @@ describe('Zipkin receiver under fuzzing', () => {
       const text = await res.text();
       seen.add(res.status);
       if (res.status === 400)
-        assert.match(text, /cannot decode Zipkin/, `${path} ${type} ${hex(body)}`);
+        assert.match(text, /cannot decode Zipkin|has an all-zero/, `${path} ${type} ${hex(body)}`);
       else assert.equal(res.status, 202, `${path} ${type} ${hex(body)}: ${res.status} ${text}`);
     }
     assert.deepEqual([...seen].sort(), [202, 400]);
