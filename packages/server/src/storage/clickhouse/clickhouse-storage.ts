@@ -28,7 +28,7 @@ import type { Storage } from '../storage.ts';
 import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
 import { ClickHouseConnection } from './connection.ts';
-import type { ConnectionOptions } from './connection.ts';
+import type { ClickHouseTransport, ConnectionOptions } from './connection.ts';
 import { DAY_PARTITIONED_TABLES, schemaStatements, serverFeatures, tableNames } from './schema.ts';
 import type { SchemaOptions, ServerFeatures, TableNames } from './schema.ts';
 import {
@@ -46,6 +46,8 @@ import { sqlInt, sqlIntArray, sqlString, sqlStringArray } from './sql-literal.ts
 export interface ClickHouseStorageOptions extends ConnectionOptions, SchemaOptions {
   /** Create the tables on open when they are missing (`skein schema init` does the same). */
   createSchema: boolean;
+  /** Talk to ClickHouse through this instead of HTTP to `urls` (tests). */
+  transport?: ClickHouseTransport;
   logger?: Logger;
 }
 
@@ -139,7 +141,7 @@ export class ClickHouseStorage
 {
   readonly name = 'clickhouse';
   readonly minStep = METRICS_MINUTE;
-  private readonly connection: ClickHouseConnection;
+  private readonly connection: ClickHouseTransport;
   private readonly tables: TableNames;
   private features: ServerFeatures | undefined;
   private closed = false;
@@ -154,7 +156,7 @@ export class ClickHouseStorage
   private markReadAt = -Infinity;
 
   constructor(private readonly options: ClickHouseStorageOptions) {
-    this.connection = new ClickHouseConnection(options);
+    this.connection = options.transport ?? new ClickHouseConnection(options);
     this.tables = tableNames(options);
   }
 
@@ -600,7 +602,7 @@ export class ClickHouseStorage
            SELECT trace_id, span_id AS parent_span_id, service AS parent_service
            FROM ${this.tables.local('spans')}
            WHERE ${dayBounds(pFrom, pTo)} AND start_time >= ${sqlInt(pFrom)} AND start_time < ${sqlInt(pTo)}
-         ) USING (trace_id, parent_span_id)
+         ) AS parents USING (trace_id, parent_span_id)
          WHERE ${dayBounds(from, to)} AND start_time >= ${sqlInt(from)} AND start_time < ${sqlInt(to)}
            AND parent_span_id != '' AND parent_service != service ${notCovered}
          GROUP BY parent, child`,

@@ -35,6 +35,22 @@ function isConnectionError(err: unknown): boolean {
 }
 
 /**
+ * What the store needs from ClickHouse: JSONEachRow selects, statements, JSONEachRow
+ * inserts. {@link ClickHouseConnection} is the production one (HTTP); a test may pass
+ * another (chdb-conformance.test.ts runs the suites on an embedded modern ClickHouse).
+ *
+ * Contract: `select` resolves to the rows as objects (64-bit integers may be strings);
+ * `insert` resolves once the rows are stored and a repeated identical insert may be
+ * dropped as a duplicate; every method rejects with the server's error.
+ */
+export interface ClickHouseTransport {
+  select<T>(query: string, settings?: ClickHouseSettings): Promise<T[]>;
+  command(query: string, settings?: ClickHouseSettings): Promise<void>;
+  insert(table: string, body: string, settings?: ClickHouseSettings): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
  * The nodes Skein talks to: one @clickhouse/client per url. A request goes to the node
  * that answered last; when a node cannot be reached, the next one is tried (each at
  * most once per request), so one node down does not stop reads or writes.
@@ -42,7 +58,7 @@ function isConnectionError(err: unknown): boolean {
  * Every request states its format (JSONEachRow): 18.16 has no `{param}` binding, so
  * values are literals from sql-literal.ts or row data from span-row.ts.
  */
-export class ClickHouseConnection {
+export class ClickHouseConnection implements ClickHouseTransport {
   private readonly clients: ClickHouseClient[];
   private preferred = 0;
 
