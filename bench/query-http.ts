@@ -155,7 +155,7 @@ async function inProcessRound(): Promise<Map<string, { p50: number; p95: number 
   const out = new Map<string, { p50: number; p95: number }>();
   try {
     // As over HTTP: after the background dependency pass (see httpRound).
-    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
     const d0 = performance.now();
     await store.getDependencies(1000, 1000);
     backgroundPassMs.inProcess = performance.now() - d0;
@@ -199,7 +199,7 @@ async function httpRound(): Promise<Map<string, { p50: number; p95: number }>> {
     // as in a store loaded by storage-load.ts: tens of seconds at 10M spans). Dependency
     // reads queue behind that pass, so an empty one (1 ms, at the epoch) returns when it
     // is over, and the reads below run on an otherwise idle server.
-    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
     const d0 = performance.now();
     const deps = await fetch(base + '/api/dependencies?endTs=1&lookback=1');
     await deps.arrayBuffer();

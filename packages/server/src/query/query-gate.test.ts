@@ -70,7 +70,10 @@ test('a query waiting longer than queueTimeoutMs is refused and leaves the queue
   const gate = new QueryGate({ maxConcurrent: 1, maxQueued: 4, queueTimeoutMs: 20 });
   const a = held();
   const ra = gate.run(() => a.promise);
-  await assert.rejects(gate.run(async () => 'late'), QueryBusyError);
+  await assert.rejects(
+    gate.run(async () => 'late'),
+    QueryBusyError,
+  );
   assert.equal(gate.waiting, 0);
   a.release();
   await ra;
@@ -79,7 +82,10 @@ test('a query waiting longer than queueTimeoutMs is refused and leaves the queue
 
 test('a failing query gives its turn back', async () => {
   const gate = new QueryGate({ maxConcurrent: 1, maxQueued: 0, queueTimeoutMs: 1000 });
-  await assert.rejects(gate.run(() => Promise.reject(new Error('boom'))), /boom/);
+  await assert.rejects(
+    gate.run(() => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
   assert.equal(gate.active, 0);
   assert.equal(await gate.run(async () => 1), 1);
 });

@@ -71,10 +71,9 @@ export class QueryGate {
     if (this.queue.length >= this.options.maxQueued) {
       this.refusedCount++;
       return Promise.reject(
-        new QueryBusyError(
-          [`${this.running} queries running and ${this.queue.length} waiting`],
-          { retryAfterSeconds: RETRY_AFTER_SECONDS },
-        ),
+        new QueryBusyError([`${this.running} queries running and ${this.queue.length} waiting`], {
+          retryAfterSeconds: RETRY_AFTER_SECONDS,
+        }),
       );
     }
     return new Promise<void>((resolve, reject) => {
@@ -86,7 +85,9 @@ export class QueryGate {
           this.refusedCount++;
           reject(
             new QueryBusyError(
-              [`waited ${this.options.queueTimeoutMs} ms for one of ${this.running} running queries`],
+              [
+                `waited ${this.options.queueTimeoutMs} ms for one of ${this.running} running queries`,
+              ],
               { retryAfterSeconds: RETRY_AFTER_SECONDS },
             ),
           );
