@@ -127,6 +127,30 @@ describe('loadConfig', () => {
   });
 });
 
+test('limits: positive span limits and timeouts, headers within the request timeout', () => {
+  const config = loadConfig({
+    overrides: { 'limits.span.maxAttributesPerSpan': '64', 'limits.http.headersTimeoutMs': '500' },
+  });
+  assert.equal(config.limits.span.maxAttributesPerSpan, 64);
+  assert.equal(config.limits.http.headersTimeoutMs, 500);
+  for (const [key, value, message] of [
+    ['limits.span.maxSpanBytes', '0', /limits\.span\.maxSpanBytes.*positive integer/],
+    ['limits.http.keepAliveTimeoutMs', '-1', /limits\.http\.keepAliveTimeoutMs.*positive integer/],
+    [
+      'limits.http.headersTimeoutMs',
+      '120000',
+      /headersTimeoutMs.*must not exceed limits\.http\.requestTimeoutMs/,
+    ],
+    ['limits.grpc.maxConcurrentStreams', '1.5', /limits\.grpc\.maxConcurrentStreams.*0 or more/],
+  ] as const) {
+    assert.throws(
+      () => loadConfig({ overrides: { [key]: value } }),
+      (err: unknown) => err instanceof ConfigError && message.test(err.message),
+      key,
+    );
+  }
+});
+
 test('docs/configuration.md documents every setting with its default', async () => {
   const { readFileSync } = await import('node:fs');
   const doc = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8');
