@@ -72,8 +72,10 @@ function decoderFor(path: string, media: string): Decoder | undefined {
  *   (application/x-protobuf); `POST /api/v1/spans`: JSON v1 or thrift
  *   (application/x-thrift, a binary-protocol list of zipkincore Spans). gzip bodies.
  *   202 Accepted with an empty body, as Zipkin answers; spans the decoder rejects
- *   (bad ids, no timestamp) are counted, and logged once per burst.
- * - Errors as text: 400 unreadable body, 413 over `receivers.maxBodyBytes`, 415
+ *   (bad ids, no timestamp, times out of range) are counted, and logged once per
+ *   burst; `limits.span` applies (span-limits.ts).
+ * - Errors as text: 400 unreadable body or an all-zero trace or span id
+ *   (SKEIN_ZERO_ID), 413 over `receivers.maxBodyBytes`, 415
  *   Content-Type or encoding, 429 queue full and 503 shutting down (Retry-After),
  *   404 other paths, 405 other methods.
  * - `GET /api/v2/...`: ZipkinQueryApi. Every answer allows any origin (CORS), as
