@@ -5,7 +5,7 @@
  *
  *   node --import tsx bench/ingest-e2e.ts [--spans 2000000] [--batch 500] [--connections 4]
  *        [--store file|memory] [--queue-spans N] [--batch-spans N]
- *        [--processors default|off|realistic|completeness|tail]
+ *        [--processors default|off|realistic|completeness|tail] [--intake on|off]
  *
  * `--processors`: `default` runs the shipped chain (redaction's default rules, span
  * metrics, completeness); `off` runs none; `realistic` runs the same chain with
@@ -16,6 +16,10 @@
  * buffer sized to hold the whole run. With tail sampling, spans it drops count as
  * done (written + dropped), and the clock includes the last decision wait, so compare
  * its "accepted" rate too.
+ *
+ * `--intake`: the durable intake (pipeline.intake.enabled; on by default in skein):
+ * each batch is fsync'd to the intake log before its 200. `off` measures the
+ * in-memory queue alone.
  *
  * "End to end" ends when skein reports every accepted span written
  * (skein_spans_written_total), i.e. committed and queryable; one trace is then read
@@ -43,6 +47,10 @@ if (arg('queue-spans', '') !== '')
   extra.push(`--pipeline.queue.maxSpans=${arg('queue-spans', '')}`);
 if (arg('batch-spans', '') !== '')
   extra.push(`--pipeline.batch.maxSpans=${arg('batch-spans', '')}`);
+
+const intake = arg('intake', 'on');
+if (intake !== 'on' && intake !== 'off') throw new Error('--intake: on or off');
+extra.push(`--pipeline.intake.enabled=${intake === 'on'}`);
 
 const processors = arg('processors', 'default');
 if (processors === 'off') extra.push('--pipeline.processors.order=');
@@ -283,6 +291,6 @@ const rows: [string, string][] = [
   ['server exit code', String(exitCode)],
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
-console.log(`\ningest-e2e (store=${store}, processors=${processors})`);
+console.log(`\ningest-e2e (store=${store}, processors=${processors}, intake=${intake})`);
 for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
 agent.destroy();

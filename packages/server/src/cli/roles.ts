@@ -19,6 +19,7 @@ import {
   compileAdaptiveSettings,
 } from '../sampling/adaptive/index.ts';
 import { isSamplingStore } from '../storage/sampling-store.ts';
+import { hasIntakeReceipts } from '../storage/span-writer.ts';
 import { ConfigError } from '../errors.ts';
 import { createDependenciesFactory } from '../pipeline/processors/dependencies/index.ts';
 import {
@@ -151,12 +152,14 @@ function intakeDir(config: SkeinConfig): string {
 async function openIntake(ctx: AppContext, logger: Logger): Promise<DurableIntake | undefined> {
   const dir = intakeDir(ctx.config);
   if (dir === '') return undefined;
+  const storage = need(ctx.storage, 'storage');
   return DurableIntake.open({
     dir,
     segmentBytes: ctx.config.pipeline.intake.segmentBytes,
     retryAfterSeconds: ctx.config.pipeline.retryAfterSeconds,
     logger: logger.child({ component: 'intake' }),
     registry: ctx.registry,
+    receipts: hasIntakeReceipts(storage) ? storage : undefined,
   });
 }
 
@@ -204,6 +207,11 @@ export const roles: Record<Role, readonly ModuleName[]> = {
 const NOTHING_TO_STOP: RunningModule = { stop: async () => {} };
 
 /** A URL for the banner: a wildcard host is shown as localhost, which is what a user types. */
+/** `https` for an HTTP listener when security.tls is on. */
+function web(ctx: AppContext, scheme: string): string {
+  return scheme === 'http' && ctx.security?.tls !== undefined ? 'https' : scheme;
+}
+
 function displayUrl(scheme: string, host: string, port: number, path = ''): string {
   const shown =
     host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
@@ -273,7 +281,10 @@ function receiverModule<R extends Receiver>(
       return {
         stop: () => receiver.stop(),
         endpoints: [
-          { name: label, url: displayUrl(scheme, listener(ctx.config).host, address.port, path) },
+          {
+            name: label,
+            url: displayUrl(web(ctx, scheme), listener(ctx.config).host, address.port, path),
+          },
         ],
       };
     },
@@ -302,7 +313,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         logger: ctx.logger,
       });
       ctx.security = security;
-      return { stop: async () => {}, notes: security.notes() };
+      return { stop: async () => security.close(), notes: security.notes() };
     },
   },
   admin: {
@@ -320,7 +331,10 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       return {
         stop: () => server.stop(),
         endpoints: [
-          { name: 'admin', url: displayUrl('http', admin.host, address.port, '/metrics') },
+          {
+            name: 'admin',
+            url: displayUrl(web(ctx, 'http'), admin.host, address.port, '/metrics'),
+          },
         ],
       };
     },
@@ -524,7 +538,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       if (http !== undefined)
         endpoints.push({
           name: 'sampling-http',
-          url: displayUrl('http', listeners.http.host, http.port, '/sampling'),
+          url: displayUrl(web(ctx, 'http'), listeners.http.host, http.port, '/sampling'),
         });
       if (grpc !== undefined)
         endpoints.push({
@@ -595,7 +609,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         await server.listen({ host: query.host, port });
         const address = server.server.address();
         const bound = typeof address === 'object' && address !== null ? address.port : port;
-        endpoints.push({ name, url: displayUrl('http', query.host, bound) });
+        endpoints.push({ name, url: displayUrl(web(ctx, 'http'), query.host, bound) });
         return bound;
       };
       let queryPort = query.port;

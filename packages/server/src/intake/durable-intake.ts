@@ -3,6 +3,7 @@ import { Gauge, Counter, type Registry } from 'prom-client';
 import { decodeSpanBatch, encodeSpanBatch } from '../codecs/span-batch/index.ts';
 import type { Span } from '../model/span.ts';
 import type { IntakeJournal, JournalEntry } from '../pipeline/intake-journal.ts';
+import type { IntakeReceipts } from '../storage/span-writer.ts';
 import { WriteAheadLog, type PendingRecord } from './write-ahead-log.ts';
 
 export interface DurableIntakeOptions {
@@ -11,7 +12,15 @@ export interface DurableIntakeOptions {
   retryAfterSeconds: number;
   logger: Logger;
   registry: Registry;
+  /**
+   * The store's receipts, when it keeps them (SpanWriter.write): batches it lists are
+   * not replayed even if the log's own commit note was lost in the crash.
+   */
+  receipts?: IntakeReceipts;
 }
+
+/** How often receipts the log no longer needs are pruned from the store. */
+const PRUNE_INTERVAL_MS = 60_000;
 
 /** Where replayed batches go: the pipeline's replay door. */
 export interface ReplayTarget {
@@ -33,11 +42,18 @@ export class DurableIntake implements IntakeJournal {
   #replayed = 0;
   #stopReplay = false;
   #replaying: Promise<void> | undefined;
+  readonly #receipts: IntakeReceipts | undefined;
+  readonly #pruneTimer: NodeJS.Timeout | undefined;
 
   private constructor(log: WriteAheadLog, pending: PendingRecord[], options: DurableIntakeOptions) {
     this.#log = log;
     this.#pending = pending;
     this.#logger = options.logger;
+    this.#receipts = options.receipts;
+    if (options.receipts !== undefined) {
+      this.#pruneTimer = setInterval(() => void this.#prune(), PRUNE_INTERVAL_MS);
+      this.#pruneTimer.unref();
+    }
     const registers = [options.registry];
     const stats = log.stats;
     new Gauge({
@@ -95,14 +111,42 @@ export class DurableIntake implements IntakeJournal {
 
   /** Opens the log in `dir` and finds what a previous run left uncommitted. */
   static async open(options: DurableIntakeOptions): Promise<DurableIntake> {
-    const { log, pending } = await WriteAheadLog.open(options);
+    const opened = await WriteAheadLog.open(options);
+    const { log } = opened;
+    let { pending } = opened;
+    if (pending.length > 0 && options.receipts !== undefined) {
+      // Committed by the store, but the log's note did not reach the disk before the crash.
+      const stored = new Set(await options.receipts.intakeReceipts(pending[0].seq));
+      const committed = pending.filter((p) => stored.has(p.seq));
+      pending = pending.filter((p) => !stored.has(p.seq));
+      for (const p of committed) log.committed(p.seq);
+      if (committed.length > 0) {
+        options.logger.info(
+          { batches: committed.length },
+          'intake: the store had committed batches whose commit notes were lost; not replaying them',
+        );
+      }
+    }
     if (pending.length > 0) {
       options.logger.info(
         { batches: pending.length, dir: options.dir },
         'intake: found accepted batches that were not committed before the last stop; replaying them',
       );
     }
-    return new DurableIntake(log, pending, options);
+    const intake = new DurableIntake(log, pending, options);
+    await intake.#prune();
+    return intake;
+  }
+
+  /** Lets the store forget receipts of batches no longer in the log. */
+  async #prune(): Promise<void> {
+    if (this.#receipts === undefined) return;
+    const below = Math.min(this.#log.oldestLiveSeq, this.#pending[this.#replayed]?.seq ?? Infinity);
+    try {
+      await this.#receipts.forgetIntakeReceipts(below);
+    } catch (err) {
+      this.#logger.warn({ err }, 'intake: could not prune old receipts from the store; will retry');
+    }
   }
 
   record(spans: readonly Span[]): JournalEntry {
@@ -185,6 +229,7 @@ export class DurableIntake implements IntakeJournal {
 
   /** Writes the last commit notes and closes the files. */
   close(): Promise<void> {
+    clearInterval(this.#pruneTimer);
     return this.#log.close();
   }
 }

@@ -236,6 +236,11 @@ export class WriteAheadLog {
     return { log, pending };
   }
 
+  /** No batch record below this sequence number is on disk any more. */
+  get oldestLiveSeq(): number {
+    return this.#segments[0]?.firstSeq ?? this.#nextSeq;
+  }
+
   /** The reason appends are refused right now, or '' when they are taken. */
   get refusing(): string {
     return performance.now() < this.#refuseUntil ? this.#failure : '';

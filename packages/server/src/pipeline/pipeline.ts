@@ -380,7 +380,7 @@ export class Pipeline implements SpanConsumer {
     for (let attempt = 1; ; attempt++) {
       const endTimer = metrics.writeBatchDuration.startTimer();
       try {
-        await this.#writer.write(batch);
+        await this.#writer.write(batch, seqs);
         endTimer();
         metrics.spansWritten.inc(batch.length);
         if (seqs !== undefined) for (const seq of seqs) this.#journal!.committed(seq);

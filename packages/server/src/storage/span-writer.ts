@@ -13,7 +13,26 @@ import type { Span } from '../model/span.ts';
  * - The writer does not keep references to the spans after `write` resolves, and
  *   does not mutate them.
  * - Concurrent calls are allowed; the backend serialises what it must.
+ * - `receipts` are the durable intake's sequence numbers of the accepted batches the
+ *   spans came from. A backend that implements `IntakeReceipts` stores them in the
+ *   same transaction as the spans, so after a crash the intake knows exactly which
+ *   batches were committed; others ignore them.
  */
 export interface SpanWriter {
-  write(spans: readonly Span[]): Promise<void>;
+  write(spans: readonly Span[], receipts?: readonly number[]): Promise<void>;
+}
+
+/**
+ * Intake receipts kept with the spans (see `SpanWriter.write`): the intake asks for
+ * them when it opens, before replaying, and lets the store forget the old ones.
+ */
+export interface IntakeReceipts {
+  /** Receipts stored with sequence number `from` or higher. */
+  intakeReceipts(from: number): Promise<number[]>;
+  /** Forgets the receipts below `seq` (their batches can no longer be replayed). */
+  forgetIntakeReceipts(below: number): Promise<void>;
+}
+
+export function hasIntakeReceipts(x: object): x is IntakeReceipts {
+  return 'intakeReceipts' in x && 'forgetIntakeReceipts' in x;
 }

@@ -176,7 +176,7 @@ export class OtelLoad {
     this.#running = true;
     this.#loop = (async () => {
       while (this.#running) {
-        for (let t = 0; t < 50; t++) {
+        for (let t = 0; t < 10; t++) {
           const root = this.#tracer.startSpan('GET /otel');
           const ctx = trace.setSpan(context.active(), root);
           for (let i = 0; i < 4; i++) this.#tracer.startSpan(`child ${i}`, {}, ctx).end();

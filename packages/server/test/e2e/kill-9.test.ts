@@ -57,7 +57,7 @@ function merge(into: Acked, from: Acked): void {
   }
 }
 
-describe('kill -9 under load', { timeout: 300_000 }, () => {
+describe('kill -9 under load', { timeout: 900_000 }, () => {
   let dir = '';
   let skein: SkeinProcess | undefined;
   after(async () => {
@@ -65,22 +65,31 @@ describe('kill -9 under load', { timeout: 300_000 }, () => {
     if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
 
-  test(`${ROUNDS} kills at random moments lose no acknowledged span and store none twice`, async () => {
+  test(`${ROUNDS} kills at random moments lose no acknowledged span and store none twice`, async (t) => {
     dir = await mkdtemp(join(tmpdir(), 'skein-kill9-'));
     const all: Acked = new Map();
+    let previous: Acked = new Map();
     let ackedSpans = 0;
     for (let round = 0; round < ROUNDS; round++) {
+      const started = Date.now();
       skein = await startSkein('all', [`--storage.duckdb.path=${dir}`]);
       await waitReady(skein);
+      const ready = Date.now() - started;
       const query = skein.urls.get('query')!;
-      // Everything acknowledged in earlier rounds is there, once (replayed or committed).
-      const lost = await eventually(async () => {
-        const m = await missing(query, all);
-        return m.length === 0 ? m : undefined;
-      }, `round ${round}: acknowledged spans of earlier rounds to be queryable`).catch(async () =>
-        missing(query, all),
-      );
-      assert.deepEqual(lost, [], `round ${round}: acknowledged traces missing after restart`);
+      // What was acknowledged before the last kill is there, once (replayed or committed).
+      // (Every round's spans are checked again at the end, in the file itself.)
+      const check = sample(previous, 300);
+      await eventually(
+        async () => ((await missing(query, check)).length === 0 ? true : undefined),
+        `round ${round}: spans acknowledged before the kill to be queryable`,
+        60_000,
+      ).catch(async () => {
+        assert.deepEqual(
+          await missing(query, check),
+          [],
+          `round ${round}: acknowledged traces lost`,
+        );
+      });
 
       const raw = new RawLoad(`${skein.urls.get('otlp-http')}/v1/traces`);
       const otelAcked: Acked = new Map();
@@ -91,33 +100,70 @@ describe('kill -9 under load', { timeout: 300_000 }, () => {
       await raw.acks(2 + Math.floor(Math.random() * 39));
       await skein.stop('SIGKILL');
       await Promise.all([raw.stop(), otel.stop()]);
-      merge(all, raw.acked);
-      merge(all, otelAcked);
-      for (const spans of raw.acked.values()) ackedSpans += spans.size;
-      for (const spans of otelAcked.values()) ackedSpans += spans.size;
+      previous = new Map();
+      merge(previous, raw.acked);
+      merge(previous, otelAcked);
+      merge(all, previous);
+      let spans = 0;
+      for (const s of previous.values()) spans += s.size;
+      ackedSpans += spans;
+      t.diagnostic(
+        `round ${round}: ready after ${ready} ms, ${spans} spans acknowledged, killed after ${Date.now() - started} ms`,
+      );
     }
     assert.ok(ackedSpans > ROUNDS * 100, `the clients got acknowledgements (${ackedSpans} spans)`);
 
-    // The last restart, then a graceful stop: every acknowledged span is in the file once.
+    // The last restart and a graceful stop: then every acknowledged span is in the file, once.
     skein = await startSkein('all', [`--storage.duckdb.path=${dir}`]);
     await waitReady(skein);
     const query = skein.urls.get('query')!;
     await eventually(
-      async () => ((await missing(query, all)).length === 0 ? true : undefined),
-      'every acknowledged span after the last restart',
+      async () => ((await missing(query, sample(previous, 300))).length === 0 ? true : undefined),
+      'the last round spans after the last restart',
       60_000,
     );
     assert.equal(await skein.stop(), 0);
     skein = undefined;
     const db = await DuckDBInstance.create(join(dir, 'skein.duckdb'));
     const conn = await db.connect();
-    const dupes = await conn.runAndReadAll(
-      `SELECT count(*) FROM (SELECT trace_id, span_id, count(*) AS n FROM spans GROUP BY ALL HAVING n > 1)`,
-    );
-    const stored = await conn.runAndReadAll(`SELECT count(*) FROM spans`);
-    conn.closeSync();
-    db.closeSync();
-    assert.equal(Number(dupes.getRows()[0][0]), 0, 'no span is stored twice');
-    assert.ok(Number(stored.getRows()[0][0]) >= ackedSpans, 'every acknowledged span is stored');
+    try {
+      const dupes = await conn.runAndReadAll(
+        `SELECT count(*) FROM (SELECT trace_id, span_id, count(*) AS n FROM spans GROUP BY ALL HAVING n > 1)`,
+      );
+      assert.equal(Number(dupes.getRows()[0][0]), 0, 'no span is stored twice');
+      await conn.run('CREATE TEMP TABLE acked (trace_id UHUGEINT, span_id UBIGINT)');
+      const appender = await conn.createAppender('acked', 'temp');
+      for (const [traceId, spanIds] of all) {
+        for (const spanId of spanIds) {
+          appender.appendHugeInt(BigInt('0x' + traceId));
+          appender.appendUBigInt(BigInt('0x' + spanId));
+          appender.endRow();
+        }
+      }
+      appender.closeSync();
+      const lost = await conn.runAndReadAll(
+        'SELECT count(*) FROM acked a ANTI JOIN spans s ON s.trace_id = a.trace_id AND s.span_id = a.span_id',
+      );
+      assert.equal(
+        Number(lost.getRows()[0][0]),
+        0,
+        `of ${ackedSpans} acknowledged spans, none lost`,
+      );
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
   });
 });
+
+/** Up to `n` traces of `acked`, picked at random. */
+function sample(acked: Acked, n: number): Acked {
+  if (acked.size <= n) return acked;
+  const ids = [...acked.keys()];
+  const out: Acked = new Map();
+  while (out.size < n) {
+    const id = ids[Math.floor(Math.random() * ids.length)];
+    out.set(id, acked.get(id)!);
+  }
+  return out;
+}

@@ -1,6 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIGINT, DuckDBInstance, UHUGEINT, UINTEGER, UTINYINT, VARCHAR } from '@duckdb/node-api';
+import {
+  BIGINT,
+  DuckDBInstance,
+  UBIGINT,
+  UHUGEINT,
+  UINTEGER,
+  UTINYINT,
+  VARCHAR,
+} from '@duckdb/node-api';
 import type {
   DuckDBAppender,
   DuckDBConnection,
@@ -314,9 +322,34 @@ export class DuckDbStorage
     });
   }
 
-  write(spans: readonly Span[]): Promise<void> {
+  write(spans: readonly Span[], receipts?: readonly number[]): Promise<void> {
     if (spans.length === 0) return Promise.resolve();
-    return this.serialised(() => this.encodeBatch(spans)).then((b) => this.commitBatch(b));
+    return this.serialised(() => this.encodeBatch(spans, receipts)).then((b) =>
+      this.commitBatch(b),
+    );
+  }
+
+  /** Intake receipts at or above `from` (IntakeReceipts; see SpanWriter.write). */
+  intakeReceipts(from: number): Promise<number[]> {
+    return this.read('read intake receipts', async (c) => {
+      const result = await c.runAndReadAll(
+        'SELECT seq FROM intake_receipts WHERE seq >= $1',
+        [BigInt(from)],
+        [UBIGINT],
+      );
+      return result.getRows().map((r) => Number(r[0] as bigint));
+    });
+  }
+
+  /** Forgets intake receipts below `below` (IntakeReceipts). */
+  forgetIntakeReceipts(below: number): Promise<void> {
+    return this.serialised(async () => {
+      await this.writerConnection().run(
+        'DELETE FROM intake_receipts WHERE seq < $1',
+        [BigInt(below)],
+        [UBIGINT],
+      );
+    });
   }
 
   /**
@@ -324,7 +357,10 @@ export class DuckDbStorage
    * origins and operations it inserts are published so that a batch encoded while
    * this one commits references them instead of inserting them again.
    */
-  private async encodeBatch(spans: readonly Span[]): Promise<EncodedBatch> {
+  private async encodeBatch(
+    spans: readonly Span[],
+    receipts: readonly number[] | undefined,
+  ): Promise<EncodedBatch> {
     this.writerConnection();
     const lane = await this.takeLane();
     const batch = new OriginBatch();
@@ -379,6 +415,12 @@ export class DuckDbStorage
           [op.service, op.name, op.kind],
           [VARCHAR, VARCHAR, UTINYINT],
         );
+      }
+      // The durable intake's receipts commit with the spans: exactly-once replay.
+      if (receipts !== undefined) {
+        for (const seq of receipts) {
+          await w.run('INSERT INTO intake_receipts VALUES ($1)', [BigInt(seq)], [UBIGINT]);
+        }
       }
     } catch (err) {
       await this.recoverLane(lane);

@@ -62,6 +62,11 @@ import type { DuckDBType } from '@duckdb/node-api';
  *   dependency-coverage.ts. Purged
  *   with the spans' cutoff; added without a schema version bump.
  *
+ * - `intake_receipts` holds the durable intake's sequence numbers of the batches whose
+ *   spans committed, written in the same transaction as the spans (storage/span-writer.ts):
+ *   after a crash the intake replays exactly the batches not listed. Pruned below the
+ *   oldest batch the intake still holds; a few rows.
+ *
  * - `sampling_leases`, `sampling_probabilities` and `sampling_throughput` are adaptive
  *   sampling's (storage/sampling-store.ts, duckdb/sampling-store.ts): a lease row per
  *   name (holder, expiry in ms) taken with one conditional upsert; the probabilities the
@@ -158,6 +163,7 @@ export const CREATE_STATEMENTS: readonly string[] = [
     errors BIGINT NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS dependency_minutes (minute BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS intake_receipts (seq UBIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS sampling_leases (
     name VARCHAR PRIMARY KEY,
     holder VARCHAR NOT NULL,
