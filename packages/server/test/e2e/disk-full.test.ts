@@ -143,11 +143,11 @@ describe('disk full', { timeout: 180_000 }, () => {
     const conn = await db.connect();
     try {
       await conn.run('CREATE TEMP TABLE acked (trace_id UHUGEINT, span_id UBIGINT)');
-      const appender = await conn.createAppender('acked', 'temp');
+      const appender = await conn.createAppender('acked', 'main', 'temp');
       let count = 0;
       for (const [traceId, spanIds] of acked) {
         for (const spanId of spanIds) {
-          appender.appendHugeInt(BigInt('0x' + traceId));
+          appender.appendUHugeInt(BigInt('0x' + traceId));
           appender.appendUBigInt(BigInt('0x' + spanId));
           appender.endRow();
           count++;

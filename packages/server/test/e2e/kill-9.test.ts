@@ -132,10 +132,10 @@ describe('kill -9 under load', { timeout: 900_000 }, () => {
       );
       assert.equal(Number(dupes.getRows()[0][0]), 0, 'no span is stored twice');
       await conn.run('CREATE TEMP TABLE acked (trace_id UHUGEINT, span_id UBIGINT)');
-      const appender = await conn.createAppender('acked', 'temp');
+      const appender = await conn.createAppender('acked', 'main', 'temp');
       for (const [traceId, spanIds] of all) {
         for (const spanId of spanIds) {
-          appender.appendHugeInt(BigInt('0x' + traceId));
+          appender.appendUHugeInt(BigInt('0x' + traceId));
           appender.appendUBigInt(BigInt('0x' + spanId));
           appender.endRow();
         }
