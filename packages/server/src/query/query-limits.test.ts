@@ -4,6 +4,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { ValueType } from '../model/span.ts';
 import type { Span } from '../model/span.ts';
+import { loadConfig } from '../config/load-config.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import type { JaegerEnvelope, JaegerTrace } from './jaeger/jaeger-json.ts';
 import { createQueryApp } from './query-app.ts';
@@ -308,4 +309,30 @@ describe('POST /api/transform limits', () => {
     });
     assert.equal(zipped.statusCode, 413);
   });
+});
+
+test('the query limits are settings, checked at load', () => {
+  const config = loadConfig({
+    overrides: {
+      'query.maxConcurrentQueries': '2',
+      'query.maxQueuedQueries': '0',
+      'query.maxResponseBytes': '1048576',
+    },
+  });
+  assert.equal(config.query.maxConcurrentQueries, 2);
+  assert.equal(config.query.maxQueuedQueries, 0);
+  assert.equal(config.query.maxResponseBytes, 1048576);
+  for (const [key, value] of [
+    ['query.maxConcurrentQueries', '0'],
+    ['query.maxQueuedQueries', '-1'],
+    ['query.queueTimeoutMs', '0'],
+    ['query.maxResponseBytes', '0'],
+    ['query.maxTransformBodyBytes', '1.5'],
+  ]) {
+    assert.throws(
+      () => loadConfig({ overrides: { [key]: value } }),
+      new RegExp(key.replace('.', '\\.')),
+      key,
+    );
+  }
 });
