@@ -8,7 +8,13 @@ export {
   type DetachedRelation,
 } from './async/run-detached.ts';
 export { traceWorker, workerContext, postTraced, onTracedMessage } from './async/trace-worker.ts';
-export { traceJob, every, scheduleOnce } from './async/scheduled-jobs.ts';
+export {
+  traceJob,
+  every,
+  scheduleOnce,
+  recordSchedule,
+  runScheduled,
+} from './async/scheduled-jobs.ts';
 export { TracedPromisePool } from './async/promise-pool.ts';
 export { injectCarrier, extractCarrier, type Carrier } from './async/carrier.ts';
 export type { LeakedSpan } from './async/leak-check.ts';

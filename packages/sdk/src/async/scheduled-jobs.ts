@@ -3,9 +3,10 @@ import {
   trace,
   ROOT_CONTEXT,
   SpanKind,
+  type Attributes,
   type Span,
-  type SpanContext,
 } from '@opentelemetry/api';
+import { extractCarrier, injectCarrier, type Carrier } from './carrier.ts';
 import { runInSpan } from './run-detached.ts';
 
 const TRACER = '@skein/node';
@@ -49,40 +50,63 @@ export function every(name: string, ms: number, job: () => Promise<unknown> | un
   return () => clearInterval(timer);
 }
 
+const scheduleAttributes = (name: string, operation: 'send' | 'process'): Attributes => ({
+  'messaging.system': 'scheduler',
+  'messaging.destination.name': name,
+  'messaging.operation.type': operation,
+});
+
 /**
- * Deferred work as a message to the future: records a PRODUCER span `schedule
- * <name>` in the current trace now, and after `delayMs` runs `job` in the root
- * CONSUMER span `run <name>` of a new trace, linked to it (messaging attributes with
- * `messaging.system` `scheduler`), so Skein pairs the two like a queue hop. Returns
- * the timer (cancel with clearTimeout).
+ * For a job stored now and run later (a job table, a queue polled by a loop):
+ * records a PRODUCER span `schedule <name>` in the current trace and returns the
+ * carrier to store with the job. Run it with {@link runScheduled}.
+ */
+export function recordSchedule(name: string): Carrier {
+  const producer = trace
+    .getTracer(TRACER)
+    .startSpan(`schedule ${name}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: scheduleAttributes(name, 'send'),
+    });
+  const carrier = injectCarrier(trace.setSpan(context.active(), producer));
+  producer.end();
+  return carrier;
+}
+
+/**
+ * Runs a stored job in the root CONSUMER span `run <name>` of a new trace, linked to
+ * the PRODUCER span whose carrier {@link recordSchedule} returned (not a child: a job
+ * may run long after its request ended), so Skein pairs the two like a queue hop.
+ * Ends the span when `job` settles; returns its result.
+ */
+export function runScheduled<T>(
+  name: string,
+  carrier: Carrier | undefined,
+  job: (span: Span) => Promise<T> | T,
+): Promise<T> {
+  const scheduledBy = trace.getSpanContext(extractCarrier(carrier, ROOT_CONTEXT));
+  const span = trace.getTracer(TRACER).startSpan(
+    `run ${name}`,
+    {
+      kind: SpanKind.CONSUMER,
+      root: true,
+      links: scheduledBy !== undefined ? [{ context: scheduledBy }] : undefined,
+      attributes: scheduleAttributes(name, 'process'),
+    },
+    ROOT_CONTEXT,
+  );
+  return context.with(trace.setSpan(ROOT_CONTEXT, span), () => runInSpan(span, job));
+}
+
+/**
+ * Deferred work in this process: {@link recordSchedule} now, {@link runScheduled}
+ * after `delayMs`. Returns the timer (cancel with clearTimeout).
  */
 export function scheduleOnce(
   name: string,
   delayMs: number,
   job: (span: Span) => Promise<unknown> | unknown,
 ): NodeJS.Timeout {
-  const tracer = trace.getTracer(TRACER);
-  const attributes = {
-    'messaging.system': 'scheduler',
-    'messaging.destination.name': name,
-    'messaging.operation.type': 'send',
-  };
-  const producer = tracer.startSpan(`schedule ${name}`, { kind: SpanKind.PRODUCER, attributes });
-  const link: SpanContext = producer.spanContext();
-  producer.end();
-  return setTimeout(() => {
-    const span = tracer.startSpan(
-      `run ${name}`,
-      {
-        kind: SpanKind.CONSUMER,
-        root: true,
-        links: [{ context: link }],
-        attributes: { ...attributes, 'messaging.operation.type': 'process' },
-      },
-      ROOT_CONTEXT,
-    );
-    void context
-      .with(trace.setSpan(ROOT_CONTEXT, span), () => runInSpan(span, job))
-      .catch(() => {});
-  }, delayMs);
+  const carrier = recordSchedule(name);
+  return setTimeout(() => void runScheduled(name, carrier, job).catch(() => {}), delayMs);
 }

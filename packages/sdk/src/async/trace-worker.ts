@@ -69,32 +69,30 @@ export function postTraced<T>(target: Worker | MessagePort, destination: string,
 /**
  * Listens on a port (the worker's `parentPort`, or a Worker) for messages from
  * {@link postTraced} and runs `handler` in a CONSUMER span `process <destination>`,
- * a child of the sender's PRODUCER span. Plain messages run in the worker's context.
+ * a child of the sender's PRODUCER span. Other messages are left to other listeners.
  */
 export function onTracedMessage<T>(
   port: MessagePort | Worker,
   handler: (payload: T, span: Span) => Promise<unknown> | unknown,
 ): void {
-  port.on('message', (message: TracedMessage<T> | T) => {
+  port.on('message', (message: unknown) => {
+    if (typeof message !== 'object' || message === null || !('__skein' in message)) return;
     const traced = message as TracedMessage<T>;
-    const isTraced = typeof traced === 'object' && traced !== null && '__skein' in traced;
-    const parent = isTraced ? extractCarrier(traced.__skein, ROOT_CONTEXT) : context.active();
-    const destination = isTraced ? traced.destination : 'message';
+    const parent = extractCarrier(traced.__skein, ROOT_CONTEXT);
     const span = trace.getTracer(TRACER).startSpan(
-      `process ${destination}`,
+      `process ${traced.destination}`,
       {
         kind: SpanKind.CONSUMER,
         attributes: {
           'messaging.system': 'worker_threads',
-          'messaging.destination.name': destination,
+          'messaging.destination.name': traced.destination,
           'messaging.operation.type': 'process',
         },
       },
       parent,
     );
-    const payload = isTraced ? traced.payload : (message as T);
     void context
-      .with(trace.setSpan(parent, span), () => runInSpan(span, (s) => handler(payload, s)))
+      .with(trace.setSpan(parent, span), () => runInSpan(span, (s) => handler(traced.payload, s)))
       .catch(() => {});
   });
 }
