@@ -183,7 +183,8 @@ export class SpanLimits {
       span.droppedLinksCount += excess;
       mask |= LINKS;
     }
-    if (limitValues(attributes, valueMax)) mask |= VALUE_LENGTH;
+    valueCut = false;
+    let size = SPAN_OVERHEAD + scanAttributes(attributes, valueMax);
     if (span.name.length > valueMax) {
       span.name = cutString(span.name, valueMax);
       mask |= VALUE_LENGTH;
@@ -192,9 +193,7 @@ export class SpanLimits {
       span.statusMessage = cutString(span.statusMessage, valueMax);
       mask |= VALUE_LENGTH;
     }
-    let size =
-      SPAN_OVERHEAD + span.name.length + span.statusMessage.length + span.traceState.length;
-    size += attributesSize(attributes);
+    size += span.name.length + span.statusMessage.length + span.traceState.length;
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       excess = event.attributes.length - this.maxAttributesPerEvent;
@@ -203,12 +202,11 @@ export class SpanLimits {
         event.droppedAttributesCount += excess;
         mask |= EVENT_ATTRIBUTES;
       }
-      if (limitValues(event.attributes, valueMax)) mask |= VALUE_LENGTH;
       if (event.name.length > valueMax) {
         event.name = cutString(event.name, valueMax);
         mask |= VALUE_LENGTH;
       }
-      size += ITEM_OVERHEAD + event.name.length + attributesSize(event.attributes);
+      size += ITEM_OVERHEAD + event.name.length + scanAttributes(event.attributes, valueMax);
     }
     for (let i = 0; i < links.length; i++) {
       const link = links[i];
@@ -218,9 +216,10 @@ export class SpanLimits {
         link.droppedAttributesCount += excess;
         mask |= LINK_ATTRIBUTES;
       }
-      if (limitValues(link.attributes, valueMax)) mask |= VALUE_LENGTH;
-      size += ITEM_OVERHEAD + 48 + link.traceState.length + attributesSize(link.attributes);
+      size += ITEM_OVERHEAD + 48 + link.traceState.length;
+      size += scanAttributes(link.attributes, valueMax);
     }
+    if (valueCut) mask |= VALUE_LENGTH;
     if (size > this.maxSpanBytes) {
       this.#limitSize(span, size);
       mask |= SPAN_SIZE;
@@ -285,6 +284,51 @@ function takeMarker(attributes: Attribute[], max: number): Attribute | undefined
   const marker = attributes.pop() as Attribute;
   limitValue(marker, Math.max(max, MAX_MARKER_LENGTH));
   return marker;
+}
+
+/** Set by `scanAttributes` when it cut a value; reset by its caller (one pass per span). */
+let valueCut = false;
+
+/**
+ * One pass over attributes: cuts over-long strings and bytes in place (setting
+ * `valueCut`) and returns their estimated size after the cut.
+ */
+function scanAttributes(attributes: Attribute[], max: number): number {
+  let size = 0;
+  for (let i = 0; i < attributes.length; i++) {
+    const attribute = attributes[i];
+    size += ITEM_OVERHEAD + attribute.key.length + scanValue(attribute, max);
+  }
+  return size;
+}
+
+function scanValue(value: AnyValue, max: number): number {
+  switch (value.type) {
+    case STRING: {
+      const length = value.value.length;
+      if (length <= max) return length;
+      value.value = cutString(value.value, max);
+      valueCut = true;
+      return value.value.length;
+    }
+    case BYTES: {
+      const length = value.value.byteLength;
+      if (length <= max) return length;
+      value.value = value.value.slice(0, max);
+      valueCut = true;
+      return max;
+    }
+    case ARRAY: {
+      let size = 0;
+      const items = value.value;
+      for (let i = 0; i < items.length; i++) size += SCALAR_SIZE + scanValue(items[i], max);
+      return size;
+    }
+    case KVLIST:
+      return scanAttributes(value.value, max);
+    default:
+      return SCALAR_SIZE;
+  }
 }
 
 /** Cuts over-long strings and bytes in place; true when any was cut. */
