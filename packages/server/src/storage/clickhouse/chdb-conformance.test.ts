@@ -40,6 +40,9 @@ class ChdbTransport implements ClickHouseTransport {
         .map((line) => JSON.parse(line) as T),
     );
   }
+  async selectEach<T>(query: string, onRow: (row: T) => boolean): Promise<void> {
+    for (const row of await this.select<T>(query)) if (!onRow(row)) return;
+  }
   command(query: string): Promise<void> {
     this.session.query(query, 'CSV');
     return Promise.resolve();

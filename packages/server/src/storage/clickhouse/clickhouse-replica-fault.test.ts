@@ -55,6 +55,18 @@ async function writeUntilStored(store: ClickHouseStorage, spans: Span[]): Promis
   }
 }
 
+function options(urls: string[]): ConstructorParameters<typeof ClickHouseStorage>[0] {
+  return {
+    urls,
+    cluster: 'skein',
+    database: 'skein_fault',
+    username: 'default',
+    password: '',
+    requestTimeoutMs: 10_000,
+    createSchema: true,
+  };
+}
+
 describe(
   'ClickHouse: kill -9 a replica while writing, restart it',
   { skip: !clickhouseInstalled() && 'clickhouse-server / zookeeper not installed' },
@@ -63,15 +75,7 @@ describe(
     let store: ClickHouseStorage;
     before(async () => {
       cluster = await startClickHouseCluster();
-      store = new ClickHouseStorage({
-        urls: cluster.urls,
-        cluster: cluster.cluster,
-        database: 'skein_fault',
-        username: 'default',
-        password: '',
-        requestTimeoutMs: 10_000,
-        createSchema: true,
-      });
+      store = new ClickHouseStorage(options(cluster.urls));
       await store.open();
     });
     after(async () => {
@@ -85,7 +89,21 @@ describe(
       const acknowledged: Span[] = [];
       let failures = 0; // writes that failed and were retried, for the message below
       for (let n = 0; n < BATCHES; n++) {
-        if (n === 10) cluster.killNode(victim);
+        if (n === 10) {
+          // Readiness: a store that reaches only the victim says so once it is dead;
+          // ours, which knows every node, still answers.
+          const only = new ClickHouseStorage(options([victim.url]));
+          await only.open();
+          assert.equal(await only.ping(), true);
+          cluster.killNode(victim);
+          await eventually(
+            async () => ((await only.ping()) !== true ? true : undefined),
+            'the dead node to be seen as unreachable',
+          );
+          assert.match(String(await only.ping()), /not reachable/);
+          assert.equal(await store.ping(), true);
+          await only.close();
+        }
         if (n === 20) await cluster.restartNode(victim);
         const spans = batch(n, now);
         failures += await writeUntilStored(store, spans);

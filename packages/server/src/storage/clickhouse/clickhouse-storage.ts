@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { InvalidParameterError, StorageError } from '../../errors.ts';
+import { AnswerTooLargeError, InvalidParameterError, StorageError } from '../../errors.ts';
 import { StatusCode } from '../../model/span.ts';
 import type { Span, Trace } from '../../model/span.ts';
 import { COMPLETENESS_EXAMPLES } from '../completeness-reader.ts';
@@ -25,6 +25,8 @@ import {
 import type { CallColumns, LatencyColumns, QueryPlan } from '../metrics-windows.ts';
 import type { SpanMetricsRow, SpanMetricsWriter } from '../span-metrics-writer.ts';
 import type { Storage } from '../storage.ts';
+import type { ReadBudget } from '../read-budget.ts';
+import { estimateAnswerBytes } from '../duckdb/span-stream.ts';
 import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
 import { ClickHouseConnection } from './connection.ts';
@@ -193,6 +195,20 @@ export class ClickHouseStorage
     }
   }
 
+  /**
+   * For readiness: true when a node answers `SELECT 1`, else why not (every url was
+   * tried). A query node or ingester that cannot reach ClickHouse is not ready.
+   */
+  async ping(): Promise<true | string> {
+    if (this.closed || !this.opened) return 'the ClickHouse store is closed';
+    try {
+      await this.connection.select('SELECT 1 AS ok');
+      return true;
+    } catch (err) {
+      return `ClickHouse is not reachable (${this.options.urls.join(', ')}): ${String((err as Error)?.message ?? err)}`;
+    }
+  }
+
   private check(operation: string): void {
     if (this.closed || !this.opened) {
       throw new StorageError([operation, 'the store is closed (or was never opened)']);
@@ -204,7 +220,13 @@ export class ClickHouseStorage
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof StorageError || err instanceof InvalidParameterError) throw err;
+      if (
+        err instanceof StorageError ||
+        err instanceof InvalidParameterError ||
+        err instanceof AnswerTooLargeError
+      ) {
+        throw err;
+      }
       throw new StorageError([operation, String((err as Error)?.message ?? err)], { cause: err });
     }
   }
@@ -297,11 +319,14 @@ export class ClickHouseStorage
     });
   }
 
-  getTrace(traceId: string, range?: TimeRange): Promise<Trace | null> {
+  getTrace(traceId: string, range?: TimeRange, budget?: ReadBudget): Promise<Trace | null> {
     return this.run('read a trace', async () => {
       const id = normaliseTraceId(traceId);
       if (id === undefined) return null;
-      const traces = await this.readTraces([id]);
+      const { traces, stoppedAt } = await this.readTraces([id], budget);
+      if (stoppedAt !== undefined) {
+        throw new AnswerTooLargeError([`trace ${traceId}`, budget!.maxBytes]);
+      }
       const spans = traces.get(id);
       if (spans === undefined || spans.length === 0) return null;
       if (
@@ -316,18 +341,25 @@ export class ClickHouseStorage
 
   /**
    * Every stored span of the traces, by trace id: their time bounds from trace_index
-   * (a primary-key lookup), then one read of `spans` bounded to those days and times.
+   * (a primary-key lookup), then one read of `spans` bounded to those days and times,
+   * streamed in the order of `ids`. With a budget, each span is charged as it is
+   * decoded and the read stops once it is spent: `stoppedAt` is then the trace being
+   * read (its spans so far are in `traces`, charged).
    */
-  private async readTraces(ids: readonly string[]): Promise<Map<string, Span[]>> {
-    const out = new Map<string, Span[]>();
-    if (ids.length === 0) return out;
+  private async readTraces(
+    ids: readonly string[],
+    budget?: ReadBudget,
+  ): Promise<{ traces: Map<string, Span[]>; bytes: Map<string, number>; stoppedAt?: string }> {
+    const traces = new Map<string, Span[]>();
+    const bytes = new Map<string, number>();
+    if (ids.length === 0) return { traces, bytes };
     const mark = await this.purgeMark();
     const idList = sqlStringArray(ids);
     const bounds = await this.connection.select<TraceBounds>(
       `SELECT trace_id, toString(min(start_min)) AS lo, toString(max(start_max)) AS hi
        FROM ${this.tables.read('trace_index')} WHERE has(${idList}, trace_id) GROUP BY trace_id`,
     );
-    if (bounds.length === 0) return out;
+    if (bounds.length === 0) return { traces, bytes };
     let lo = Infinity;
     let hi = -Infinity;
     for (const b of bounds) {
@@ -335,39 +367,46 @@ export class ClickHouseStorage
       hi = Math.max(hi, Number(b.hi));
     }
     lo = Math.max(lo, mark);
-    if (lo > hi) return out;
-    const rows = await this.connection.select<SpanRow>(
+    if (lo > hi) return { traces, bytes };
+    const decoder = new SpanRowDecoder(this.originCache);
+    let stoppedAt: string | undefined;
+    await this.connection.selectEach<SpanRow>(
       // PREWHERE on the id: read the wide columns only for the trace's rows (left to
       // itself, 18.16 moves the cheaper `day` condition there and reads them all).
       `SELECT ${SPAN_SELECT} FROM ${this.tables.read('spans')}
        PREWHERE has(${sqlStringArray(bounds.map((b) => b.trace_id))}, trace_id)
        WHERE ${dayBounds(lo, hi)} AND start_time >= ${sqlInt(lo)} AND start_time <= ${sqlInt(hi)}
-       ORDER BY trace_id, start_time, span_id ${ONE_COPY}`,
+       ORDER BY indexOf(${idList}, trace_id), start_time, span_id ${ONE_COPY}`,
+      (row) => {
+        const span = decoder.decode(row);
+        const list = traces.get(span.traceId);
+        if (list === undefined) traces.set(span.traceId, [span]);
+        else list.push(span);
+        if (budget === undefined) return true;
+        const size = estimateAnswerBytes(span);
+        bytes.set(span.traceId, (bytes.get(span.traceId) ?? 0) + size);
+        if (budget.charge(size)) return true;
+        stoppedAt = span.traceId;
+        return false;
+      },
     );
-    const decoder = new SpanRowDecoder(await this.resolveOrigins(rows));
-    for (const row of rows) {
-      const span = decoder.decode(row);
-      const list = out.get(span.traceId);
-      if (list === undefined) out.set(span.traceId, [span]);
-      else list.push(span);
+    if (decoder.unresolved.length > 0) {
+      await this.fetchOrigins(decoder.unresolved.map((u) => u.originId));
+      decoder.resolve(this.originCache);
     }
-    return out;
+    return { traces, bytes, stoppedAt };
   }
 
-  /** The origins of the rows, from the cache or the `origins` table. */
-  private async resolveOrigins(rows: readonly SpanRow[]): Promise<Map<string, Origin>> {
-    const missing = new Set<string>();
-    for (const r of rows) if (!this.originCache.has(r.origin_id)) missing.add(r.origin_id);
-    if (missing.size > 0) {
-      const found = await this.connection.select<{ id: string; r: string; s: string }>(
-        `SELECT origin_id AS id, any(resource) AS r, any(scope) AS s
-         FROM ${this.tables.read('origins')} WHERE has(${sqlStringArray([...missing])}, origin_id)
-         GROUP BY origin_id`,
-      );
-      if (this.originCache.size + found.length > MAX_KNOWN_ORIGINS) this.originCache.clear();
-      for (const o of found) this.originCache.set(o.id, decodeOrigin(o.r, o.s));
-    }
-    return this.originCache;
+  /** Puts the origins with these ids (from the `origins` table) in the cache. */
+  private async fetchOrigins(ids: readonly string[]): Promise<void> {
+    const missing = [...new Set(ids)];
+    const found = await this.connection.select<{ id: string; r: string; s: string }>(
+      `SELECT origin_id AS id, any(resource) AS r, any(scope) AS s
+       FROM ${this.tables.read('origins')} WHERE has(${sqlStringArray(missing)}, origin_id)
+       GROUP BY origin_id`,
+    );
+    if (this.originCache.size + found.length > MAX_KNOWN_ORIGINS) this.originCache.clear();
+    for (const o of found) this.originCache.set(o.id, decodeOrigin(o.r, o.s));
   }
 
   /**
@@ -464,11 +503,25 @@ export class ClickHouseStorage
     return this.run('search traces', () => this.searchIds(q));
   }
 
-  findTraces(q: TraceQuery): Promise<Trace[]> {
+  /**
+   * With a budget, the most recent traces that fit whole: the read stops in the first
+   * trace that does not fit, which is left out (its bytes given back) with the rest,
+   * and `budget.truncated` is set.
+   */
+  findTraces(q: TraceQuery, budget?: ReadBudget): Promise<Trace[]> {
     return this.run('search traces', async () => {
       const ids = await this.searchIds(q);
-      const byId = await this.readTraces(ids);
-      return ids.map((traceId) => ({ traceId, spans: byId.get(traceId) ?? [] }));
+      const { traces, bytes, stoppedAt } = await this.readTraces(ids, budget);
+      const out: Trace[] = [];
+      for (const traceId of ids) {
+        if (traceId === stoppedAt) {
+          budget!.refund(bytes.get(traceId) ?? 0);
+          budget!.truncated = true;
+          break;
+        }
+        out.push({ traceId, spans: traces.get(traceId) ?? [] });
+      }
+      return out;
     });
   }
 

@@ -45,6 +45,11 @@ function isConnectionError(err: unknown): boolean {
  */
 export interface ClickHouseTransport {
   select<T>(query: string, settings?: ClickHouseSettings): Promise<T[]>;
+  /**
+   * Streams a SELECT's rows to `onRow` as they arrive; `onRow` returning false stops
+   * the read (the rest is not fetched). Never retried once a row was delivered.
+   */
+  selectEach<T>(query: string, onRow: (row: T) => boolean): Promise<void>;
   command(query: string, settings?: ClickHouseSettings): Promise<void>;
   insert(table: string, body: string, settings?: ClickHouseSettings): Promise<void>;
   close(): Promise<void>;
@@ -107,6 +112,31 @@ export class ClickHouseConnection implements ClickHouseTransport {
         clickhouse_settings: settings,
       });
       return rs.json<T>();
+    });
+  }
+
+  selectEach<T>(query: string, onRow: (row: T) => boolean): Promise<void> {
+    let delivered = false;
+    return this.withFailover(async (client) => {
+      try {
+        const rs = await client.query({ query, format: 'JSONEachRow' });
+        const stream = rs.stream<T>();
+        try {
+          for await (const rows of stream) {
+            for (const row of rows) {
+              delivered = true;
+              if (!onRow(row.json())) return;
+            }
+          }
+        } finally {
+          stream.destroy();
+        }
+      } catch (err) {
+        // Rows already handed over must not be handed over again by a retry elsewhere.
+        if (delivered)
+          throw Object.assign(new Error(String((err as Error)?.message ?? err)), { cause: err });
+        throw err;
+      }
     });
   }
 

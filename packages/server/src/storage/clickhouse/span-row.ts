@@ -291,9 +291,31 @@ export function decodeOrigin(resource: string, scope: string): Origin {
   return { resource: decodeResource(resource), scope: decodeScope(scope) };
 }
 
-/** Rebuilds spans from rows, with their origins looked up by id (the caller has them all). */
+const UNRESOLVED: Origin = {
+  resource: { serviceName: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
+  scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
+};
+
+/**
+ * Rebuilds spans from rows, with their origins looked up by id. A span whose origin
+ * is not in `origins` yet is listed in {@link unresolved} with placeholders; the
+ * caller fetches those origins and calls {@link resolve}.
+ */
 export class SpanRowDecoder {
+  readonly unresolved: { span: Span; originId: string }[] = [];
+
   constructor(private readonly origins: ReadonlyMap<string, Origin>) {}
+
+  /** Sets the resource and scope of the spans decoded before their origin was known. */
+  resolve(origins: ReadonlyMap<string, Origin>): void {
+    for (const { span, originId } of this.unresolved) {
+      const origin = origins.get(originId);
+      if (origin === undefined) throw new Error(`origin ${originId} of a span is not stored`);
+      span.resource = origin.resource;
+      span.scope = origin.scope;
+    }
+    this.unresolved.length = 0;
+  }
 
   decode(row: SpanRow): Span {
     const startTime = Number(row.start_time);
@@ -303,8 +325,7 @@ export class SpanRowDecoder {
       const [key, value] = splitTerm(row.tags[i]);
       attributes[i] = attributeFromString(key, types[i], value);
     }
-    const origin = this.origins.get(row.origin_id);
-    if (origin === undefined) throw new Error(`origin ${row.origin_id} of a span is not stored`);
+    const origin = this.origins.get(row.origin_id) ?? UNRESOLVED;
     const { resource, scope } = origin;
     const span: Span = {
       traceId: row.trace_id,
@@ -328,6 +349,7 @@ export class SpanRowDecoder {
       scope,
     };
     if (row.extra !== '') applyExtra(span, JSON.parse(row.extra) as ExtraJson);
+    if (origin === UNRESOLVED) this.unresolved.push({ span, originId: row.origin_id });
     return span;
   }
 }
