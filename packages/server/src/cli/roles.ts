@@ -49,7 +49,7 @@ import {
   type HttpGuard,
   type ListenerName,
 } from '../security/index.ts';
-import { createClickHouseStorage } from '../storage/clickhouse/index.ts';
+import { ClickHouseStorage, createClickHouseStorage } from '../storage/clickhouse/index.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import { Retention } from '../storage/retention.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -354,7 +354,9 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       await storage.open();
       ctx.storage = storage;
       let open = true;
-      ctx.admin?.addReadinessCheck('storage', () => open || 'storage is closed');
+      ctx.admin?.addReadinessCheck('storage', () =>
+        !open ? 'storage is closed' : storage instanceof ClickHouseStorage ? storage.ping() : true,
+      );
       return {
         stop: async () => {
           open = false;
