@@ -124,7 +124,11 @@ async function readFigure(
 
 /** Runs the shop in each mode at once against one Skein and returns what Skein measured. */
 export async function runDemo(o: DemoOptions): Promise<ModeFigure[]> {
-  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const t0 = Date.now();
+  const log =
+    o.log ??
+    ((line: string) =>
+      process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${line}\n`));
   if (!natsServerInstalled())
     throw new Error('nats-server is not installed: apt-get install nats-server');
   const startedUs = (Date.now() - 60_000) * 1000;
@@ -190,9 +194,9 @@ export async function runDemo(o: DemoOptions): Promise<ModeFigure[]> {
     );
     const inflight: Promise<void>[] = [];
     const total = Math.round(o.durationS * o.rate);
-    const t0 = Date.now();
+    const loadStart = Date.now();
     for (let i = 0; i < total; i++) {
-      const due = t0 + (i * 1000) / o.rate;
+      const due = loadStart + (i * 1000) / o.rate;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
       for (const mode of o.modes) {
         const counts = sent.get(mode)!;

@@ -17,7 +17,7 @@ const skip =
 const skein = new TestSkein();
 
 before(async () => {
-  if (!skip) await skein.start(['--pipeline.traceBuffer.idleSeconds=2']);
+  if (!skip) await skein.start(['--pipeline.traceBuffer.idleSeconds=5']);
 });
 
 after(async () => {
@@ -26,7 +26,7 @@ after(async () => {
 
 test(
   'demo short mode: kit ≥ 99% complete, naive strictly lower',
-  { skip, timeout: 120_000 },
+  { skip, timeout: 300_000 },
   async () => {
     const figures = await runDemo({
       modes: ['naive', 'kit'],

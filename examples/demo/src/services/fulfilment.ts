@@ -38,6 +38,9 @@ await serviceProcess('fulfilment', async (config, telemetry) => {
 
   const consumer = await js.consumers.get(`${config.mode.toUpperCase()}_ORDERS`, 'fulfilment');
   const messages = await consumer.consume({ max_messages: 64 });
+  // Up to 32 orders in flight: a backlog would make the worker's spans arrive long after
+  // their trace went idle in Skein.
+  const inflight = new Set<Promise<void>>();
   const loop = (async (): Promise<void> => {
     for await (const msg of messages) {
       const { id } = msg.json<{ id: number }>();
@@ -45,10 +48,18 @@ await serviceProcess('fulfilment', async (config, telemetry) => {
         await pack(id);
         msg.ack();
       };
-      if (telemetry.mode === 'kit') await natsProcess(msg, handle, { consumerGroup: 'fulfilment' });
-      else await naiveReceive(telemetry.tracer, 'nats', msg.subject, handle);
+      const done: Promise<void> = (
+        telemetry.mode === 'kit'
+          ? natsProcess(msg, handle, { consumerGroup: 'fulfilment' })
+          : naiveReceive(telemetry.tracer, 'nats', msg.subject, handle)
+      )
+        .catch((err: Error) => void process.stderr.write(`order ${id}: ${err.message}\n`))
+        .finally(() => inflight.delete(done));
+      inflight.add(done);
+      if (inflight.size >= 32) await Promise.race(inflight);
     }
-  })().catch((err: Error) => process.stderr.write(`consumer loop failed: ${err.stack}\n`));
+    await Promise.all(inflight);
+  })().catch((err: Error) => void process.stderr.write(`consumer loop failed: ${err.stack}\n`));
   return {
     port: 0,
     async close() {
