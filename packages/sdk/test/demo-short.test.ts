@@ -30,7 +30,7 @@ test(
   async () => {
     const figures = await runDemo({
       modes: ['naive', 'kit'],
-      durationS: Number(process.env.DEMO_SECONDS ?? 6),
+      durationS: Number(process.env.DEMO_SECONDS ?? 8),
       rate: 5,
       otlp: skein.otlp,
       query: skein.query,
