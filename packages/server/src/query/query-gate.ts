@@ -63,6 +63,22 @@ export class QueryGate {
     }
   }
 
+  /**
+   * Takes a turn for work that does not fit one function (a request whose body is read
+   * only once it has its turn); resolves with the function that gives it back, which
+   * may be called more than once (only the first call counts).
+   * @throws QueryBusyError as {@link run} does.
+   */
+  async enter(): Promise<() => void> {
+    await this.acquire();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.release();
+    };
+  }
+
   private acquire(): Promise<void> {
     if (this.running < this.options.maxConcurrent) {
       this.running++;

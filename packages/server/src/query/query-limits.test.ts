@@ -182,6 +182,15 @@ describe("Zipkin's read API under the same budget", () => {
   });
 });
 
+/** Resolves once no query holds a turn (a response's close event is asynchronous). */
+async function eventuallyIdle(): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (gate.active !== 0) {
+    assert.ok(Date.now() < deadline, `${gate.active} turns still held`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe('heavy query admission (query.maxConcurrentQueries)', () => {
   test('past the running and waiting queries, a 503 with Retry-After; the waiting one is answered', async () => {
     let release!: () => void;
@@ -192,6 +201,14 @@ describe('heavy query admission (query.maxConcurrentQueries)', () => {
       const poll = () => (gate.waiting === 1 ? resolve() : setImmediate(poll));
       poll();
     });
+    // A transform is refused before its body is read.
+    const transform = await app.inject({
+      method: 'POST',
+      url: '/api/transform',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"resourceSpans":[]}',
+    });
+    assert.equal(transform.statusCode, 503);
     const refused = await app.inject({ method: 'GET', url: `/api/traces/${small[4]}` });
     assert.equal(refused.statusCode, 503);
     assert.equal(refused.headers['retry-after'], '1');
@@ -209,6 +226,17 @@ describe('heavy query admission (query.maxConcurrentQueries)', () => {
     const answered = await waiting;
     assert.equal(answered.statusCode, 200);
     assert.equal(gate.active, 0);
+    // A transform gives its turn back once answered, whether it succeeded or not.
+    for (const payload of ['{"resourceSpans":[]}', '{"resourceSpans": 3']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/transform',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      assert.ok(res.statusCode === 200 || res.statusCode === 400, String(res.statusCode));
+      await eventuallyIdle();
+    }
   });
 });
 

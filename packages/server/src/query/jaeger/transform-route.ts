@@ -7,7 +7,12 @@ import {
 } from '../../errors.ts';
 import type { Trace } from '../../model/span.ts';
 import { decodeOtlpJson } from '../../receivers/otlp/otlp-json-decoder.ts';
-import { contentCoding, mediaType, readDecodedBody } from '../../receivers/http-body.ts';
+import {
+  contentCoding,
+  declaresTooLarge,
+  mediaType,
+  readDecodedBody,
+} from '../../receivers/http-body.ts';
 import type { QueryGate } from '../query-gate.ts';
 import { jaegerTracesAnswer } from './jaeger-traces-answer.ts';
 
@@ -30,19 +35,32 @@ const ACCEPTED_TEXT = 'application/json (or text/plain, as Jaeger UI sends it)';
  * `POST /api/transform`: an OTLP JSON file → Jaeger UI's trace model (Jaeger's own
  * endpoint for Jaeger UI's "upload OTLP" button).
  *
- * The body is read up to `maxBodyBytes` (a declared Content-Length over it is refused
- * before reading), decompressed (gzip or deflate, also bounded), and decoded under
- * the heavy-query gate; the answer is refused with 413 past `maxResponseBytes`.
+ * The Content-Type, Content-Encoding and a declared Content-Length are checked first;
+ * then the request takes a turn from the heavy-query gate, and only then is the body
+ * read (up to `maxBodyBytes`), decompressed (gzip or deflate, also bounded) and
+ * decoded; the answer is refused with 413 past `maxResponseBytes`.
  */
 export function registerTransformRoute(app: FastifyInstance, opts: TransformRouteOptions): void {
   app.register(async (scope) => {
+    // The request takes its turn before its body is read: bodies waiting in the queue
+    // would otherwise hold up to maxBodyBytes each. The type, coding and declared size
+    // are refused first, without a turn. The turn is given back when the response
+    // closes (sent, failed or the client gone).
+    scope.addHook('preParsing', async (request, reply, payload) => {
+      const type = mediaType(request.headers['content-type']);
+      if (!ACCEPTED_TYPES.has(type)) throw new UnsupportedMediaTypeError([type, ACCEPTED_TEXT]);
+      contentCoding(request.raw);
+      if (declaresTooLarge(request.raw, opts.maxBodyBytes)) {
+        throw new BodyTooLargeError([opts.maxBodyBytes, 'query.maxTransformBodyBytes']);
+      }
+      const release = await opts.gate.enter();
+      // A client that left while waiting has already closed its response.
+      if (reply.raw.closed || request.raw.destroyed) release();
+      else reply.raw.once('close', release);
+      return payload;
+    });
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (request, payload, done) => {
-      const type = mediaType(request.headers['content-type']);
-      if (!ACCEPTED_TYPES.has(type)) {
-        done(new UnsupportedMediaTypeError([type, ACCEPTED_TEXT]), undefined);
-        return;
-      }
       let coding;
       try {
         coding = contentCoding(request.raw);
@@ -71,22 +89,20 @@ export function registerTransformRoute(app: FastifyInstance, opts: TransformRout
       if (!Buffer.isBuffer(body) || body.length === 0) {
         throw new InvalidPayloadError(['OTLP JSON', 'the request body is empty']);
       }
-      const answer = await opts.gate.run(async () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(body.toString('utf8'));
-        } catch (err) {
-          throw new InvalidPayloadError(['OTLP JSON', (err as Error).message], { cause: err });
-        }
-        const decoded = decodeOtlpJson(json);
-        json = undefined;
-        const traces = groupByTrace(decoded.spans);
-        const errors =
-          decoded.rejectedSpans > 0 ? [{ code: 400, msg: decoded.errorMessage }] : null;
-        return jaegerTracesAnswer(traces, errors, {
-          maxBytes: opts.maxResponseBytes,
-          whole: true,
-        });
+      // The turn was taken in preParsing.
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString('utf8'));
+      } catch (err) {
+        throw new InvalidPayloadError(['OTLP JSON', (err as Error).message], { cause: err });
+      }
+      const decoded = decodeOtlpJson(json);
+      json = undefined;
+      const traces = groupByTrace(decoded.spans);
+      const errors = decoded.rejectedSpans > 0 ? [{ code: 400, msg: decoded.errorMessage }] : null;
+      const answer = jaegerTracesAnswer(traces, errors, {
+        maxBytes: opts.maxResponseBytes,
+        whole: true,
       });
       return reply.type('application/json; charset=utf-8').send(answer);
     });
