@@ -285,6 +285,18 @@ describe('SpanLimits', () => {
     assert.equal(marker(spans[0]), undefined);
   });
 
+  test('a resource service name and a scope name over the value limit are cut too', () => {
+    const r = resource();
+    r.serviceName = 's'.repeat(20);
+    const sc = scope();
+    sc.name = 'n'.repeat(20);
+    sc.version = '1.0';
+    new SpanLimits(LIMITS).apply([span({ resource: r, scope: sc })]);
+    assert.equal(r.serviceName, 's'.repeat(8));
+    assert.equal(marker(r), 'value_length');
+    assert.deepEqual([sc.name, sc.version, marker(sc)], ['n'.repeat(8), '1.0', 'value_length']);
+  });
+
   test('cutString keeps surrogate pairs whole and copies', () => {
     assert.equal(cutString('ab😀cd', 3), 'ab');
     assert.equal(cutString('ab😀cd', 4), 'ab😀');

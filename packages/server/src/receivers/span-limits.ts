@@ -248,7 +248,10 @@ export class SpanLimits {
     }
   }
 
-  /** A resource's or scope's attributes: count and value limits, marked once when cut. */
+  /**
+   * A resource's or scope's attributes (count and value limits) and its names
+   * (service name; scope name and version: value limit), marked once when cut.
+   */
   #limitShared(owner: Resource | Scope): void {
     const attributes = owner.attributes;
     const previous = takeMarker(attributes, this.maxAttributeValueLength);
@@ -259,7 +262,18 @@ export class SpanLimits {
       owner.droppedAttributesCount += excess;
       mask |= ATTRIBUTES;
     }
-    if (limitValues(attributes, this.maxAttributeValueLength)) mask |= VALUE_LENGTH;
+    const max = this.maxAttributeValueLength;
+    if (limitValues(attributes, max)) mask |= VALUE_LENGTH;
+    if ('serviceName' in owner) {
+      if (owner.serviceName.length > max) {
+        owner.serviceName = cutString(owner.serviceName, max);
+        mask |= VALUE_LENGTH;
+      }
+    } else if (owner.name.length > max || owner.version.length > max) {
+      if (owner.name.length > max) owner.name = cutString(owner.name, max);
+      if (owner.version.length > max) owner.version = cutString(owner.version, max);
+      mask |= VALUE_LENGTH;
+    }
     if (mask !== 0) {
       attributes.push({ key: TRUNCATED_ATTRIBUTE, type: STRING, value: this.#marker(mask) });
     } else if (previous !== undefined) {
