@@ -227,6 +227,24 @@ describe('Jaeger agent UDP receivers', () => {
     await harness.written.atLeast(before + 2);
   });
 
+  test('over-limit tags are cut and counted; an int64-maximum start time is refused and counted', async () => {
+    const batch = sampleBatch(1_700_000_200_000_000n);
+    batch.spans[0].tags = Array.from({ length: 1100 }, (_, i) => str(`k${i}`, 'v'));
+    batch.spans[1].startTime = 2n ** 63n - 1n;
+    const cut = { protocol: 'jaeger_agent_compact', reason: 'attributes' };
+    const time = { protocol: 'jaeger_agent_compact', reason: 'invalid_time' };
+    const cutBefore = await metricValue(harness.registry, 'skein_spans_truncated_total', cut);
+    const timeBefore = await metricValue(harness.registry, 'skein_spans_refused_total', time);
+    await sendPacket(compactPort, encodeEmitBatch('compact', batch));
+    await eventually(
+      'the cut span and the refused one to be counted',
+      async () =>
+        (await metricValue(harness.registry, 'skein_spans_truncated_total', cut)) ===
+          cutBefore + 1 &&
+        (await metricValue(harness.registry, 'skein_spans_refused_total', time)) === timeBefore + 1,
+    );
+  });
+
   test('a packet near 65,000 bytes is received whole', async () => {
     const batch = sampleBatch(1_700_000_100_000_000n);
     batch.spans[0].traceIdHigh = 0x1234n;
