@@ -112,8 +112,6 @@ export class SpanLimits {
   /** Cuts every span of `spans` to the limits; returns how many spans were cut. */
   apply(spans: Span[]): number {
     let cut = 0;
-    this.#lastResource = undefined;
-    this.#lastScope = undefined;
     for (let i = 0; i < spans.length; i++) {
       const span = spans[i];
       if (span.resource !== this.#lastResource) {
@@ -136,6 +134,9 @@ export class SpanLimits {
         if ((mask & (1 << bit)) !== 0) this.#tally[bit]++;
       span.attributes.push({ key: TRUNCATED_ATTRIBUTE, type: STRING, value: this.#marker(mask) });
     }
+    // Hold no batch's objects between calls.
+    this.#lastResource = undefined;
+    this.#lastScope = undefined;
     if (cut > 0) this.#report();
     return cut;
   }
