@@ -65,8 +65,10 @@ export class AdminServer {
         else res.destroy();
       });
     };
-    this.#server = createServer(
-      this.#security.handler(handle, (err) => this.#logger.error({ err }, 'admin guard failed')),
+    this.#server = this.#security.attach(
+      createServer(
+        this.#security.handler(handle, (err) => this.#logger.error({ err }, 'admin guard failed')),
+      ),
     );
   }
 

@@ -292,6 +292,22 @@ export interface SecurityConfig {
   metricsOpen: boolean;
   /** Failed authentications allowed per client address per minute; beyond it, 429 until the minute ends. */
   maxFailuresPerMinute: number;
+  /** TLS on every TCP listener (docs/security.md). */
+  tls: {
+    /** PEM certificate chain; '' serves plain text. Reloaded when the file changes. */
+    certFile: string;
+    /** PEM private key of `certFile`. */
+    keyFile: string;
+    /** PEM CA bundle: when set, the receivers require client certificates it signed (mTLS). */
+    clientCaFile: string;
+    /** `TLSv1.2` or `TLSv1.3`. */
+    minVersion: string;
+  };
+  /**
+   * Browser origins allowed to call each listener (CORS), e.g. `https://shop.example.com`;
+   * `*` allows any origin (never with credentials). Empty: no cross-origin access.
+   */
+  cors: { otlpHttp: string[]; zipkin: string[]; query: string[] };
 }
 
 /** `buffer`: what sits between collectors and ingesters when the roles run apart (docs/scale-out.md). */
@@ -645,6 +661,8 @@ export const defaultConfig: SkeinConfig = {
     tenantHeader: 'X-Scope-OrgID',
     metricsOpen: false,
     maxFailuresPerMinute: 30,
+    tls: { certFile: '', keyFile: '', clientCaFile: '', minVersion: 'TLSv1.2' },
+    cors: { otlpHttp: [], zipkin: [], query: [] },
   },
   // More generous than the OpenTelemetry SDK's defaults (128 attributes, events and
   // links): a collector receives what SDKs already limited (possibly raised by their

@@ -128,7 +128,7 @@ export abstract class GrpcReceiverServer implements Receiver {
     const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     this.#started = true;
     return new Promise((resolve, reject) => {
-      this.#server.bindAsync(target, ServerCredentials.createInsecure(), (err, boundPort) => {
+      this.#server.bindAsync(target, this.#security.credentials(), (err, boundPort) => {
         if (err) return reject(err);
         this.#listening = true;
         this.logger.info({ host, port: boundPort }, `${this.#protocol} receiver listening`);

@@ -107,7 +107,9 @@ export abstract class HttpReceiverServer implements Receiver {
       new TruncationMetrics(options.metrics, options.name),
     );
     this.#security = new HttpGuardSlot(options.routes);
-    this.#server = createServer(this.#security.handler(this.#onRequest, this.onUnexpected));
+    this.#server = this.#security.attach(
+      createServer(this.#security.handler(this.#onRequest, this.onUnexpected)),
+    );
     applyHttpTimeouts(this.#server, options.config.limits.http);
   }
 

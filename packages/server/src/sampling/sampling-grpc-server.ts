@@ -58,7 +58,7 @@ export class SamplingGrpcServer {
     const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     this.#started = true;
     return new Promise((resolve, reject) => {
-      this.#server.bindAsync(target, ServerCredentials.createInsecure(), (err, bound) => {
+      this.#server.bindAsync(target, this.#security.credentials(), (err, bound) => {
         if (err) return reject(err);
         this.#listening = true;
         this.#logger.info({ host, port: bound }, 'remote sampling (gRPC) listening');

@@ -38,10 +38,12 @@ export class SamplingHttpServer {
 
   constructor(options: SamplingHttpServerOptions) {
     this.#options = options;
-    this.#server = createServer(
-      this.#security.handler(
-        (req, res) => this.#handle(req, res),
-        (err) => this.#options.logger.error({ err }, 'sampling guard failed'),
+    this.#server = this.#security.attach(
+      createServer(
+        this.#security.handler(
+          (req, res) => this.#handle(req, res),
+          (err) => this.#options.logger.error({ err }, 'sampling guard failed'),
+        ),
       ),
     );
     applyHttpTimeouts(this.#server, options.httpLimits ?? defaultConfig.limits.http);

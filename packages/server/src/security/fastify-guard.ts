@@ -5,6 +5,8 @@ import type {
   HookHandlerDoneFunction,
 } from 'fastify';
 import type { Authenticator } from './authenticator.ts';
+import { CorsPolicy } from './cors-policy.ts';
+import { ResponseHeaders } from './response-headers.ts';
 import { httpCredentials } from './http-guard.ts';
 import { setIdentity } from './identity.ts';
 import type { RequestIdentity } from './principal.ts';
@@ -17,6 +19,9 @@ import type { NeededScope, RouteScopeTable } from './route-scopes.ts';
  * passes the authenticator in an onRequest hook before anything else runs. Refusals
  * are thrown to the app's error handler (which words them in the route family's
  * envelope) with `WWW-Authenticate` / `Retry-After` already set on the reply.
+ * Every answer carries the security headers (ResponseHeaders: CSP, nosniff, no
+ * referrer, no framing); with a CORS policy, allowed origins get CORS headers and
+ * preflights are answered before authentication.
  *
  * Call before any route is registered.
  */
@@ -24,7 +29,31 @@ export function protectFastify(
   app: FastifyInstance,
   authenticator: Authenticator,
   table: RouteScopeTable,
+  cors?: CorsPolicy,
+  /** false: pages get only `frame-ancestors 'none'` (a third-party UI whose scripts Skein has not checked). */
+  pageScriptPolicy = true,
 ): void {
+  const responseHeaders = new ResponseHeaders();
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.headers(ResponseHeaders.common);
+    if (!reply.hasHeader('content-security-policy')) {
+      const type = String(reply.getHeader('content-type') ?? '');
+      const page =
+        type.startsWith('text/html') && (typeof payload === 'string' || Buffer.isBuffer(payload));
+      reply.header(
+        'content-security-policy',
+        page && !pageScriptPolicy
+          ? "frame-ancestors 'none'"
+          : page
+            ? responseHeaders.policyForPayload(
+                payload as Buffer | string,
+                reply.getHeader('content-encoding') === 'gzip',
+              )
+            : ResponseHeaders.strictPolicy,
+      );
+    }
+    done(null, payload);
+  });
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
@@ -39,6 +68,17 @@ export function protectFastify(
   app.addHook(
     'onRequest',
     (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      const origin = request.headers.origin;
+      if (cors !== undefined && origin !== undefined) {
+        const preflight = CorsPolicy.isPreflight(request.method, request.headers);
+        const headers = cors.headersFor(origin, preflight);
+        reply.headers(headers);
+        if (preflight) {
+          // Answered here: browsers send no credentials with a preflight.
+          reply.code('access-control-allow-origin' in headers ? 204 : 403).send();
+          return;
+        }
+      }
       const url = request.routeOptions.url;
       const scope: NeededScope =
         url === undefined

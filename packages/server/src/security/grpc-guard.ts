@@ -1,5 +1,6 @@
 import {
   Metadata,
+  ServerCredentials,
   ServerInterceptingCall,
   status,
   type ServerInterceptingCallInterface,
@@ -33,10 +34,19 @@ export class GrpcGuard {
   readonly #table: RouteScopeTable;
   readonly #logger: Logger;
 
-  constructor(authenticator: Authenticator, table: RouteScopeTable, logger: Logger) {
+  /** The credentials to bind with: TLS when `security.tls` is configured. */
+  readonly credentials: ServerCredentials;
+
+  constructor(
+    authenticator: Authenticator,
+    table: RouteScopeTable,
+    logger: Logger,
+    credentials: ServerCredentials = ServerCredentials.createInsecure(),
+  ) {
     this.#authenticator = authenticator;
     this.#table = table;
     this.#logger = logger;
+    this.credentials = credentials;
   }
 
   get listener(): string {

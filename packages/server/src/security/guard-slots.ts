@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ServerInterceptingCall } from '@grpc/grpc-js';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { ServerCredentials, ServerInterceptingCall } from '@grpc/grpc-js';
 import type {
   ServerInterceptingCallInterface,
   ServerInterceptor,
@@ -8,6 +8,7 @@ import type {
 } from '@grpc/grpc-js';
 import type { GrpcGuard } from './grpc-guard.ts';
 import type { HttpGuard } from './http-guard.ts';
+import { serveTls } from './tls-listeners.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -20,6 +21,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export class HttpGuardSlot {
   readonly routes: readonly string[];
   #guard: HttpGuard | undefined;
+  #server: HttpServer | undefined;
 
   constructor(routes: readonly string[]) {
     this.routes = routes;
@@ -29,10 +31,25 @@ export class HttpGuardSlot {
     return this.#guard;
   }
 
-  /** @throws Error when one of the server's routes has no scope in the route table. */
+  /** Notes the server the slot guards (for TLS); returns it. */
+  attach<S extends HttpServer>(server: S): S {
+    this.#server = server;
+    return server;
+  }
+
+  /**
+   * Guards the server from now on, and puts TLS in front of it when the guard has
+   * some (before the server listens).
+   * @throws Error when one of the server's routes has no scope in the route table.
+   */
   protect(guard: HttpGuard): void {
     guard.checkDeclared(this.routes);
     this.#guard = guard;
+    if (guard.tls !== undefined) {
+      if (this.#server === undefined)
+        throw new Error('HttpGuardSlot: attach the server before protect');
+      serveTls(this.#server, guard.tls.files, guard.tls.requireClientCert);
+    }
   }
 
   /** `inner` behind the guard; a refused request never reaches it. */
@@ -73,6 +90,11 @@ export class GrpcGuardSlot {
     const paths = Object.values(definition).map((m) => m.path);
     this.#guard?.checkDeclared(paths);
     this.#methods.push(...paths);
+  }
+
+  /** What to bind with: the guard's (TLS when configured), else plain text. */
+  credentials(): ServerCredentials {
+    return this.#guard?.credentials ?? ServerCredentials.createInsecure();
   }
 
   /** @throws Error when a served method has no scope in the route table. */

@@ -1,10 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Authenticator, Credentials } from './authenticator.ts';
+import type { CorsPolicy } from './cors-policy.ts';
 import { setIdentity } from './identity.ts';
 import type { RequestIdentity } from './principal.ts';
 import { refusalFor } from './refusal.ts';
 import type { NeededScope, RouteScopeTable } from './route-scopes.ts';
+import type { TlsFiles } from './tls-files.ts';
+
+/** A listener's TLS: the files and whether clients must present a certificate. */
+export interface ListenerTls {
+  readonly files: TlsFiles;
+  readonly requireClientCert: boolean;
+}
 
 /** The credentials of a node:http request. */
 export function httpCredentials(
@@ -32,14 +40,26 @@ export function httpCredentials(
  * identity (`identityOf(req)`) or answers the refusal itself as plain text.
  */
 export class HttpGuard {
+  /** TLS for the listener, when `security.tls` is configured. */
+  readonly tls: ListenerTls | undefined;
+  /** Browser origins allowed (CORS), when the listener has an allowlist. */
+  readonly cors: CorsPolicy | undefined;
   readonly #authenticator: Authenticator;
   readonly #table: RouteScopeTable;
   readonly #logger: Logger;
 
-  constructor(authenticator: Authenticator, table: RouteScopeTable, logger: Logger) {
+  constructor(
+    authenticator: Authenticator,
+    table: RouteScopeTable,
+    logger: Logger,
+    tls?: ListenerTls,
+    cors?: CorsPolicy,
+  ) {
     this.#authenticator = authenticator;
     this.#table = table;
     this.#logger = logger;
+    this.tls = tls;
+    this.cors = cors?.enabled === true ? cors : undefined;
   }
 
   get listener(): string {
@@ -63,6 +83,8 @@ export class HttpGuard {
    * being checked. The body is left unread either way.
    */
   admit(req: IncomingMessage, res: ServerResponse, path: string): boolean | Promise<boolean> {
+    res.setHeader('x-content-type-options', 'nosniff');
+    if (this.cors?.handle(req, res) === true) return false;
     const scope = this.#table.scopeOf(req.method ?? 'GET', path);
     const credentials = httpCredentials(req, this.#authenticator.settings.tenantHeaders);
     let result: RequestIdentity | Promise<RequestIdentity>;

@@ -115,7 +115,7 @@ test('scope lookups: exact paths, :params, trailing *, HEAD as GET; unknown path
   assert.equal(zipkin.scopeOf('POST', '/api/v2/spans'), 'ingest');
   assert.equal(zipkin.scopeOf('GET', '/api/v2/trace/0123456789abcdef'), 'read');
   assert.equal(zipkin.scopeOf('HEAD', '/api/v2/services'), 'read');
-  assert.equal(zipkin.scopeOf('OPTIONS', '/api/v2/spans'), 'public');
+  assert.equal(zipkin.scopeOf('OPTIONS', '/api/v2/spans'), 'authenticated');
   assert.equal(zipkin.scopeOf('GET', '/api/v2/trace/'), 'authenticated');
   assert.equal(zipkin.scopeOf('DELETE', '/api/v2/spans'), 'authenticated');
   assert.equal(zipkin.scopeOf('GET', '/elsewhere'), 'authenticated');

@@ -67,8 +67,6 @@ export const routeScopes: Record<ListenerName, Record<string, RouteScope>> = {
     'GET /api/v2/dependencies': 'read',
     'GET /api/v2/autocompleteKeys': 'read',
     'GET /api/v2/autocompleteValues': 'read',
-    // CORS preflights carry no credentials by design (the Fetch standard).
-    'OPTIONS /*': 'public',
   },
   'jaeger-thrift-http': { 'POST /api/traces': 'ingest' },
   'jaeger-grpc': {

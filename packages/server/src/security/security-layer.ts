@@ -1,8 +1,10 @@
+import type { ServerCredentials } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { SkeinConfig } from '../config/config.ts';
 import { Authenticator, type AuthenticatorOptions } from './authenticator.ts';
+import { CorsPolicy } from './cors-policy.ts';
 import { protectFastify } from './fastify-guard.ts';
 import { GrpcGuard } from './grpc-guard.ts';
 import { HttpGuard } from './http-guard.ts';
@@ -10,6 +12,17 @@ import { exposedListeners } from './listen-defaults.ts';
 import { RouteScopeTable, type ListenerName } from './route-scopes.ts';
 import type { RouteScope } from './scope.ts';
 import { compileSecuritySettings } from './security-settings.ts';
+import { compileTlsSettings, TlsFiles } from './tls-files.ts';
+import { checkTlsMaterial, grpcServerCredentials, serveTls } from './tls-listeners.ts';
+
+/** The span receivers: the listeners that verify client certificates with mTLS. */
+const RECEIVERS = new Set<ListenerName>([
+  'otlp-grpc',
+  'otlp-http',
+  'zipkin',
+  'jaeger-thrift-http',
+  'jaeger-grpc',
+]);
 
 export interface SecurityLayerOptions {
   config: SkeinConfig;
@@ -28,8 +41,11 @@ export interface SecurityLayerOptions {
  */
 export class SecurityLayer {
   readonly authenticator: Authenticator;
+  /** The certificate files, when `security.tls` is configured (watched for changes). */
+  readonly tls: TlsFiles | undefined;
   readonly #config: SkeinConfig;
   readonly #logger: Logger;
+  readonly #grpcCredentials = new Map<boolean, ServerCredentials>();
 
   constructor(options: SecurityLayerOptions) {
     this.#config = options.config;
@@ -39,21 +55,62 @@ export class SecurityLayer {
       options.registry,
       options.authenticator,
     );
+    const tls = compileTlsSettings(options.config);
+    this.tls = tls === undefined ? undefined : new TlsFiles(tls, this.#logger, checkTlsMaterial);
+    this.tls?.watch();
+  }
+
+  /** Stops watching the certificate files. */
+  close(): void {
+    this.tls?.close();
+  }
+
+  /** The span receivers verify client certificates when `security.tls.clientCaFile` is set. */
+  #requireClientCert(listener: ListenerName): boolean {
+    return this.tls?.settings.clientCaFile !== undefined && RECEIVERS.has(listener);
   }
 
   /** The guard of a raw node:http listener. */
   http(listener: ListenerName): HttpGuard {
-    return new HttpGuard(this.authenticator, this.#table(listener), this.#logger);
+    const tls =
+      this.tls === undefined
+        ? undefined
+        : { files: this.tls, requireClientCert: this.#requireClientCert(listener) };
+    return new HttpGuard(
+      this.authenticator,
+      this.#table(listener),
+      this.#logger,
+      tls,
+      this.#cors(listener),
+    );
   }
 
   /** The guard of a grpc-js listener. */
   grpc(listener: ListenerName): GrpcGuard {
-    return new GrpcGuard(this.authenticator, this.#table(listener), this.#logger);
+    let credentials: ServerCredentials | undefined;
+    if (this.tls !== undefined) {
+      const mtls = this.#requireClientCert(listener);
+      credentials = this.#grpcCredentials.get(mtls);
+      if (credentials === undefined) {
+        credentials = grpcServerCredentials(this.tls, mtls);
+        this.#grpcCredentials.set(mtls, credentials);
+      }
+    }
+    return new GrpcGuard(this.authenticator, this.#table(listener), this.#logger, credentials);
   }
 
   /** Puts a Fastify app behind the guard; call before any route is registered. */
   fastify(app: FastifyInstance, listener: ListenerName): void {
-    protectFastify(app, this.authenticator, this.#table(listener));
+    // Jaeger UI's published build is not checked against a script policy here: its
+    // pages get no script restrictions, only the framing and sniffing ones.
+    protectFastify(
+      app,
+      this.authenticator,
+      this.#table(listener),
+      this.#cors(listener),
+      listener !== 'jaeger-ui',
+    );
+    if (this.tls !== undefined) serveTls(app.server, this.tls, false);
   }
 
   /**
@@ -82,6 +139,20 @@ export class SecurityLayer {
       lines.push(warning);
     }
     return lines;
+  }
+
+  /** The listener's CORS allowlist (`security.cors.*`), if it has one. */
+  #cors(listener: ListenerName): CorsPolicy | undefined {
+    const c = this.#config.security.cors;
+    const origins =
+      listener === 'otlp-http'
+        ? c.otlpHttp
+        : listener === 'zipkin'
+          ? c.zipkin
+          : listener === 'query'
+            ? c.query
+            : [];
+    return origins.length === 0 ? undefined : new CorsPolicy(origins);
   }
 
   #table(listener: ListenerName): RouteScopeTable {

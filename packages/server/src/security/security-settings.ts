@@ -91,6 +91,15 @@ export function compileSecuritySettings(config: SkeinConfig): SecuritySettings {
       `must be a positive integer, got ${s.maxFailuresPerMinute}`,
     ]);
   }
+  for (const [key, origins] of Object.entries(s.cors)) {
+    for (const origin of origins) {
+      if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin))
+        throw new ConfigError([
+          `security.cors.${key}`,
+          `"${origin}" is not an origin: write scheme://host[:port] (no path), or *`,
+        ]);
+    }
+  }
   const tenantHeaders = [s.tenantHeader.toLowerCase()];
   if (!tenantHeaders.includes('x-tenant')) tenantHeaders.push('x-tenant');
   return {

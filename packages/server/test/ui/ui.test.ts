@@ -75,7 +75,14 @@ async function rowCount(page: Page): Promise<number> {
 
 /** Waits until the timeline shows `n` rows (all rendered: the traces here are small). */
 async function waitForRows(page: Page, n: number): Promise<void> {
-  await page.waitForFunction(`document.querySelectorAll('.tl-row').length === ${n}`);
+  // A function, not a string: the page's CSP (no 'unsafe-eval') refuses evaluated strings.
+  await page.waitForFunction(
+    (want) =>
+      (
+        globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }
+      ).document.querySelectorAll('.tl-row').length === want,
+    n,
+  );
 }
 
 const unavailable = browserTestsUnavailable();

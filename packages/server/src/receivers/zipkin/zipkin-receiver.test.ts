@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -505,10 +506,20 @@ describe('Zipkin receiver errors', () => {
       (await post('/api/v3/spans', '[]', { 'content-type': 'application/json' })).status,
       404,
     );
+    // No CORS unless security.cors.zipkin allows an origin (security/cors-policy.ts).
     const preflight = await fetch(`${base}/api/v2/spans`, { method: 'OPTIONS' });
-    assert.equal(preflight.status, 204);
-    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
-    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
+    assert.equal(preflight.status, 405);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+    // A body without a Content-Type is not guessed to be JSON.
+    const untyped = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${base}/api/v2/spans`, { method: 'POST' }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end('[]');
+    });
+    assert.equal(untyped, 415);
   });
 
   test('spans with bad ids are left out; the rest are accepted', async () => {

@@ -46,7 +46,6 @@ const ZIPKIN_ROUTES = [
     'autocompleteKeys',
     'autocompleteValues',
   ].map((name) => `GET /api/v2/${name}`),
-  'OPTIONS /*',
 ];
 
 const decodeJsonV2: Decoder = (body, limits) =>
@@ -56,10 +55,11 @@ const decodeJsonV1: Decoder = (body, limits) =>
 
 /**
  * The decoder for a path and Content-Type; undefined when the type is not one the
- * path takes. Zipkin treats a missing Content-Type as JSON, and so does Skein.
+ * path takes. Zipkin treats a missing Content-Type as JSON; Skein answers 415, so a
+ * body is never decoded as something its sender did not say (issue 15).
  */
 function decoderFor(path: string, media: string): Decoder | undefined {
-  const json = media === JSON_TYPE || media === '';
+  const json = media === JSON_TYPE;
   if (path === V2_PATH)
     return json ? decodeJsonV2 : media === PROTOBUF ? decodeZipkinProto : undefined;
   return json ? decodeJsonV1 : media === THRIFT ? decodeZipkinThrift : undefined;
@@ -78,8 +78,8 @@ function decoderFor(path: string, media: string): Decoder | undefined {
  *   (SKEIN_ZERO_ID), 413 over `receivers.maxBodyBytes`, 415
  *   Content-Type or encoding, 429 queue full and 503 shutting down (Retry-After),
  *   404 other paths, 405 other methods.
- * - `GET /api/v2/...`: ZipkinQueryApi. Every answer allows any origin (CORS), as
- *   Zipkin does by default; OPTIONS preflights get 204.
+ * - `GET /api/v2/...`: ZipkinQueryApi. Cross-origin browsers are allowed only from
+ *   `security.cors.zipkin` (security/cors-policy.ts answers their preflights).
  *
  * Body limits, gzip and error mapping are shared with OTLP/HTTP (HttpReceiverServer).
  */
@@ -124,15 +124,7 @@ export class ZipkinReceiver extends HttpReceiverServer {
   }
 
   protected route(req: IncomingMessage, res: ServerResponse, path: string, query: string): void {
-    // Zipkin answers any origin by default (ZIPKIN_QUERY_ALLOWED_ORIGINS=*); so does Skein.
-    res.setHeader('access-control-allow-origin', '*');
-    if (req.method === 'OPTIONS') {
-      // CORS preflight: browsers (zipkin-js in a page, Zipkin's UI elsewhere) ask first.
-      res.setHeader('access-control-allow-methods', 'GET, POST');
-      res.setHeader('access-control-allow-headers', 'content-type, content-encoding');
-      res.setHeader('access-control-max-age', '86400');
-      this.send(res, 204, TEXT_PLAIN, '');
-    } else if (req.method === 'POST' && (path === V2_PATH || path === V1_PATH)) {
+    if (req.method === 'POST' && (path === V2_PATH || path === V1_PATH)) {
       this.#intake(req, res, path);
     } else if ((req.method === 'GET' || req.method === 'HEAD') && this.#query?.serves(path)) {
       this.#query
