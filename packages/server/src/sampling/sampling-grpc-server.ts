@@ -1,4 +1,4 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { defaultConfig } from '../config/config.ts';
 import type { GrpcListenerLimitsConfig, ListenerConfig } from '../config/config.ts';
