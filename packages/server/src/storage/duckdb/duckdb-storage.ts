@@ -54,6 +54,7 @@ import type { OriginRow } from './origin-registry.ts';
 import { CREATE_STATEMENTS, SCHEMA_VERSION, SPAN_SELECT_COLUMNS } from './schema.ts';
 import { DuckDbSamplingStore } from './sampling-store.ts';
 import { readError } from './read-error.ts';
+import { buildTraceFetch } from './trace-fetch.ts';
 import { SpanDecoder } from './span-decoder.ts';
 import { bySpanStart, decodeMaterialized, decodeStream } from './span-stream.ts';
 import { SpanMetricsStore } from './span-metrics-store.ts';
@@ -679,32 +680,15 @@ export class DuckDbStorage
         byId.set(t.traceId, t);
         traces.push(t);
       }
-      // One branch per trace, each bounded by its own start times: one range over
-      // all of them would decode every vector of the search window.
+      // Traces close in time share a range scan (trace-fetch.ts): one range over all
+      // of them could decode every vector of the search window, one branch per trace
+      // decodes a row group per trace.
       for (let i = 0; i < bounds.length; i += TRACES_PER_FETCH) {
         const group = bounds.slice(i, i + TRACES_PER_FETCH);
-        const branches: string[] = [];
-        const values: DuckDBValue[] = [];
-        const types: DuckDBType[] = [];
-        for (const [id, min, max] of group) {
-          const n = values.length;
-          branches.push(
-            `SELECT ${SPAN_SELECT_COLUMNS} FROM spans
-             WHERE start_time >= $${n + 1} AND start_time <= $${n + 2} AND trace_id = $${n + 3}`,
-          );
-          values.push(min, max, id);
-          types.push(BIGINT, BIGINT, UHUGEINT);
-        }
+        const { sql, values, types } = buildTraceFetch(group);
         const before = budget?.used ?? 0;
         const spans: Span[] = [];
-        const whole = await this.selectSpans(
-          c,
-          branches.join(' UNION ALL '),
-          values,
-          types,
-          spans,
-          budget,
-        );
+        const whole = await this.selectSpans(c, sql, values, types, spans, budget);
         if (!whole) {
           // Which of this group's traces are whole is unknown: read them again one at
           // a time with what is left of the budget, newest first, until one does not fit.
