@@ -77,7 +77,7 @@ describe(
         ...structuredClone(defaultConfig.buffer.nats),
         urls: [nats.url],
         partitions: 8,
-        leaseTtlMs: 1500,
+        leaseTtlMs: 4000,
         ackWaitSeconds: 3,
         publishTimeoutMs: 2000,
         retryAfterSeconds: 2,

@@ -181,7 +181,10 @@ export class PartitionLeases {
       await this.#buffer.leases.delete(`p.${partition}`, { previousSeq: revision });
       this.#logger.info({ partition }, 'partition lease released');
     } catch (err) {
-      this.#logger.warn({ err, partition }, 'could not delete a released lease; it expires');
+      // Already gone (it expired while what was taken was being written) is fine.
+      if (!this.#isConflict(err)) {
+        this.#logger.warn({ err, partition }, 'could not delete a released lease; it expires');
+      }
     }
   }
 
