@@ -181,6 +181,33 @@ export function duplicateWriteCases(createStorage: () => Promise<Storage>): void
       assert.deepEqual(await store.getDependencies(endTs, lookback), EXPECTED);
     });
 
+    test('a delta added to an hour read before shows in the next read', async () => {
+      const HOUR = 60 * MINUTE;
+      const h = Math.floor(base / HOUR) * HOUR - 5 * HOUR;
+      const minutes: number[] = [];
+      for (let m = h; m < h + 3 * HOUR; m += MINUTE) minutes.push(m);
+      const edge = (calls: number) => ({
+        edges: [
+          {
+            minute: h + HOUR + 30 * MINUTE,
+            parent: 'dup-hour-a',
+            child: 'dup-hour-b',
+            calls,
+            errors: 0,
+          },
+        ],
+        minutes,
+      });
+      await store.writeDependencies(edge(2));
+      const read = async () =>
+        (await store.getDependencies(h + 3 * HOUR - 1, 3 * HOUR)).filter(
+          (l) => l.parent === 'dup-hour-a',
+        );
+      assert.deepEqual(await read(), [{ parent: 'dup-hour-a', child: 'dup-hour-b', callCount: 2 }]);
+      await store.writeDependencies(edge(3));
+      assert.deepEqual(await read(), [{ parent: 'dup-hour-a', child: 'dup-hour-b', callCount: 5 }]);
+    });
+
     test('dependencies kept on write give the same answer, from the aggregates', async () => {
       // Written twice too: the processor never sees a duplicate twice, but the rows are deltas.
       await store.writeDependencies(dependencyDeltaOf(spans));

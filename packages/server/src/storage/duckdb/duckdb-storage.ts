@@ -45,6 +45,7 @@ import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-
 import { CompletenessStore } from './completeness-store.ts';
 import { ConnectionPool } from './connection-pool.ts';
 import { planDependencyRead } from './dependency-coverage.ts';
+import { DependencyEdgeHours } from './dependency-edge-hours.ts';
 import { DependencyEdgesStore } from './dependency-edges-store.ts';
 import { DependencyHours, HOUR_MICROS, toLinks } from './dependency-hours.ts';
 import type { EdgeRow } from './dependency-hours.ts';
@@ -194,6 +195,7 @@ export class DuckDbStorage
   /** Operations inserted by batches whose transaction is open, and by which batch. */
   private readonly pendingOps = new Map<string, OriginBatch>();
   private readonly dependencyHours = new DependencyHours();
+  private readonly edgeHours = new DependencyEdgeHours();
   private readonly prepared = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
   private writeChain: Promise<unknown> = Promise.resolve();
   private edgeChain: Promise<unknown> = Promise.resolve();
@@ -762,7 +764,7 @@ export class DuckDbStorage
   writeDependencies(delta: DependencyDelta): Promise<void> {
     return this.serialised(() => {
       this.writerConnection();
-      return this.dependencyEdges!.write(delta);
+      return this.dependencyEdges!.write(delta).then(() => this.edgeHours.invalidate(delta.edges));
     });
   }
 
@@ -895,9 +897,8 @@ export class DuckDbStorage
         const covered = await DependencyEdgesStore.coveredMinutes(c, from, to);
         const plan = planDependencyRead(from, to, covered);
         const counts = new Map<string, number>();
-        const agg = plan.aggregated;
-        if (agg.length > 0)
-          await DependencyEdgesStore.addEdges(c, agg[0].from, agg[agg.length - 1].to, counts);
+        // Range by range: edges counted in minutes not vouched for are joined instead.
+        for (const r of plan.aggregated) await this.edgeHours.add(c, r.from, r.to, counts);
         for (const r of plan.joined) {
           const links = await this.dependencyHours.edges(r.from, r.to, (lo, hi, byHour) =>
             this.queryEdges(c, lo, hi, byHour),
@@ -1015,6 +1016,7 @@ export class DuckDbStorage
       }
       if (deleted > 0) {
         this.dependencyHours.clear();
+        this.edgeHours.clear();
         try {
           await this.loadCaches(w);
           if (this.path !== ':memory:') await w.run('CHECKPOINT');
