@@ -9,6 +9,11 @@
  * starts `skein all` on that directory and times process start → `/ready` 200, and
  * on until the replayed backlog is written (queryable). The same-run baseline is the
  * same start on the same store with an empty intake.
+ *
+ * Run it on a build (`npm run build`) to time a start as `npm start` makes it:
+ *   SKEIN_MAIN=packages/server/dist/cli/main.js node --import tsx bench/intake-restart.ts
+ * (without SKEIN_MAIN it starts the TypeScript sources through tsx, which adds the
+ * transpile time to every start).
  */
 import { mkdtempSync, rmSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
