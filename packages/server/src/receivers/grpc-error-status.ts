@@ -1,14 +1,15 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { ServerErrorResponse } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { PipelineFullError, isSkeinError } from '../errors.ts';
+import { BufferUnavailableError, PipelineFullError, isSkeinError } from '../errors.ts';
 import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { encodeRpcStatusProto } from './otlp/otlp-response.ts';
 
 /**
  * The gRPC status a receiver answers a failed call with, counted in
  * `skein_receiver_requests_refused_total`: a coded error keeps its gRPC code
- * and message, and a full queue also carries a google.rpc.RetryInfo in
+ * and message, and a full queue or an unreachable NATS buffer (a collector with
+ * `buffer.kind: nats`) also carries a google.rpc.RetryInfo in
  * `grpc-status-details-bin` (clients that honour it, e.g. the Collector's
  * exporters, wait that long); anything else is INTERNAL and logged.
  */
@@ -26,7 +27,10 @@ export function grpcErrorStatus(
   }
   metrics.requestRefused(protocol, err.code);
   const metadata = new Metadata();
-  if (err instanceof PipelineFullError && err.retryAfterSeconds !== undefined) {
+  if (
+    (err instanceof PipelineFullError || err instanceof BufferUnavailableError) &&
+    err.retryAfterSeconds !== undefined
+  ) {
     metadata.set(
       'grpc-status-details-bin',
       encodeRpcStatusProto(err.grpcCode, err.message, err.retryAfterSeconds),
