@@ -78,6 +78,7 @@ export class PartitionLeases {
   #ticking: Promise<void> | undefined;
   #stopped = false;
   #members: string[] = [];
+  #renewing = false;
 
   constructor(options: PartitionLeasesOptions) {
     this.#buffer = options.buffer;
@@ -120,19 +121,19 @@ export class PartitionLeases {
       if (!members.includes(this.#id)) members.push(this.#id);
       members.sort();
       this.#members = members;
-      for (const [partition, lease] of [...this.#held]) {
+      // Every held lease is renewed first (a release below may wait for writes), then
+      // those no longer ours are released one by one, renewed again between releases.
+      const leaving: number[] = [];
+      for (const partition of [...this.#held.keys()]) {
+        if (partitionMember(members, partition) !== this.#id) leaving.push(partition);
+      }
+      await this.#renewAll();
+      for (const partition of leaving) {
         if (this.#stopped) return;
-        if (partitionMember(members, partition) !== this.#id) {
-          await this.#release(partition, lease.revision);
-          continue;
-        }
-        try {
-          lease.revision = await kv.update(`p.${partition}`, this.#id, lease.revision);
-          lease.renewedAt = Date.now();
-        } catch (err) {
-          if (this.#isConflict(err)) this.#lose(partition, 'taken by another ingester');
-          // Otherwise a transient failure: kept until it is stale (#dropStale).
-        }
+        const lease = this.#held.get(partition);
+        if (lease === undefined) continue;
+        await this.#release(partition, lease.revision);
+        await this.#renewAll();
       }
       for (let partition = 0; partition < this.#partitions; partition++) {
         if (this.#stopped) return;
@@ -151,6 +152,29 @@ export class PartitionLeases {
       }
     } catch (err) {
       this.#logger.warn({ err }, 'partition lease round failed; retrying');
+    }
+  }
+
+  async #renewAll(): Promise<void> {
+    if (this.#renewing || !this.#buffer.ready) return;
+    this.#renewing = true;
+    try {
+      await this.#renewEach();
+    } finally {
+      this.#renewing = false;
+    }
+  }
+
+  async #renewEach(): Promise<void> {
+    const kv = this.#buffer.leases;
+    for (const [partition, lease] of [...this.#held]) {
+      try {
+        lease.revision = await kv.update(`p.${partition}`, this.#id, lease.revision);
+        lease.renewedAt = Date.now();
+      } catch (err) {
+        if (this.#isConflict(err)) this.#lose(partition, 'taken by another ingester');
+        // Otherwise a transient failure: kept until it is stale (#dropStale).
+      }
     }
   }
 
@@ -173,12 +197,20 @@ export class PartitionLeases {
   }
 
   async #release(partition: number, revision: number): Promise<void> {
-    await this.#owner.release(partition);
+    // Writing what was taken may outlast the TTL: keep every lease (this one too) alive meanwhile.
+    const keepAlive = setInterval(() => void this.#renewAll(), Math.floor(this.#ttlMs / 3));
+    try {
+      await this.#owner.release(partition);
+    } finally {
+      clearInterval(keepAlive);
+    }
+    // Renewed meanwhile: delete the revision it has now.
+    const current = this.#held.get(partition)?.revision ?? revision;
     this.#held.delete(partition);
     this.#metrics.leaseChanges.inc({ change: 'released' });
     this.#metrics.partitionsOwned.set(this.#held.size);
     try {
-      await this.#buffer.leases.delete(`p.${partition}`, { previousSeq: revision });
+      await this.#buffer.leases.delete(`p.${partition}`, { previousSeq: current });
       this.#logger.info({ partition }, 'partition lease released');
     } catch (err) {
       // Already gone (it expired while what was taken was being written) is fine.
