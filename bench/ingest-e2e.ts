@@ -6,6 +6,7 @@
  *   node --import tsx bench/ingest-e2e.ts [--spans 2000000] [--batch 500] [--connections 4]
  *        [--store file|memory] [--queue-spans N] [--batch-spans N]
  *        [--processors default|off|realistic|completeness|tail] [--intake on|off]
+ *        [--security on|off]
  *
  * `--processors`: `default` runs the shipped chain (redaction's default rules, span
  * metrics, completeness); `off` runs none; `realistic` runs the same chain with
@@ -17,6 +18,9 @@
  * done (written + dropped), and the clock includes the last decision wait, so compare
  * its "accepted" rate too.
  *
+ * `--security on`: every listener with a static token required (the sender sends it)
+ * and TLS (a test CA made by openssl); `off` (default) neither (issue 15's ratio).
+ *
  * `--intake`: the durable intake (pipeline.intake.enabled; on by default in skein):
  * each batch is fsync'd to the intake log before its 200. `off` measures the
  * in-memory queue alone.
@@ -26,7 +30,9 @@
  * back through the query API to prove it.
  */
 import { statSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { Agent, request, get as httpGet } from 'node:http';
+import { Agent as TlsAgent, request as tlsRequest, get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeOtlpProto } from '../packages/server/src/receivers/otlp/otlp-proto-decoder.ts';
@@ -51,6 +57,71 @@ if (arg('batch-spans', '') !== '')
 const intake = arg('intake', 'on');
 if (intake !== 'on' && intake !== 'off') throw new Error('--intake: on or off');
 extra.push(`--pipeline.intake.enabled=${intake === 'on'}`);
+
+// ---- security: a token on every listener and TLS with a test CA (--security on)
+const security = arg('security', 'off');
+if (security !== 'on' && security !== 'off') throw new Error('--security: on or off');
+const TOKEN = 'bench-token-0123456789abcdef';
+let ca: Buffer | undefined;
+if (security === 'on') {
+  const pki = mkdtempSync(join(tmpdir(), 'skein-bench-pki-'));
+  const ssl = (...a: string[]) => execFileSync('openssl', a, { cwd: pki, stdio: 'pipe' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-subj',
+    '/CN=bench-ca',
+    '-days',
+    '1',
+  );
+  writeFileSync(join(pki, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '1',
+    '-extfile',
+    'server.ext',
+  );
+  ca = readFileSync(join(pki, 'ca.crt'));
+  extra.push(
+    `--security.tokens=${JSON.stringify([{ name: 'bench', secret: TOKEN, scopes: ['ingest', 'read', 'admin'] }])}`,
+    `--security.tls.certFile=${join(pki, 'server.crt')}`,
+    `--security.tls.keyFile=${join(pki, 'server.key')}`,
+  );
+}
+const authHeaders: Record<string, string> =
+  security === 'on' ? { authorization: `Bearer ${TOKEN}` } : {};
+
+/** GET a URL of the server (http or https with the test CA, with the token); resolves with status and body. */
+function getText(url: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const options = { headers: authHeaders, ...(ca === undefined ? {} : { ca }) };
+    const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, options, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+  });
+}
 
 const processors = arg('processors', 'default');
 if (processors === 'off') extra.push('--pipeline.processors.order=');
@@ -167,8 +238,8 @@ const cpuAtStart = cpuSeconds();
 const rss: number[] = [];
 const heap: number[] = [];
 const heapTimer = setInterval(() => {
-  fetch(`${admin.replace(/\/metrics$/, '')}/metrics`)
-    .then((r) => r.text())
+  getText(`${admin.replace(/\/metrics$/, '')}/metrics`)
+    .then((r) => r.text)
     .then((text) => {
       const h = /^nodejs_heap_size_used_bytes (\d+)/m.exec(text);
       if (h) heap.push(Number(h[1]) / 2 ** 20);
@@ -184,20 +255,27 @@ const rssTimer = setInterval(() => {
   }
 }, 200);
 
-const agent = new Agent({ keepAlive: true, maxSockets: connections });
+const agent =
+  ca === undefined
+    ? new Agent({ keepAlive: true, maxSockets: connections })
+    : new TlsAgent({ keepAlive: true, maxSockets: connections, ca });
 let refused = 0;
 let next = 0;
 
 function post(body: Buffer): Promise<{ status: number; retryAfter: number }> {
   return new Promise((resolve, reject) => {
-    const req = request(
+    const req = (ca === undefined ? request : tlsRequest)(
       {
         host: otlp.hostname,
         port: otlp.port,
         path: '/v1/traces',
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length },
+        headers: {
+          'content-type': 'application/x-protobuf',
+          'content-length': body.length,
+          ...authHeaders,
+        },
       },
       (res) => {
         res.resume();
@@ -230,7 +308,7 @@ async function worker(): Promise<void> {
 
 /** Spans done with: written, or dropped on purpose by a processor (tail sampling). */
 async function written(): Promise<number> {
-  const text = await (await fetch(`${admin.replace(/\/metrics$/, '')}/metrics`)).text();
+  const { text } = await getText(`${admin.replace(/\/metrics$/, '')}/metrics`);
   const m = /^skein_spans_written_total (\d+)/m.exec(text);
   const d = /^skein_spans_dropped_total\{reason="processor"\} (\d+)/m.exec(text);
   return (m ? Number(m[1]) : 0) + (d ? Number(d[1]) : 0);
@@ -251,9 +329,9 @@ const probe =
         .subarray(idOffsets[0][0], idOffsets[0][0] + 16)
         .toString('hex')
     : '';
-const readBack = await fetch(`${query}/api/traces/${probe}`);
+const readBack = await getText(`${query}/api/traces/${probe}`);
 // Each processor's CPU time (skein_processor_seconds_total), per span.
-const metricsText = await (await fetch(`${admin.replace(/\/metrics$/, '')}/metrics`)).text();
+const metricsText = (await getText(`${admin.replace(/\/metrics$/, '')}/metrics`)).text;
 const processorCost = [
   ...metricsText.matchAll(/^skein_processor_seconds_total\{processor="([^"]+)"\} ([0-9.e+-]+)/gm),
 ].map((m) => `${m[1]} ${((Number(m[2]) * 1e9) / spansSent).toFixed(0)}`);
@@ -291,6 +369,8 @@ const rows: [string, string][] = [
   ['server exit code', String(exitCode)],
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
-console.log(`\ningest-e2e (store=${store}, processors=${processors}, intake=${intake})`);
+console.log(
+  `\ningest-e2e (store=${store}, processors=${processors}, intake=${intake}, security=${security})`,
+);
 for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
 agent.destroy();
