@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { describe } from 'node:test';
+import { after, describe } from 'node:test';
 import { runCompletenessConformance } from '../conformance/completeness-conformance.ts';
 import { runMetricsConformance } from '../conformance/metrics-conformance.ts';
 import { runStorageConformance } from '../conformance/storage-conformance.ts';
@@ -63,7 +63,12 @@ describe(
     if (!available) return;
     const require = createRequire(join(chdbDir, 'package.json'));
     const { Session } = require(chdbModule) as { Session: new (path: string) => ChdbSession };
-    const session = new Session(`/tmp/skein-chdb-${process.pid}`);
+    const dir = `/tmp/skein-chdb-${process.pid}`;
+    const session = new Session(dir);
+    after(() => {
+      session.cleanup?.();
+      rmSync(dir, { recursive: true, force: true });
+    });
     let databases = 0;
     const newStore = (): Promise<ClickHouseStorage> =>
       Promise.resolve(
