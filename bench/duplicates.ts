@@ -4,6 +4,7 @@
  *   node --import tsx bench/duplicates.ts --spans 1000000 --dir /tmp/skein-dup
  *   node --import tsx bench/duplicates.ts --deps-only --spans 10000000 --days 7 --dir /tmp/skein-deps
  *     [--reuse: read a directory loaded before] [--skip-join-baseline: keep its aggregates]
+ *     [--reaggregate: with --reuse, write the edges again (after a join baseline deleted them)]
  *
  * Duplicates (default mode): the same `--spans` spans (bench/storage-workload.ts, 24 h
  * of start times) written, in the same run, to four stores:
@@ -48,6 +49,7 @@ const { values: args } = parseArgs({
     'deps-only': { type: 'boolean', default: false },
     reuse: { type: 'boolean', default: false },
     'skip-join-baseline': { type: 'boolean', default: false },
+    reaggregate: { type: 'boolean', default: false },
   },
 });
 const totalSpans = Number(args.spans);
@@ -246,6 +248,16 @@ if (!args['deps-only']) {
     writeFileSync(metaFile, JSON.stringify(meta));
   }
   const { now, written, loadS } = meta;
+  if (args.reaggregate) {
+    const store = new DuckDbStorage({ path });
+    await store.open();
+    for (const batch of batches(now)) await store.writeDependencies(edgesOf(batch));
+    const minutes: number[] = [];
+    for (let m = Math.floor((now - windowUs) / MINUTE) * MINUTE; m < now; m += MINUTE)
+      minutes.push(m);
+    await store.writeDependencies({ edges: [], minutes });
+    await store.close();
+  }
   const store = new DuckDbStorage({ path });
   await store.open();
   const d0 = performance.now();
