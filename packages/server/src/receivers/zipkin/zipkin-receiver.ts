@@ -118,6 +118,7 @@ export class ZipkinReceiver extends HttpReceiverServer {
               .map((k) => k.trim())
               .filter((k) => k !== ''),
             lookbackMs: config.receivers.zipkin.queryLookbackMs,
+            maxResponseBytes: config.query.maxResponseBytes,
             maxLimit: config.query.maxLimit,
             rewriteSearchTag,
           });
