@@ -103,3 +103,27 @@ test('security.cors entries must be origins', () => {
     /security\.cors\.zipkin.*is not an origin/,
   );
 });
+
+test('admin: /health and /ready are public, /metrics needs the admin scope unless security.metricsOpen', async (t) => {
+  const { AdminServer } = await import('../admin/admin-server.ts');
+  for (const metricsOpen of [false, true]) {
+    const config = structuredClone(defaultConfig);
+    config.security.tokens = [{ name: 'ops', secret: SECRET, scopes: ['admin'] }];
+    config.security.metricsOpen = metricsOpen;
+    config.admin.port = 0;
+    const logger = pino({ level: 'silent' });
+    const registry = new Registry();
+    const admin = new AdminServer(config.admin, registry, logger);
+    admin.protect(new SecurityLayer({ config, registry, logger }).http('admin'));
+    const { port } = await admin.start();
+    t.after(() => admin.stop());
+    const base = `http://127.0.0.1:${port}`;
+    assert.equal((await fetch(`${base}/health`)).status, 200);
+    assert.equal((await fetch(`${base}/metrics`)).status, metricsOpen ? 200 : 401);
+    const withToken = await fetch(`${base}/metrics`, {
+      headers: { authorization: `Bearer ${SECRET}` },
+    });
+    assert.equal(withToken.status, 200);
+    assert.match(await withToken.text(), /skein_auth_failures_total/);
+  }
+});
