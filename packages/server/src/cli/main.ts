@@ -39,6 +39,7 @@ Settings (defaults, then --config file, then SKEIN_* environment, then flags), e
   --receivers.otlpGrpc.port=4317      --receivers.otlpHttp.port=4318
   --query.port=16686                  --admin.port=14269
   --log.level=info
+  --listen=0.0.0.0                    every listener binds 127.0.0.1 until opened (docs/security.md)
 Every setting is listed in docs/configuration.md.
 
 ${TRACEGEN_HELP}
