@@ -249,7 +249,7 @@ export class ClickHouseStorage
       let body = '';
       // Per trace and day: the start bounds, for trace_index.
       const bounds = new Map<string, { day: number; min: number; max: number }>();
-      const newOps: string[] = [];
+      const newOps = new Set<string>();
       let ops = '';
       for (let i = 0; i < spans.length; i++) {
         const s = spans[i];
@@ -262,8 +262,8 @@ export class ClickHouseStorage
         else if (start < b.min) b.min = start;
         else if (start > b.max) b.max = start;
         const op = day + '\u0000' + s.resource.serviceName + '\u0000' + s.name + '\u0000' + s.kind;
-        if (!this.knownOperations.has(op) && !newOps.includes(op)) {
-          newOps.push(op);
+        if (!this.knownOperations.has(op) && !newOps.has(op)) {
+          newOps.add(op);
           ops +=
             '{"day":' +
             encoder.day(start) +
@@ -308,7 +308,7 @@ export class ClickHouseStorage
       await this.connection.insert(this.tables.read('spans'), body, SPAN_INSERT_SETTINGS);
       await this.connection.insert(this.tables.read('trace_index'), index, SPAN_INSERT_SETTINGS);
       await this.connection.insert(this.tables.read('operations'), ops, SPAN_INSERT_SETTINGS);
-      if (this.knownOperations.size + newOps.length > MAX_KNOWN_OPERATIONS) {
+      if (this.knownOperations.size + newOps.size > MAX_KNOWN_OPERATIONS) {
         this.knownOperations.clear();
       }
       for (const op of newOps) this.knownOperations.add(op);
