@@ -272,9 +272,10 @@ export function formatFigures(figures: ModeFigure[]): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
-      mode: { type: 'string', default: 'both' },
-      duration: { type: 'string', default: '20' },
-      rate: { type: 'string', default: '10' },
+      // `npm run demo --mode naive` hands the flag to npm, which passes it on as npm_config_mode.
+      mode: { type: 'string', default: process.env.npm_config_mode ?? 'both' },
+      duration: { type: 'string', default: process.env.npm_config_duration ?? '20' },
+      rate: { type: 'string', default: process.env.npm_config_rate ?? '10' },
       otlp: { type: 'string', default: 'http://localhost:4318' },
       query: { type: 'string', default: 'http://localhost:16686' },
       sampling: { type: 'string', default: 'http://localhost:5778' },

@@ -50,6 +50,13 @@ export interface SkeinOptions {
   scheduledDelayMillis?: number;
   /** Flush and shut down on SIGTERM / SIGINT / beforeExit (default true). */
   shutdownOnExit?: boolean;
+  /**
+   * Register import-in-the-middle's loader hook so modules loaded with `import`
+   * (`import http from 'node:http'`, ESM apps) are patched, not only those loaded with
+   * `require` (`SKEIN_ESM_HOOK=0` turns it off; default on). A CommonJS app may turn
+   * it off.
+   */
+  esmHook?: boolean;
   /** More instrumentations to enable besides the kit's. */
   instrumentations?: Instrumentation[];
 }

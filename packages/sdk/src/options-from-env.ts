@@ -30,6 +30,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SkeinOptio
   if (env.SKEIN_REQUEST_ID_HEADER !== undefined)
     options.requestIdHeader =
       env.SKEIN_REQUEST_ID_HEADER === 'off' ? false : env.SKEIN_REQUEST_ID_HEADER;
+  if (env.SKEIN_ESM_HOOK !== undefined)
+    options.esmHook = env.SKEIN_ESM_HOOK === '1' || env.SKEIN_ESM_HOOK === 'true';
   if (env.SKEIN_LEAK_CHECK === '1' || env.SKEIN_LEAK_CHECK === 'true') options.leakCheck = true;
   if (env.OTEL_RESOURCE_ATTRIBUTES) {
     const attrs: Record<string, string> = {};

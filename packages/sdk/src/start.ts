@@ -58,8 +58,8 @@ export function start(options: SkeinOptions): SkeinKit {
       `@skein/node is already started for service "${running.service}" in this process`,
     );
   }
-  if (!hookRegistered) {
-    // ESM apps: patch modules loaded with `import` too (import-in-the-middle).
+  if (options.esmHook !== false && !hookRegistered) {
+    // Patch modules loaded with `import` too (import-in-the-middle); see esmHook.
     register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
     hookRegistered = true;
   }

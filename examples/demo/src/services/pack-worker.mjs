@@ -1,5 +1,5 @@
-// Worker entry: Node 20 does not apply --import hooks to a .ts worker file.
-import { register } from 'tsx/esm/api';
+// Worker entry: Node 20 does not apply --import hooks to a .ts worker file, so this
+// loads the TypeScript worker through tsx.
+import { tsImport } from 'tsx/esm/api';
 
-register();
-await import('./pack-worker.ts');
+await tsImport('./pack-worker.ts', import.meta.url);

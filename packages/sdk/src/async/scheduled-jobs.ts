@@ -62,12 +62,10 @@ const scheduleAttributes = (name: string, operation: 'send' | 'process'): Attrib
  * carrier to store with the job. Run it with {@link runScheduled}.
  */
 export function recordSchedule(name: string): Carrier {
-  const producer = trace
-    .getTracer(TRACER)
-    .startSpan(`schedule ${name}`, {
-      kind: SpanKind.PRODUCER,
-      attributes: scheduleAttributes(name, 'send'),
-    });
+  const producer = trace.getTracer(TRACER).startSpan(`schedule ${name}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: scheduleAttributes(name, 'send'),
+  });
   const carrier = injectCarrier(trace.setSpan(context.active(), producer));
   producer.end();
   return carrier;
