@@ -1,7 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { ServerErrorResponse } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { BufferUnavailableError, PipelineFullError, isSkeinError } from '../errors.ts';
+import { isSkeinError } from '../errors.ts';
 import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { encodeRpcStatusProto } from './otlp/otlp-response.ts';
 
@@ -27,10 +27,9 @@ export function grpcErrorStatus(
   }
   metrics.requestRefused(protocol, err.code);
   const metadata = new Metadata();
-  if (
-    (err instanceof PipelineFullError || err instanceof BufferUnavailableError) &&
-    err.retryAfterSeconds !== undefined
-  ) {
+  // Every refusal that carries a retry delay (a full queue, an unreachable buffer, a
+  // full disk under the durable intake) sends it as RetryInfo too.
+  if (err.retryAfterSeconds !== undefined) {
     metadata.set(
       'grpc-status-details-bin',
       encodeRpcStatusProto(err.grpcCode, err.message, err.retryAfterSeconds),
