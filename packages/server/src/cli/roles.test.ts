@@ -35,6 +35,22 @@ describe('role table', () => {
     assert.ok(!resolveOrder(modules, roles.collector).includes('query'));
   });
 
+  test('the ingester starts no receiver and no query API; its pipeline starts after the buffer', () => {
+    const ingester = resolveOrder(modules, roles.ingester);
+    assert.deepEqual(
+      ingester.filter(
+        (m) => m.includes('otlp') || m.includes('jaeger') || m === 'zipkin' || m === 'query',
+      ),
+      [],
+    );
+    assert.ok(
+      ingester.includes('pipeline'),
+      'the ingester runs the pipeline (trace-level processors)',
+    );
+    assert.ok(ingester.indexOf('buffer') < ingester.indexOf('pipeline'));
+    assert.ok(ingester.indexOf('storage') < ingester.indexOf('pipeline'));
+  });
+
   test('the admin port starts first, so it stops last', () => {
     for (const wanted of Object.values(roles)) {
       const order = resolveOrder(modules, wanted);
