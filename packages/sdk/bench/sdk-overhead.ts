@@ -1,5 +1,6 @@
 // Overhead of @skein/node on a small HTTP service (issue 11): requests/s and p99
-// latency with no tracing, with the kit sampling 100% and 10%, driven by autocannon.
+// latency with no tracing, with the plain OpenTelemetry SDK (http instrumentation)
+// at 100%, and with the kit sampling 100% and 10%, driven by autocannon.
 // Each configuration runs in its own process (the SDK is process-wide); the spans go
 // to an OTLP sink in this process that accepts and discards them. Configurations are
 // interleaved over several rounds and the median is reported, against the untraced
@@ -23,7 +24,7 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
-const CONFIGS = ['none', 'kit-100', 'kit-10'] as const;
+const CONFIGS = ['none', 'otel-100', 'kit-100', 'kit-10'] as const;
 
 async function child(
   file: string,
