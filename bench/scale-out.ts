@@ -97,10 +97,20 @@ function traceIdOf(i: number): string {
 
 // ---- the servers
 log(`start; ${uptime()}`);
-const [cluster, nats] = await Promise.all([
+const started = await Promise.allSettled([
   startClickHouseCluster({ shards, replicas }),
   startNatsServer(),
 ]);
+if (started[0].status === 'rejected' || started[1].status === 'rejected') {
+  // Stop whichever did start before reporting why the other did not.
+  if (started[0].status === 'fulfilled') await started[0].value.stop();
+  if (started[1].status === 'fulfilled') await started[1].value.stop();
+  throw started[0].status === 'rejected'
+    ? started[0].reason
+    : (started[1] as PromiseRejectedResult).reason;
+}
+const cluster = started[0].value;
+const nats = started[1].value;
 const database = `skein_bench_${process.pid}`;
 const roleArgs = [
   '--storage.backend=clickhouse',
