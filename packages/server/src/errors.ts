@@ -269,7 +269,8 @@ export const PermissionDeniedError = defineError({
   code: 'SKEIN_PERMISSION_DENIED',
   statusCode: 403,
   grpcCode: GrpcStatus.PermissionDenied,
-  summary: 'The credentials are valid but lack the scope the endpoint needs, or name another tenant.',
+  summary:
+    'The credentials are valid but lack the scope the endpoint needs, or name another tenant.',
   message: (who: string, why: string) => `${who} ${why}; see docs/security.md`,
 });
 export type PermissionDeniedError = InstanceType<typeof PermissionDeniedError>;
@@ -299,8 +300,7 @@ export const CorruptBatchError = defineError({
   code: 'SKEIN_CORRUPT_BATCH',
   statusCode: 500,
   grpcCode: GrpcStatus.Internal,
-  summary:
-    'A stored or buffered span batch (write-ahead log, NATS message) could not be decoded.',
+  summary: 'A stored or buffered span batch (write-ahead log, NATS message) could not be decoded.',
   message: (detail: string) =>
     `cannot decode span batch: ${detail}; the bytes are damaged or were written by an incompatible skein version`,
 });

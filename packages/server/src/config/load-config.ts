@@ -388,7 +388,8 @@ function checkNonNegative(name: string, n: number): void {
 }
 
 function validateLimits(limits: SkeinConfig['limits']): void {
-  for (const [key, value] of Object.entries(limits.span)) checkPositive(`limits.span.${key}`, value);
+  for (const [key, value] of Object.entries(limits.span))
+    checkPositive(`limits.span.${key}`, value);
   for (const [key, value] of Object.entries(limits.http))
     checkPositive(`limits.http.${key}`, value);
   if (limits.http.headersTimeoutMs > limits.http.requestTimeoutMs) {

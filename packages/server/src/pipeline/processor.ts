@@ -4,11 +4,7 @@ import type { AssembledTrace, TraceBuffer } from './trace-buffer.ts';
 
 /** The processors Skein has, by their key under `pipeline.processors` in the config. */
 export type ProcessorName =
-  | 'redaction'
-  | 'spanMetrics'
-  | 'completeness'
-  | 'dependencies'
-  | 'tailSampling';
+  'redaction' | 'spanMetrics' | 'completeness' | 'dependencies' | 'tailSampling';
 
 /**
  * What a processor reports while it works on a batch; the chain turns it into the

@@ -309,7 +309,11 @@ export interface ReportRows {
   examples: unknown[][];
 }
 
-export function buildReport(q: CompletenessQuery, plan: QueryPlan, rows: ReportRows): CompletenessReport {
+export function buildReport(
+  q: CompletenessQuery,
+  plan: QueryPlan,
+  rows: ReportRows,
+): CompletenessReport {
   let traces = 0;
   let complete = 0;
   const rootServices: RootServiceCompleteness[] = [];
