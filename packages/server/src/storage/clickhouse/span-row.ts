@@ -1,17 +1,7 @@
 import { createHash } from 'node:crypto';
-import type {
-  Attribute,
-  Resource,
-  Scope,
-  Span,
-  SpanEvent,
-  SpanKind,
-  SpanLink,
-  StatusCode,
-} from '../../model/span.ts';
+import type { Attribute, Resource, Scope, Span, SpanKind, StatusCode } from '../../model/span.ts';
 import {
   attributeFromString,
-  decodeAttributeList,
   encodeAttributeList,
   splitTerm,
   tagTerm,
@@ -19,6 +9,7 @@ import {
   valueToString,
 } from '../duckdb/attribute-codec.ts';
 import { decodeResource, decodeScope } from '../duckdb/origin-registry.ts';
+import { applySpanExtra, encodeSpanExtra, type ExtraJson } from '../span-extra.ts';
 
 /*
  * Spans as JSONEachRow rows of the `spans` table (schema.ts), and back. Row data is
@@ -72,51 +63,6 @@ function originTerms(resource: Resource, scope: Scope): string[] {
   if (scope.name !== '') terms.push(tagTerm('otel.scope.name', scope.name));
   if (scope.version !== '') terms.push(tagTerm('otel.scope.version', scope.version));
   return terms;
-}
-
-function encodeExtra(span: Span): string {
-  if (
-    span.events.length === 0 &&
-    span.links.length === 0 &&
-    span.traceState === '' &&
-    span.statusMessage === '' &&
-    span.droppedAttributesCount === 0 &&
-    span.droppedEventsCount === 0 &&
-    span.droppedLinksCount === 0
-  ) {
-    return '';
-  }
-  const events: unknown[] = new Array(span.events.length);
-  for (let i = 0; i < span.events.length; i++) {
-    const e = span.events[i];
-    events[i] = [
-      e.time - span.startTime,
-      e.name,
-      encodeAttributeList(e.attributes),
-      e.droppedAttributesCount,
-    ];
-  }
-  const links: unknown[] = new Array(span.links.length);
-  for (let i = 0; i < span.links.length; i++) {
-    const l = span.links[i];
-    links[i] = [
-      l.traceId,
-      l.spanId,
-      l.traceState,
-      encodeAttributeList(l.attributes),
-      l.droppedAttributesCount,
-      l.flags,
-    ];
-  }
-  return JSON.stringify([
-    span.traceState,
-    span.statusMessage,
-    span.droppedAttributesCount,
-    span.droppedEventsCount,
-    span.droppedLinksCount,
-    events,
-    links,
-  ]);
 }
 
 /** A resource + scope pair as the `origins` table keeps it. */
@@ -243,7 +189,7 @@ export class SpanRowEncoder {
       ',"event_names":' +
       eventNames +
       ',"extra":' +
-      JSON.stringify(encodeExtra(span)) +
+      JSON.stringify(encodeSpanExtra(span) ?? '') +
       origin +
       '}\n'
     );
@@ -270,16 +216,6 @@ export interface SpanRow {
   extra: string;
   origin_id: string;
 }
-
-type ExtraJson = [
-  string,
-  string,
-  number,
-  number,
-  number,
-  [number, string, string[], number][],
-  [string, string, string, string[], number, number][],
-];
 
 /** A decoded origin: spans that share it share these objects. */
 export interface Origin {
@@ -348,40 +284,8 @@ export class SpanRowDecoder {
       resource,
       scope,
     };
-    if (row.extra !== '') applyExtra(span, JSON.parse(row.extra) as ExtraJson);
+    if (row.extra !== '') applySpanExtra(span, JSON.parse(row.extra) as ExtraJson);
     if (origin === UNRESOLVED) this.unresolved.push({ span, originId: row.origin_id });
     return span;
   }
-}
-
-function applyExtra(span: Span, x: ExtraJson): void {
-  span.traceState = x[0];
-  span.statusMessage = x[1];
-  span.droppedAttributesCount = x[2];
-  span.droppedEventsCount = x[3];
-  span.droppedLinksCount = x[4];
-  const events: SpanEvent[] = new Array(x[5].length);
-  for (let i = 0; i < events.length; i++) {
-    const e = x[5][i];
-    events[i] = {
-      time: span.startTime + e[0],
-      name: e[1],
-      attributes: decodeAttributeList(e[2]),
-      droppedAttributesCount: e[3],
-    };
-  }
-  span.events = events;
-  const links: SpanLink[] = new Array(x[6].length);
-  for (let i = 0; i < links.length; i++) {
-    const l = x[6][i];
-    links[i] = {
-      traceId: l[0],
-      spanId: l[1],
-      traceState: l[2],
-      attributes: decodeAttributeList(l[3]),
-      droppedAttributesCount: l[4],
-      flags: l[5],
-    };
-  }
-  span.links = links;
 }

@@ -1,27 +1,10 @@
 import type { DuckDBDataChunk, DuckDBListValue } from '@duckdb/node-api';
-import type {
-  Resource,
-  Scope,
-  Span,
-  SpanEvent,
-  SpanKind,
-  SpanLink,
-  StatusCode,
-} from '../../model/span.ts';
-import { attributeFromString, decodeAttributeList, splitTerm } from './attribute-codec.ts';
+import type { Resource, Scope, Span, SpanKind, StatusCode } from '../../model/span.ts';
+import { attributeFromString, splitTerm } from './attribute-codec.ts';
 import { parentIdToHex, spanIdToHex, traceIdToHex } from './ids.ts';
 import { decodeResource, decodeScope } from './origin-registry.ts';
 import type { OriginRegistry } from './origin-registry.ts';
-
-type ExtraJson = [
-  string,
-  string,
-  number,
-  number,
-  number,
-  [number, string, string[], number][],
-  [string, string, string, string[], number, number][],
-];
+import { applySpanExtra, type ExtraJson } from '../span-extra.ts';
 
 /**
  * Rebuilds spans from rows selected with `SPAN_SELECT_COLUMNS`. Resource and scope
@@ -108,40 +91,8 @@ export class SpanDecoder {
         scope,
       };
       const extra = vExtra.getItem(row) as string | null;
-      if (extra !== null) applyExtra(span, JSON.parse(extra) as ExtraJson);
+      if (extra !== null) applySpanExtra(span, JSON.parse(extra) as ExtraJson);
       out.push(span);
     }
   }
-}
-
-function applyExtra(span: Span, x: ExtraJson): void {
-  span.traceState = x[0];
-  span.statusMessage = x[1];
-  span.droppedAttributesCount = x[2];
-  span.droppedEventsCount = x[3];
-  span.droppedLinksCount = x[4];
-  const events: SpanEvent[] = new Array(x[5].length);
-  for (let i = 0; i < events.length; i++) {
-    const e = x[5][i];
-    events[i] = {
-      time: span.startTime + e[0],
-      name: e[1],
-      attributes: decodeAttributeList(e[2]),
-      droppedAttributesCount: e[3],
-    };
-  }
-  span.events = events;
-  const links: SpanLink[] = new Array(x[6].length);
-  for (let i = 0; i < links.length; i++) {
-    const l = x[6][i];
-    links[i] = {
-      traceId: l[0],
-      spanId: l[1],
-      traceState: l[2],
-      attributes: decodeAttributeList(l[3]),
-      droppedAttributesCount: l[4],
-      flags: l[5],
-    };
-  }
-  span.links = links;
 }

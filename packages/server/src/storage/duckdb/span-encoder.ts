@@ -1,9 +1,10 @@
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBDataChunk } from '@duckdb/node-api';
 import type { Attribute, Span } from '../../model/span.ts';
-import { encodeAttributeList, tagTerm, typeCode, valueToString } from './attribute-codec.ts';
+import { tagTerm, typeCode, valueToString } from './attribute-codec.ts';
 import type { OriginBatch, OriginRegistry } from './origin-registry.ts';
 import { SPAN_COLUMN_TYPES, TRACE_COLUMN_TYPES } from './schema.ts';
+import { encodeSpanExtra } from '../span-extra.ts';
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
 export const CHUNK_ROWS = 2048;
@@ -91,58 +92,6 @@ function pushTerms(terms: string[], attrs: readonly Attribute[]): void {
   for (let i = 0; i < attrs.length; i++) terms.push(tagTerm(attrs[i].key, valueToString(attrs[i])));
 }
 
-/**
- * The `extra` column: what most spans leave at its default, as one JSON array
- * `[traceState, statusMessage, droppedAttributes, droppedEvents, droppedLinks,
- *   events: [[time - start, name, attrs, dropped]...],
- *   links: [[traceId, spanId, traceState, attrs, dropped, flags]...]]`,
- * or null when every field has its default (most spans).
- */
-export function encodeExtra(span: Span): string | null {
-  if (
-    span.events.length === 0 &&
-    span.links.length === 0 &&
-    span.traceState === '' &&
-    span.statusMessage === '' &&
-    span.droppedAttributesCount === 0 &&
-    span.droppedEventsCount === 0 &&
-    span.droppedLinksCount === 0
-  ) {
-    return null;
-  }
-  const events: unknown[] = new Array(span.events.length);
-  for (let i = 0; i < span.events.length; i++) {
-    const e = span.events[i];
-    events[i] = [
-      e.time - span.startTime,
-      e.name,
-      encodeAttributeList(e.attributes),
-      e.droppedAttributesCount,
-    ];
-  }
-  const links: unknown[] = new Array(span.links.length);
-  for (let i = 0; i < span.links.length; i++) {
-    const l = span.links[i];
-    links[i] = [
-      l.traceId,
-      l.spanId,
-      l.traceState,
-      encodeAttributeList(l.attributes),
-      l.droppedAttributesCount,
-      l.flags,
-    ];
-  }
-  return JSON.stringify([
-    span.traceState,
-    span.statusMessage,
-    span.droppedAttributesCount,
-    span.droppedEventsCount,
-    span.droppedLinksCount,
-    events,
-    links,
-  ]);
-}
-
 /** A `spans` data chunk (column order of schema.ts) for `spans[order[from..to)]`. */
 export function encodeSpanChunk(
   spans: readonly Span[],
@@ -198,7 +147,7 @@ export function encodeSpanChunk(
     writeInt64(tagEntries.view, row * 16, first);
     writeInt64(tagEntries.view, row * 16 + 8, terms.length - first);
     duckdb.vector_assign_string_element(vTypes, row, types);
-    const extra = encodeExtra(s);
+    const extra = encodeSpanExtra(s);
     if (extra === null) {
       extraValid[row >> 3] &= ~(1 << (row & 7));
       extraNulls++;
