@@ -285,6 +285,20 @@ export interface SecurityConfig {
     scopeValues: { ingest: string; read: string; admin: string };
     /** The claim naming the user's tenant; '' leaves it to the tenant header. */
     tenantClaim: string;
+    /** An unknown key id fetches the JWKS again at most this often (key rotation), seconds. */
+    jwksCooldownSeconds: number;
+    /** The UI's OAuth client id at the issuer; '' turns the UI's sign-in (`/login`) off. */
+    clientId: string;
+    /** The client's secret (write `${env:NAME}`); '' for a public client (PKCE alone). */
+    clientSecret: string;
+    /** Where the issuer sends the browser back; '' derives it from the request (`<scheme>://<host>/login/callback`). */
+    redirectUrl: string;
+    /** The OAuth `scope` parameter the UI asks for at sign-in. */
+    loginScope: string;
+    /** Sets `Secure` on the session cookie on a plain-HTTP listener too (behind a TLS proxy). */
+    cookieSecure: boolean;
+    /** A UI session lasts at most this long (and never past its ID token's expiry), seconds. */
+    sessionTtlSeconds: number;
   };
   /** The request header naming the tenant when the credentials do not (`x-tenant` is accepted too). */
   tenantHeader: string;
@@ -657,6 +671,13 @@ export const defaultConfig: SkeinConfig = {
       scopesClaim: 'scope',
       scopeValues: { ingest: 'skein:ingest', read: 'skein:read', admin: 'skein:admin' },
       tenantClaim: '',
+      jwksCooldownSeconds: 30,
+      clientId: '',
+      clientSecret: '',
+      redirectUrl: '',
+      loginScope: 'openid profile',
+      cookieSecure: false,
+      sessionTtlSeconds: 8 * 60 * 60,
     },
     tenantHeader: 'X-Scope-OrgID',
     metricsOpen: false,

@@ -63,6 +63,13 @@ export type Attribute = AnyValue & { key: string };
 export interface Resource {
   /** `service.name` from the attributes, or `unknown_service` when absent (OTel SDK rule). */
   serviceName: string;
+  /**
+   * The tenant whose data this is ({@link DEFAULT_TENANT} when none was named). Decoders
+   * set {@link DEFAULT_TENANT}; the pipeline stamps the tenant the request was admitted
+   * for (security/identity.ts) before any processor or store sees the span, so every
+   * stored row carries it. Not an attribute: clients cannot set it.
+   */
+  tenant: string;
   attributes: Attribute[];
   droppedAttributesCount: number;
   /** OTLP `ResourceSpans.schema_url`. */
@@ -122,6 +129,12 @@ export interface Span {
   /** Shared with the other spans of the same scope. */
   scope: Scope;
 }
+
+/**
+ * The tenant of data sent without naming one (no tenant-bound token, no tenant header):
+ * single-tenant installations keep everything here.
+ */
+export const DEFAULT_TENANT = '';
 
 /** The service name OTel SDKs use when a resource has no `service.name`. */
 export const UNKNOWN_SERVICE = 'unknown_service';

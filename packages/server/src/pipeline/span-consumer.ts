@@ -16,7 +16,12 @@ import type { Span } from '../model/span.ts';
  * - `bytes` is the encoded size the receiver read for the batch (used for the byte
  *   bound and metrics); `protocol` labels metrics (e.g. "otlp_grpc").
  * - The receiver must not touch the spans after handing them over.
+ * - `tenant` is the tenant the request was admitted for (`identityOf(req)?.tenant`,
+ *   `tenantOf(metadata)`, `DEFAULT_TENANT` when none): the consumer stamps it on every
+ *   span's resource and counts and rate-limits the batch under it (refusing with
+ *   `TenantRateLimitedError`, 429 / RESOURCE_EXHAUSTED with `retryAfterSeconds`).
+ *   `undefined` means the spans already carry their tenant (replay, the NATS ingester).
  */
 export interface SpanConsumer {
-  consume(spans: Span[], bytes: number, protocol: string): Promise<void>;
+  consume(spans: Span[], bytes: number, protocol: string, tenant: string | undefined): Promise<void>;
 }

@@ -22,6 +22,24 @@ export interface OidcSettings {
   readonly scopeValues: ReadonlyMap<string, Scope>;
   /** The tenant claim's path, split at dots; empty: no tenant from the token. */
   readonly tenantClaim: readonly string[];
+  /** An unknown key id fetches the JWKS again at most this often, ms. */
+  readonly jwksCooldownMs: number;
+  /** The UI's sign-in (authorization code + PKCE), when `security.oidc.clientId` is set. */
+  readonly login: OidcLoginSettings | undefined;
+}
+
+/** `security.oidc.clientId` and the keys of the UI's sign-in, checked. */
+export interface OidcLoginSettings {
+  readonly clientId: string;
+  /** undefined: a public client (PKCE alone, no client authentication). */
+  readonly clientSecret: string | undefined;
+  /** undefined: `<scheme>://<Host>/login/callback` of each request. */
+  readonly redirectUrl: string | undefined;
+  /** The OAuth `scope` parameter; always holds `openid`. */
+  readonly scope: string;
+  /** `Secure` on the cookies even when the listener is plain HTTP. */
+  readonly cookieSecure: boolean;
+  readonly sessionTtlMs: number;
 }
 
 /** `security.*` compiled once at start: secrets hashed, values checked. */
@@ -179,7 +197,14 @@ function compileToken(raw: unknown, i: number): HashedToken {
 
 function compileOidc(config: SkeinConfig): OidcSettings | undefined {
   const o = config.security.oidc;
-  if (o.issuer === '') return undefined;
+  if (o.issuer === '') {
+    if (o.clientId !== '')
+      throw new ConfigError([
+        'security.oidc.clientId',
+        'is set but security.oidc.issuer is empty: name the issuer the UI signs in with',
+      ]);
+    return undefined;
+  }
   for (const [key, value] of [
     ['issuer', o.issuer],
     ['jwksUri', o.jwksUri],
@@ -197,6 +222,11 @@ function compileOidc(config: SkeinConfig): OidcSettings | undefined {
         'must be https (plain http is accepted for a loopback issuer only)',
       ]);
   }
+  if (!Number.isFinite(o.jwksCooldownSeconds) || o.jwksCooldownSeconds < 0)
+    throw new ConfigError([
+      'security.oidc.jwksCooldownSeconds',
+      `must be 0 or more, got ${o.jwksCooldownSeconds}`,
+    ]);
   if (o.scopesClaim === '')
     throw new ConfigError(['security.oidc.scopesClaim', 'must name a claim']);
   const scopeValues = new Map<string, Scope>();
@@ -211,6 +241,49 @@ function compileOidc(config: SkeinConfig): OidcSettings | undefined {
     scopesClaim: o.scopesClaim.split('.'),
     scopeValues,
     tenantClaim: o.tenantClaim === '' ? [] : o.tenantClaim.split('.'),
+    jwksCooldownMs: o.jwksCooldownSeconds * 1000,
+    login: compileLogin(o),
+  };
+}
+
+function compileLogin(o: SkeinConfig['security']['oidc']): OidcLoginSettings | undefined {
+  if (o.clientId === '') {
+    if (o.clientSecret !== '' || o.redirectUrl !== '')
+      throw new ConfigError([
+        'security.oidc.clientId',
+        'is empty but clientSecret or redirectUrl is set: name the UI\'s client id at the issuer',
+      ]);
+    return undefined;
+  }
+  let redirectUrl: string | undefined;
+  if (o.redirectUrl !== '') {
+    let url: URL;
+    try {
+      url = new URL(o.redirectUrl);
+    } catch {
+      throw new ConfigError(['security.oidc.redirectUrl', `must be a URL, got "${o.redirectUrl}"`]);
+    }
+    if (url.pathname !== '/login/callback' || url.search !== '' || url.hash !== '')
+      throw new ConfigError([
+        'security.oidc.redirectUrl',
+        `must end in /login/callback (the route that finishes the sign-in), got "${o.redirectUrl}"`,
+      ]);
+    redirectUrl = url.href;
+  }
+  const scope = o.loginScope.split(/\s+/).filter((v) => v !== '');
+  if (!scope.includes('openid')) scope.unshift('openid');
+  if (!Number.isFinite(o.sessionTtlSeconds) || o.sessionTtlSeconds < 1)
+    throw new ConfigError([
+      'security.oidc.sessionTtlSeconds',
+      `must be at least 1, got ${o.sessionTtlSeconds}`,
+    ]);
+  return {
+    clientId: o.clientId,
+    clientSecret: o.clientSecret === '' ? undefined : o.clientSecret,
+    redirectUrl,
+    scope: scope.join(' '),
+    cookieSecure: o.cookieSecure,
+    sessionTtlMs: o.sessionTtlSeconds * 1000,
   };
 }
 

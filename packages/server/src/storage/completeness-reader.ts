@@ -37,6 +37,8 @@ export const BREAK_CAUSES: Readonly<Record<BreakCause, { incomplete: boolean }>>
  * the minute of the trace's root span start, see completeness-writer.ts).
  */
 export interface CompletenessQuery {
+  /** Only this tenant's aggregates. */
+  tenant: string;
   /** Start of the window, µs since epoch. */
   start: number;
   /** End of the window (exclusive), µs since epoch, ≥ `start`. */

@@ -35,6 +35,8 @@ export type BreakCause =
 
 /** Traces by root service: how many were assembled, how many complete. */
 export interface RootCompletenessRow {
+  /** The tenant of the spans aggregated (`Resource.tenant`). */
+  tenant: string;
   minute: number;
   /** Service of the single root span; '' for a rootless trace. */
   rootService: string;
@@ -44,6 +46,8 @@ export interface RootCompletenessRow {
 
 /** Spans by service: how many were in assembled traces, how many of those traces were complete. */
 export interface ServiceCompletenessRow {
+  /** The tenant of the spans aggregated (`Resource.tenant`). */
+  tenant: string;
   minute: number;
   service: string;
   spans: number;
@@ -52,6 +56,8 @@ export interface ServiceCompletenessRow {
 
 /** Calls on a caller → callee edge (judged CLIENT/PRODUCER spans), and how many were answered in the same trace. */
 export interface EdgeCompletenessRow {
+  /** The tenant of the spans aggregated (`Resource.tenant`). */
+  tenant: string;
   minute: number;
   caller: string;
   callee: string;
@@ -65,6 +71,8 @@ export interface EdgeCompletenessRow {
  * ('' otherwise). `examples` holds up to a few trace ids (for a split, `traceId>otherTraceId`).
  */
 export interface BreakRow {
+  /** The tenant of the spans aggregated (`Resource.tenant`). */
+  tenant: string;
   minute: number;
   cause: BreakCause;
   service: string;

@@ -11,6 +11,8 @@
  * processor existed, or while it was off) are computed from the spans themselves.
  */
 export interface DependencyEdgeRow {
+  /** The tenant of the spans aggregated (`Resource.tenant`). */
+  tenant: string;
   /** µs since epoch, floored to the minute. */
   minute: number;
   parent: string;

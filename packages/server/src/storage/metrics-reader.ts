@@ -13,6 +13,8 @@ import type { SpanKind } from '../model/span.ts';
  * the point at `now`.
  */
 export interface MetricsQuery {
+  /** Only this tenant's aggregates. */
+  tenant: string;
   /** Services whose series are returned (logical OR); at least one. */
   services: readonly string[];
   /** One series per (service, operation) instead of per service. */

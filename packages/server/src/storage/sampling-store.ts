@@ -16,6 +16,8 @@
 
 /** One service operation's adaptive sampling state, as the lease holder computed it. */
 export interface OperationProbabilityRow {
+  /** The tenant whose service this is (strategies are served per tenant). */
+  tenant: string;
   service: string;
   /** The root span name. */
   operation: string;
@@ -31,6 +33,7 @@ export interface OperationProbabilityRow {
 
 /** Root spans of one service operation that one process saw during one interval. */
 export interface ThroughputRow {
+  tenant: string;
   service: string;
   operation: string;
   /** Root spans seen (sampled traces that reached this process). */

@@ -7,6 +7,8 @@ import type { SparseHistogram } from '../model/latency-histogram.ts';
  * (the processor writes what it counted since its last flush).
  */
 export interface SpanMetricsRow {
+  /** The tenant of the spans aggregated (`Resource.tenant`). */
+  tenant: string;
   /** Start of the minute, µs since epoch (a multiple of 60,000,000). */
   minute: number;
   service: string;

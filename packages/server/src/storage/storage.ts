@@ -14,6 +14,8 @@ import type { TraceReader } from './trace-reader.ts';
  * releases files; after `close`, every call rejects. `purgeBefore` deletes every
  * span whose start time is before the cutoff (µs) and returns how many it deleted;
  * aggregates derived from spans (span metrics, completeness, dependency edges) older than the cutoff go with them.
+ * With a {@link PurgeScope} only the rows of one tenant (`tenant`), or of every tenant
+ * but the listed ones (`exceptTenants`), are purged: per-tenant retention.
  */
 export interface Storage
   extends
@@ -28,5 +30,8 @@ export interface Storage
   readonly name: string;
   open(): Promise<void>;
   close(): Promise<void>;
-  purgeBefore(cutoff: number): Promise<number>;
+  purgeBefore(cutoff: number, scope?: PurgeScope): Promise<number>;
 }
+
+/** Which tenants' rows a purge deletes (see `Storage.purgeBefore`). */
+export type PurgeScope = { tenant: string } | { exceptTenants: readonly string[] };

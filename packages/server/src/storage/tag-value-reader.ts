@@ -2,6 +2,8 @@ import type { TraceQuery } from './trace-reader.ts';
 
 /** Which values of one attribute key were stored. */
 export interface TagValueQuery {
+  /** Only this tenant's spans. */
+  tenant: string;
   key: string;
   /** When set, only spans of this service (resource `service.name`) count. */
   serviceName?: string;

@@ -12,6 +12,8 @@ export interface TimeRange {
  * a trace matches when ONE of its spans matches every given condition at once.
  */
 export interface TraceQuery {
+  /** Only this tenant's spans (`Resource.tenant`; `DEFAULT_TENANT` for none). */
+  tenant: string;
   /** Resource `service.name`; undefined or '' searches every service. */
   serviceName?: string;
   /** Span name; undefined or '' means any. */
@@ -43,6 +45,8 @@ export interface Operation {
 }
 
 export interface OperationQuery {
+  /** Only this tenant's operations. */
+  tenant: string;
   serviceName: string;
   /** When set, only operations seen with this kind (Jaeger span kind name). */
   spanKind?: string;
@@ -52,6 +56,9 @@ export interface OperationQuery {
  * Reads traces back.
  *
  * Contract:
+ * - Every read is confined to one tenant (`tenant` argument or query field): nothing
+ *   another tenant wrote is ever returned, even when trace ids or service names are
+ *   the same. `getServices` lists the tenant's services only.
  * - Returned objects are owned by the caller; the reader keeps no reference.
  * - `getTrace` returns null (not an error) when no span of the trace is stored in
  *   the range. With a range, spans outside it may still be returned when the
@@ -68,9 +75,14 @@ export interface OperationQuery {
  *   left matching traces out. Without one, reads are unbounded.
  */
 export interface TraceReader {
-  getTrace(traceId: string, range?: TimeRange, budget?: ReadBudget): Promise<Trace | null>;
+  getTrace(
+    tenant: string,
+    traceId: string,
+    range?: TimeRange,
+    budget?: ReadBudget,
+  ): Promise<Trace | null>;
   findTraces(query: TraceQuery, budget?: ReadBudget): Promise<Trace[]>;
   findTraceIds(query: TraceQuery): Promise<string[]>;
-  getServices(): Promise<string[]>;
+  getServices(tenant: string): Promise<string[]>;
   getOperations(query: OperationQuery): Promise<Operation[]>;
 }

@@ -3,6 +3,7 @@ import { SpanKind, StatusCode } from '../../model/span.ts';
 
 const resource: Resource = {
   serviceName: 'pipeline-test',
+  tenant: '',
   attributes: [{ key: 'service.name', type: 1, value: 'pipeline-test' }],
   droppedAttributesCount: 0,
   schemaUrl: '',

@@ -6,6 +6,7 @@ import type { Attribute, Resource, Scope, Span } from '../../model/span.ts';
 export function makeResource(serviceName: string, extra: Attribute[] = []): Resource {
   return {
     serviceName,
+    tenant: '',
     attributes: [{ key: 'service.name', type: ValueType.String, value: serviceName }, ...extra],
     droppedAttributesCount: 0,
     schemaUrl: '',

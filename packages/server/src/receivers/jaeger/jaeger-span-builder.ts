@@ -1,5 +1,5 @@
 import type { Attribute, Resource, Scope, Span, SpanEvent, SpanKind } from '../../model/span.ts';
-import { SpanKind as Kind, StatusCode, UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind as Kind, StatusCode, UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { SpanRejections } from '../otlp/span-rejections.ts';
 import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';
@@ -48,7 +48,13 @@ function kindFromTag(value: string): SpanKind | undefined {
  * come after the spans that share it); call `finishResource` once it is complete.
  */
 export function newJaegerResource(): Resource {
-  return { serviceName: UNKNOWN_SERVICE, attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
+  return {
+    serviceName: UNKNOWN_SERVICE,
+    tenant: DEFAULT_TENANT,
+    attributes: [],
+    droppedAttributesCount: 0,
+    schemaUrl: '',
+  };
 }
 
 /** Puts `service.name` first and sets `serviceName` (empty → unknown_service). */

@@ -10,7 +10,7 @@ import type {
   SpanLink,
   StatusCode,
 } from '../../model/span.ts';
-import { ValueType } from '../../model/span.ts';
+import { DEFAULT_TENANT, ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { MAX_ANY_VALUE_DEPTH } from './limits.ts';
 import { serviceNameOf } from './service-name.ts';
@@ -116,6 +116,7 @@ function decodeResourceSpans(value: unknown, out: Span[], rejections: SpanReject
   }
   const resource: Resource = {
     serviceName: serviceNameOf(attributes),
+    tenant: DEFAULT_TENANT,
     attributes,
     droppedAttributesCount,
     schemaUrl: stringField(rs, 'schemaUrl', 'schema_url'),

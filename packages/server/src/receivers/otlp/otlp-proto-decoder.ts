@@ -9,7 +9,7 @@ import type {
   SpanLink,
   StatusCode,
 } from '../../model/span.ts';
-import { UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
+import { DEFAULT_TENANT, UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { MAX_ANY_VALUE_DEPTH } from './limits.ts';
 import { serviceNameOf } from './service-name.ts';
@@ -85,6 +85,7 @@ function decodeResourceSpans(
   // Filled in place as its fields arrive, so the spans (which may come first) share it.
   const resource: Resource = {
     serviceName: UNKNOWN_SERVICE,
+    tenant: DEFAULT_TENANT,
     attributes: [],
     droppedAttributesCount: 0,
     schemaUrl: '',

@@ -1,5 +1,5 @@
 import type { Attribute, Resource, Scope, Span, SpanEvent, SpanKind } from '../../model/span.ts';
-import { SpanKind as Kind, StatusCode, UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind as Kind, StatusCode, UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { ZeroIdError } from '../../errors.ts';
 import { SpanRejections } from '../otlp/span-rejections.ts';
@@ -308,6 +308,7 @@ export class ZipkinSpanBuilder {
     if (r === undefined) {
       r = {
         serviceName: service === '' ? UNKNOWN_SERVICE : service,
+        tenant: DEFAULT_TENANT,
         attributes:
           service === '' ? [] : [{ key: 'service.name', type: ValueType.String, value: service }],
         droppedAttributesCount: 0,

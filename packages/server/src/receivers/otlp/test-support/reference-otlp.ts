@@ -202,6 +202,7 @@ export function referenceToModel(request: ReferenceRequest): DecodeResult {
     );
     const resource: Resource = {
       serviceName: serviceName === undefined ? UNKNOWN_SERVICE : (serviceName.value as string),
+      tenant: '',
       attributes: resourceAttributes,
       droppedAttributesCount: rs.resource?.droppedAttributesCount ?? 0,
       schemaUrl: rs.schemaUrl,

@@ -17,6 +17,7 @@ export function resourceOf(service: string): Resource {
   if (resource === undefined) {
     resource = {
       serviceName: service,
+      tenant: '',
       attributes: [{ key: 'service.name', type: 1, value: service }],
       droppedAttributesCount: 0,
       schemaUrl: '',

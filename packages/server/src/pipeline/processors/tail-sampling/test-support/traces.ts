@@ -34,6 +34,7 @@ export const bool = (key: string, value: boolean): Attribute => ({
 export function resourceOf(service: string, ...attributes: Attribute[]): Resource {
   return {
     serviceName: service,
+    tenant: '',
     attributes: [str('service.name', service), ...attributes],
     droppedAttributesCount: 0,
     schemaUrl: '',
