@@ -10,10 +10,14 @@ import type {
   SpanLink,
   StatusCode,
 } from '../../model/span.ts';
-import { ValueType as importedValueType } from '../../model/span.ts';
+import {
+  DEFAULT_TENANT as importedDEFAULT_TENANT,
+  ValueType as importedValueType,
+} from '../../model/span.ts';
 import { MAX_ANY_VALUE_DEPTH as importedMAX_ANY_VALUE_DEPTH } from '../../receivers/otlp/limits.ts';
 import {
   FORMAT_VERSION as importedFORMAT_VERSION,
+  FORMAT_VERSION_NO_TENANT as importedFORMAT_VERSION_NO_TENANT,
   HEADER_BYTES as importedHEADER_BYTES,
   LinkBit as importedLinkBit,
   MAGIC_0 as importedMAGIC_0,
@@ -26,6 +30,7 @@ import {
 
 // Module-local copies: an imported binding is a getter under tsx, read on every use.
 const FORMAT_VERSION = importedFORMAT_VERSION;
+const FORMAT_VERSION_NO_TENANT = importedFORMAT_VERSION_NO_TENANT;
 const HEADER_BYTES = importedHEADER_BYTES;
 const LinkBit = importedLinkBit;
 const MAGIC_0 = importedMAGIC_0;
@@ -35,6 +40,7 @@ const SpanBit = importedSpanBit;
 const StrMode = importedStrMode;
 const ValueTag = importedValueTag;
 const ValueType = importedValueType;
+const DEFAULT_TENANT = importedDEFAULT_TENANT;
 const MAX_ANY_VALUE_DEPTH = importedMAX_ANY_VALUE_DEPTH;
 
 /** Node's Buffer#utf8Slice(start, end); @types/node does not declare it. */
@@ -71,6 +77,8 @@ class SpanBatchReader {
   private strings: string[] = [];
   private resources: Resource[] = [];
   private scopes: Scope[] = [];
+  /** The batch's resources carry their tenant (version 2 on). */
+  private withTenant = true;
 
   decode(bytes: Uint8Array): Span[] {
     this.buf = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -100,9 +108,12 @@ class SpanBatchReader {
     if (this.end < HEADER_BYTES || buf[0] !== MAGIC_0 || buf[1] !== MAGIC_1 || buf[2] !== MAGIC_2) {
       throw this.fail('no span-batch header (magic "SKB")');
     }
-    if (buf[3] !== FORMAT_VERSION) {
-      throw this.fail(`format version ${buf[3]}, this skein reads version ${FORMAT_VERSION}`);
+    if (buf[3] !== FORMAT_VERSION && buf[3] !== FORMAT_VERSION_NO_TENANT) {
+      throw this.fail(
+        `format version ${buf[3]}, this skein reads versions ${FORMAT_VERSION_NO_TENANT} to ${FORMAT_VERSION}`,
+      );
     }
+    this.withTenant = buf[3] !== FORMAT_VERSION_NO_TENANT;
     this.pos = HEADER_BYTES;
     const count = this.uvarint();
     if (count * MIN_SPAN_BYTES > this.end - this.pos) {
@@ -218,11 +229,13 @@ class SpanBatchReader {
     const serviceName = this.str();
     const attributes = this.attributes(0);
     const droppedAttributesCount = this.uvarint();
+    const schemaUrl = this.str();
     const resource: Resource = {
       serviceName,
+      tenant: this.withTenant ? this.str() : DEFAULT_TENANT,
       attributes,
       droppedAttributesCount,
-      schemaUrl: this.str(),
+      schemaUrl,
     };
     resources.push(resource);
     return resource;

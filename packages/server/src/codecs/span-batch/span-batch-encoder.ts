@@ -280,6 +280,7 @@ class SpanBatchWriter {
       this.attributes(resource.attributes, 0);
       this.uvarint(resource.droppedAttributesCount);
       this.str(resource.schemaUrl, true);
+      this.str(resource.tenant, true);
     } else {
       this.uvarint(index);
     }

@@ -1,5 +1,5 @@
 /**
- * The span-batch wire format, shared by the encoder and the decoder. Version 1:
+ * The span-batch wire format, shared by the encoder and the decoder. Version 2:
  *
  *   batch     = magic "SKB" (3 bytes) · version u8 · spanCount uvarint · span*
  *   span      = flags u8 · traceId · spanId · parentSpanId? · traceState? · kindStatus u8
@@ -21,7 +21,8 @@
  *               · attrs · dropped uvarint · flags uvarint)*
  *   resource  = ref uvarint: an index into the resources seen so far in this batch,
  *               or the next index followed by serviceName str · attrs · dropped
- *               uvarint · schemaUrl str (so each distinct object is written once)
+ *               uvarint · schemaUrl str · tenant str (so each distinct object is
+ *               written once)
  *   scope     = likewise: name str · version str · attrs · dropped uvarint · schemaUrl str
  *   str       = uvarint h, h & 3 = mode, h >>> 2 = n:
  *               mode 0: the n-th interned string of this batch;
@@ -33,13 +34,19 @@
  *
  * Unsigned varints hold integers up to 2^53 (at most 8 bytes). Everything is
  * positional: there are no field tags, so a new field needs a new version.
+ *
+ * Version 1 is version 2 without the resource's tenant: the decoder still reads it
+ * (a durable intake or a NATS stream may hold such records after an upgrade), as
+ * spans of the default tenant.
  */
 
 /** "SKB": Skein batch. */
 export const MAGIC_0 = 0x53;
 export const MAGIC_1 = 0x4b;
 export const MAGIC_2 = 0x42;
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** The version before resources carried their tenant; decoded as the default tenant. */
+export const FORMAT_VERSION_NO_TENANT = 1;
 export const HEADER_BYTES = 4;
 
 /** Span flag bits (the first byte of a span). */

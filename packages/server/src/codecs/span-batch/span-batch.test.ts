@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { CorruptBatchError } from '../../errors.ts';
 import type { AnyValue, Attribute, Resource, Scope, Span } from '../../model/span.ts';
-import { SpanKind, StatusCode, ValueType } from '../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind, StatusCode, ValueType } from '../../model/span.ts';
 import { makeTestSpans } from '../../pipeline/test-support/test-spans.ts';
 import { decodeOtlpJson } from '../../receivers/otlp/otlp-json-decoder.ts';
 import { decodeOtlpProto } from '../../receivers/otlp/otlp-proto-decoder.ts';
@@ -182,7 +182,7 @@ describe('span-batch codec framing', () => {
       () => decodeSpanBatch(bytes),
       (err: unknown) => {
         assert.ok(err instanceof CorruptBatchError);
-        assert.match(err.message, /format version 99, this skein reads version 1/);
+        assert.match(err.message, /format version 99, this skein reads versions 1 to 2/);
         return true;
       },
     );
@@ -198,6 +198,59 @@ describe('span-batch codec framing', () => {
     const longer = new Uint8Array(bytes.byteLength + 1);
     longer.set(bytes);
     assert.throws(() => decodeSpanBatch(longer), /1 bytes after the last span/);
+  });
+
+  test('each resource keeps its tenant, also two resources alike but for the tenant', () => {
+    const [a, b] = makeTestSpans(2);
+    a.resource = { ...a.resource, tenant: 'acme' };
+    b.resource = { ...a.resource, tenant: 'globex' };
+    const back = roundTrip([a, b, { ...a, spanId: '00000000000000ff' }]);
+    assert.deepEqual(
+      back.map((s) => s.resource.tenant),
+      ['acme', 'globex', 'acme'],
+    );
+  });
+
+  test('a version 1 record (written before tenants) decodes as the default tenant', () => {
+    // Written by the version 1 encoder: makeTestSpans(3) of trace 1 (the durable
+    // intake or a NATS stream may hold such records after an upgrade).
+    const bytes = readFileSync(new URL('span-batch/version-1.skb', FIXTURES));
+    assert.equal(bytes[3], 1);
+    const spans = decodeSpanBatch(bytes);
+    assert.deepEqual(
+      spans.map((s) => [s.traceId, s.spanId, s.name, s.resource.serviceName, s.resource.tenant]),
+      [
+        [
+          '00000000000000000000000000000001',
+          '00000000000186a1',
+          'op-0',
+          'pipeline-test',
+          DEFAULT_TENANT,
+        ],
+        [
+          '00000000000000000000000000000001',
+          '00000000000186a2',
+          'op-1',
+          'pipeline-test',
+          DEFAULT_TENANT,
+        ],
+        [
+          '00000000000000000000000000000001',
+          '00000000000186a3',
+          'op-2',
+          'pipeline-test',
+          DEFAULT_TENANT,
+        ],
+      ],
+    );
+    assert.equal(spans[0].resource, spans[2].resource);
+    assert.deepEqual(spans[1].resource.attributes, [
+      { key: 'service.name', type: ValueType.String, value: 'pipeline-test' },
+    ]);
+    // Encoded again, it is a current-version record that keeps the default tenant.
+    const again = encodeSpanBatch(spans);
+    assert.equal(again[3], SPAN_BATCH_FORMAT_VERSION);
+    assert.deepEqual(decodeSpanBatch(again), spans);
   });
 
   test('a huge announced count fails before allocating', () => {
@@ -303,6 +356,7 @@ function randomAttributes(random: () => number, max: number, depth = 0): Attribu
 function randomResource(random: () => number): Resource {
   return {
     serviceName: randomString(random, 12),
+    tenant: random() < 0.3 ? '' : randomString(random, 8),
     attributes: randomAttributes(random, 5),
     droppedAttributesCount: int(random, 3),
     schemaUrl: random() < 0.5 ? '' : 'https://opentelemetry.io/schemas/1.26.0',
