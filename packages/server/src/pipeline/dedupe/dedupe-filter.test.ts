@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { SpanKind, StatusCode, type Span } from '../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind, StatusCode, type Span } from '../../model/span.ts';
 import { hexId, makeSpan, testResource } from '../../storage/conformance/test-spans.ts';
 import { DedupeFilter } from './dedupe-filter.ts';
 import { DedupeMetrics } from './dedupe-metrics.ts';
 import { FingerprintWindow } from './fingerprint-window.ts';
 import { fingerprintSpan } from './span-fingerprint.ts';
 
-const A = testResource('svc-a');
-const B = testResource('svc-b');
+const A = { ...testResource('svc-a'), tenant: DEFAULT_TENANT };
+const B = { ...testResource('svc-b'), tenant: DEFAULT_TENANT };
 
 function span(n: number, init: Partial<Parameters<typeof makeSpan>[0]> = {}): Span {
   return makeSpan({
@@ -77,8 +77,20 @@ describe('DedupeFilter', () => {
       span(1, { duration: 999 }),
       span(1, { statusCode: StatusCode.Error }),
       span(1, { traceId: hexId(0xde, 0, 32) }),
+      span(1, { resource: { ...A, tenant: 'acme' } }),
     ];
     assert.equal(f.filter(variants).length, variants.length);
+  });
+
+  test('the same span sent by two tenants is kept for each; each re-send is dropped', () => {
+    const f = new DedupeFilter(100);
+    const acme = { ...A, tenant: 'acme' };
+    const globex = { ...A, tenant: 'globex' };
+    const batch = [span(1, { resource: acme }), span(1, { resource: globex }), span(1)];
+    assert.equal(f.filter(batch).length, 3);
+    const again = f.filter([span(1, { resource: globex }), span(1, { resource: acme }), span(1)]);
+    assert.deepEqual(again, []);
+    assert.equal(f.filter([span(1, { resource: { ...A, tenant: 'initech' } })]).length, 1);
   });
 
   test('the window is bounded: a re-send after windowSpans other spans passes again', () => {

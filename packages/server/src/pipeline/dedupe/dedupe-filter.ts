@@ -4,8 +4,8 @@ import { FingerprintWindow } from './fingerprint-window.ts';
 import { fingerprintSpan, type Fingerprint } from './span-fingerprint.ts';
 
 /**
- * Passes each span once: a span whose fingerprint (`fingerprintSpan`: ids, name,
- * kind, service, parent, start, duration, status) is among the last `windowSpans`
+ * Passes each span once: a span whose fingerprint (`fingerprintSpan`: tenant, ids,
+ * name, kind, service, parent, start, duration, status) is among the last `windowSpans`
  * distinct ones passed is dropped as a re-send (a retrying exporter, an
  * at-least-once buffer). Zipkin's shared client/server spans differ in kind and
  * service, so both pass.

@@ -61,9 +61,10 @@ function fmix(h: number): number {
 }
 
 /**
- * The fingerprint of what makes a span the same span when it is sent again: trace
- * id, span id, parent span id, name, kind, the resource's service, start time,
- * duration and status code. Zipkin's shared client/server spans (one span id, a
+ * The fingerprint of what makes a span the same span when it is sent again: the
+ * resource's tenant, trace id, span id, parent span id, name, kind, the resource's
+ * service, start time, duration and status code. The tenant is in it so two tenants
+ * sending the same ids (a shared demo, copied fixtures) each keep their span. Zipkin's shared client/server spans (one span id, a
  * CLIENT in one service and a SERVER in another) differ in kind and service, so they
  * get different fingerprints.
  *
@@ -76,7 +77,8 @@ export function fingerprintSpan(span: Span, out: Fingerprint): Fingerprint {
   const startHi = Math.floor(start / 4294967296) | 0;
   const durationHi = Math.floor(duration / 4294967296) | 0;
   const small = span.kind | (span.statusCode << 8);
-  let a = murmurText(0x2545f491, span.traceId);
+  let a = murmurText(0x2545f491, span.resource.tenant);
+  a = murmurText(a, span.traceId);
   a = murmurText(a, span.spanId);
   a = murmurText(a, span.parentSpanId);
   a = murmurText(a, span.name);
@@ -86,7 +88,8 @@ export function fingerprintSpan(span: Span, out: Fingerprint): Fingerprint {
   a = murmurWord(a, duration >>> 0);
   a = murmurWord(a, durationHi);
   a = murmurWord(a, small);
-  let b = xxText(0x61c88647, span.traceId);
+  let b = xxText(0x61c88647, span.resource.tenant);
+  b = xxText(b, span.traceId);
   b = xxText(b, span.spanId);
   b = xxText(b, span.parentSpanId);
   b = xxText(b, span.name);
