@@ -285,6 +285,46 @@ export const AuthRateLimitedError = defineError({
 });
 export type AuthRateLimitedError = InstanceType<typeof AuthRateLimitedError>;
 
+export const CsrfRejectedError = defineError({
+  code: 'SKEIN_CSRF_REJECTED',
+  statusCode: 403,
+  grpcCode: GrpcStatus.PermissionDenied,
+  summary:
+    'A state-changing request signed in by the UI session cookie lacked the CSRF token or came from another origin.',
+  message: (why: string) =>
+    `${why}; a request that changes state with the skein_session cookie must come from the UI's own origin and send the "X-CSRF-Token" header holding csrfToken from GET /api/session (or send "Authorization: Bearer <token>" instead of the cookie)`,
+});
+export type CsrfRejectedError = InstanceType<typeof CsrfRejectedError>;
+
+export const LoginNotConfiguredError = defineError({
+  code: 'SKEIN_LOGIN_NOT_CONFIGURED',
+  statusCode: 404,
+  grpcCode: GrpcStatus.Unimplemented,
+  summary: 'The UI sign-in routes were called but no OIDC client is configured on this listener.',
+  message: (path: string) =>
+    `${path}: sign-in is not configured here; set security.oidc.issuer and security.oidc.clientId (docs/security.md, "OIDC sign-in for the UI")`,
+});
+export type LoginNotConfiguredError = InstanceType<typeof LoginNotConfiguredError>;
+
+export const LoginFailedError = defineError({
+  code: 'SKEIN_LOGIN_FAILED',
+  statusCode: 401,
+  grpcCode: GrpcStatus.Unauthenticated,
+  summary: 'A sign-in could not be completed at /login/callback (state, code or ID token refused).',
+  message: (why: string) => `sign-in failed: ${why}; start again at /login`,
+});
+export type LoginFailedError = InstanceType<typeof LoginFailedError>;
+
+export const OidcProviderUnavailableError = defineError({
+  code: 'SKEIN_OIDC_PROVIDER_UNAVAILABLE',
+  statusCode: 502,
+  grpcCode: GrpcStatus.Unavailable,
+  summary: "The OIDC issuer's discovery document or token endpoint could not be reached.",
+  message: (issuer: string, detail: string) =>
+    `the OIDC issuer ${issuer} could not be reached (${detail}); check security.oidc.issuer and that Skein can reach it`,
+});
+export type OidcProviderUnavailableError = InstanceType<typeof OidcProviderUnavailableError>;
+
 // ---- storage and runtime ---------------------------------------------------------
 
 export const StorageError = defineError({

@@ -5,6 +5,7 @@ import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { RouteNotFoundError, isSkeinError } from '../errors.ts';
+import { registerSessionRoutes } from '../security/session-routes.ts';
 import type { Trace } from '../model/span.ts';
 import type { CompletenessReader, TraceVerdict } from '../storage/completeness-reader.ts';
 import type { DependencyReader } from '../storage/dependency-reader.ts';
@@ -150,6 +151,8 @@ export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInst
     reader: opts.reader,
     sampling: opts.sampling ?? (() => undefined),
   });
+  // The UI's sign-in (/login, /logout, /api/session): active when protect attached one.
+  registerSessionRoutes(app);
   return app;
 }
 

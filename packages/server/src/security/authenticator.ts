@@ -21,6 +21,11 @@ export interface Credentials {
   readonly tenant: string | undefined;
   /** The client's address, for the failed-attempt limit. */
   readonly source: string;
+  /**
+   * Who a signed-in UI session cookie stands for, resolved by the query listener's
+   * guard (UiSessions); used when no `authorization` is sent. Receivers never set it.
+   */
+  readonly session?: Principal;
 }
 
 /** Knobs for tests. */
@@ -87,6 +92,11 @@ export class Authenticator {
       });
   }
 
+  /** The OIDC issuer's JWT checks, when `security.oidc.issuer` is set (the UI's sign-in uses them too). */
+  get oidc(): OidcVerifier | undefined {
+    return this.#oidc;
+  }
+
   /** Whether credentials are checked (security.auth and what is configured). */
   get enforced(): boolean {
     return this.settings.enforced;
@@ -111,6 +121,9 @@ export class Authenticator {
       throw new AuthRateLimitedError([credentials.source, this.#attempts.limit], {
         retryAfterSeconds: blocked,
       });
+    }
+    if (credentials.authorization === undefined && credentials.session !== undefined) {
+      return this.#authorize(credentials.session, credentials, scope, listener);
     }
     const secret = presentedSecret(credentials.authorization);
     if (secret === undefined) {

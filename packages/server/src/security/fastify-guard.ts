@@ -10,8 +10,13 @@ import { ResponseHeaders } from './response-headers.ts';
 import { httpCredentials } from './http-guard.ts';
 import { setIdentity } from './identity.ts';
 import type { RequestIdentity } from './principal.ts';
+import { type OidcLogin, SESSION_COOKIE, sessionEndedError } from './oidc-login.ts';
 import { refusalFor } from './refusal.ts';
 import type { NeededScope, RouteScopeTable } from './route-scopes.ts';
+import { checkCsrf, cookieValue } from './session-cookies.ts';
+import type { UiSession } from './ui-sessions.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Puts a Fastify app behind the route table: registering a route the table does
@@ -23,6 +28,13 @@ import type { NeededScope, RouteScopeTable } from './route-scopes.ts';
  * referrer, no framing); with a CORS policy, allowed origins get CORS headers and
  * preflights are answered before authentication.
  *
+ * With the UI's OIDC sign-in (`login`), a `skein_session` cookie naming a live
+ * session is credentials too (when no `Authorization` is sent): its principal is
+ * authorized like a bearer token's, and a state-changing request it signs in must
+ * pass the CSRF check (own Origin, `X-CSRF-Token`). A browser navigating to a UI
+ * page (GET, `Accept: text/html`) without credentials is sent to `/login` instead
+ * of being served the page.
+ *
  * Call before any route is registered.
  */
 export function protectFastify(
@@ -32,7 +44,12 @@ export function protectFastify(
   cors?: CorsPolicy,
   /** false: pages get only `frame-ancestors 'none'` (a third-party UI whose scripts Skein has not checked). */
   pageScriptPolicy = true,
+  login?: OidcLogin,
 ): void {
+  const extraOrigin =
+    login?.settings.redirectUrl === undefined
+      ? undefined
+      : new URL(login.settings.redirectUrl).origin;
   const responseHeaders = new ResponseHeaders();
   app.addHook('onSend', (_request, reply, payload, done) => {
     reply.headers(ResponseHeaders.common);
@@ -84,7 +101,30 @@ export function protectFastify(
         url === undefined
           ? 'authenticated'
           : (table.declared(`${request.method} ${url}`) ?? 'authenticated');
-      const credentials = httpCredentials(request.raw, tenantHeaders);
+      let credentials = httpCredentials(request.raw, tenantHeaders);
+      let session: UiSession | undefined;
+      let staleCookie = false;
+      if (login !== undefined && credentials.authorization === undefined) {
+        const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
+        if (id !== undefined) {
+          session = login.sessions.find(id);
+          staleCookie = session === undefined;
+          if (session !== undefined) credentials = { ...credentials, session: session.principal };
+        }
+        if (
+          session === undefined &&
+          authenticator.enforced &&
+          scope === 'public' &&
+          (url === '/' || url === '/*') &&
+          request.method === 'GET' &&
+          /\btext\/html\b/.test(request.headers.accept ?? '')
+        ) {
+          reply
+            .header('cache-control', 'no-store')
+            .redirect(`/login?returnTo=${encodeURIComponent(request.url)}`, 302);
+          return;
+        }
+      }
       const refuse = (err: unknown) => {
         const refusal = refusalFor(err, scope, credentials.authorization !== undefined);
         if (refusal !== undefined) reply.headers(refusal.headers);
@@ -92,6 +132,10 @@ export function protectFastify(
       };
       let result: RequestIdentity | Promise<RequestIdentity>;
       try {
+        if (staleCookie && scope !== 'public' && authenticator.enforced) throw sessionEndedError();
+        if (session !== undefined && scope !== 'public' && !SAFE_METHODS.has(request.method)) {
+          checkCsrf(request.raw, session, extraOrigin);
+        }
         result = authenticator.authenticate(credentials, scope, table.listener);
       } catch (err) {
         refuse(err);

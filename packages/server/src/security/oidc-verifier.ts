@@ -24,7 +24,7 @@ export class OidcVerifier {
    * @param jwksCooldownMs the JWKS is fetched again for an unknown key id at most this
    *   often (jose's default, 30 s, keeps a flood of forged key ids from hammering the issuer).
    */
-  constructor(settings: OidcSettings, jwksCooldownMs = 30_000) {
+  constructor(settings: OidcSettings, jwksCooldownMs = settings.jwksCooldownMs) {
     this.#settings = settings;
     this.#cooldownMs = jwksCooldownMs;
     if (settings.jwksUri !== '') this.#jwks = this.#remote(settings.jwksUri);
@@ -36,20 +36,39 @@ export class OidcVerifier {
 
   /**
    * The principal a JWT stands for.
+   * @param audience the `aud` it must carry: `security.oidc.audience` for bearer tokens,
+   *   the UI's client id for the ID token of a sign-in.
    * @throws InvalidJwt saying why it is not accepted (bad signature, expired, wrong issuer...).
    */
-  async verify(jwt: string): Promise<Principal> {
+  async verify(jwt: string, audience = this.#settings.audience): Promise<Principal> {
+    return this.principalOf(await this.verifiedClaims(jwt, audience));
+  }
+
+  /**
+   * A JWT's claims once its signature (by the issuer's JWKS), `iss`, `aud`, `exp` and
+   * `nbf` are checked.
+   * @throws InvalidJwt saying why it is not accepted.
+   */
+  async verifiedClaims(jwt: string, audience: string | undefined): Promise<JWTPayload> {
     const jwks = this.#jwks ?? (await this.#discover());
-    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(jwt, jwks, {
+      const { payload } = await jwtVerify(jwt, jwks, {
         issuer: this.#settings.issuer,
-        audience: this.#settings.audience,
+        audience,
         clockTolerance: 5,
-      }));
+      });
+      return payload;
     } catch (err) {
       throw new InvalidJwt(describe(err), { cause: err });
     }
+  }
+
+  /**
+   * The principal verified claims stand for: scopes from the scopes claim's values,
+   * the tenant from the tenant claim. Bearer tokens and the UI's ID tokens map alike.
+   * @throws InvalidJwt when a tenant claim is configured and the claims have no usable one.
+   */
+  principalOf(payload: JWTPayload): Principal {
     const scopes = new Set<Scope>();
     const granted = claimAt(payload, this.#settings.scopesClaim);
     const values =

@@ -36,6 +36,12 @@ const QUERY_API: Record<string, RouteScope> = {
   'GET /api/completeness/traces/:traceId': 'read',
   'GET /api/quality-metrics': 'read',
   'GET /api/sampling/strategies': 'read',
+  // The UI's OIDC sign-in (security/session-routes.ts): reached before anyone is signed
+  // in; /logout checks the session's CSRF token itself, /api/session reads the cookie.
+  'GET /login': 'public',
+  'GET /login/callback': 'public',
+  'POST /logout': 'public',
+  'GET /api/session': 'public',
   // The UI's files (code, no data): a browser loads them before anyone signs in.
   'GET /': 'public',
   'GET /*': 'public',

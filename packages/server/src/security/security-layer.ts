@@ -9,9 +9,11 @@ import { protectFastify } from './fastify-guard.ts';
 import { GrpcGuard } from './grpc-guard.ts';
 import { HttpGuard } from './http-guard.ts';
 import { exposedListeners } from './listen-defaults.ts';
+import { OidcLogin } from './oidc-login.ts';
 import { RouteScopeTable, type ListenerName } from './route-scopes.ts';
 import type { RouteScope } from './scope.ts';
 import { compileSecuritySettings } from './security-settings.ts';
+import { attachOidcLogin } from './session-routes.ts';
 import { compileTlsSettings, TlsFiles } from './tls-files.ts';
 import { checkTlsMaterial, grpcServerCredentials, serveTls } from './tls-listeners.ts';
 
@@ -43,6 +45,8 @@ export class SecurityLayer {
   readonly authenticator: Authenticator;
   /** The certificate files, when `security.tls` is configured (watched for changes). */
   readonly tls: TlsFiles | undefined;
+  /** The UI's OIDC sign-in, when `security.oidc.clientId` is set (the query listener serves it). */
+  readonly login: OidcLogin | undefined;
   readonly #config: SkeinConfig;
   readonly #logger: Logger;
   readonly #grpcCredentials = new Map<boolean, ServerCredentials>();
@@ -55,6 +59,11 @@ export class SecurityLayer {
       options.registry,
       options.authenticator,
     );
+    const oidc = this.authenticator.settings.oidc;
+    this.login =
+      oidc?.login === undefined || this.authenticator.oidc === undefined
+        ? undefined
+        : new OidcLogin(oidc, oidc.login, this.authenticator.oidc);
     const tls = compileTlsSettings(options.config);
     this.tls = tls === undefined ? undefined : new TlsFiles(tls, this.#logger, checkTlsMaterial);
     this.tls?.watch();
@@ -103,13 +112,17 @@ export class SecurityLayer {
   fastify(app: FastifyInstance, listener: ListenerName): void {
     // Jaeger UI's published build is not checked against a script policy here: its
     // pages get no script restrictions, only the framing and sniffing ones.
+    // The UI's sign-in lives on the query listener, where Skein's UI is.
+    const login = listener === 'query' ? this.login : undefined;
     protectFastify(
       app,
       this.authenticator,
       this.#table(listener),
       this.#cors(listener),
       listener !== 'jaeger-ui',
+      login,
     );
+    if (login !== undefined) attachOidcLogin(app, login);
     if (this.tls !== undefined) serveTls(app.server, this.tls, false);
   }
 
@@ -128,7 +141,10 @@ export class SecurityLayer {
     }
     const kinds = [];
     if (settings.tokens.length > 0) kinds.push(`${settings.tokens.length} static token(s)`);
-    if (settings.oidc !== undefined) kinds.push(`OIDC ${settings.oidc.issuer}`);
+    if (settings.oidc !== undefined)
+      kinds.push(
+        `OIDC ${settings.oidc.issuer}${settings.oidc.login === undefined ? '' : ', UI sign-in at /login'}`,
+      );
     const lines = [
       `auth: on (${kinds.join(', ')}); tenant header ${settings.tenantHeaders.join(' / ')}`,
     ];

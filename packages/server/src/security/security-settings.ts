@@ -251,7 +251,7 @@ function compileLogin(o: SkeinConfig['security']['oidc']): OidcLoginSettings | u
     if (o.clientSecret !== '' || o.redirectUrl !== '')
       throw new ConfigError([
         'security.oidc.clientId',
-        'is empty but clientSecret or redirectUrl is set: name the UI\'s client id at the issuer',
+        "is empty but clientSecret or redirectUrl is set: name the UI's client id at the issuer",
       ]);
     return undefined;
   }
