@@ -57,8 +57,64 @@ export async function readJson<T>(url: string, response: Promise<Response>): Pro
   } catch {
     if (res.ok) throw new ApiError(`${url} did not answer JSON`, res.status);
   }
-  if (!res.ok) throw new ApiError(messageOf(body, res.status), res.status);
+  if (!res.ok) {
+    if (res.status === 401) void signInAgain();
+    throw new ApiError(messageOf(body, res.status), res.status);
+  }
   return body as T;
+}
+
+/** `GET /api/session`: whether Skein offers sign-in, and who this browser is signed in as. */
+export interface SessionInfo {
+  login: boolean;
+  signedIn: boolean;
+  name?: string;
+  scopes?: string[];
+  tenant?: string;
+  /** Sent back as `X-CSRF-Token` on every POST the session cookie signs in. */
+  csrfToken?: string;
+  expiresAt?: number;
+}
+
+let session: Promise<SessionInfo> | undefined;
+
+/** The session, asked once per page load (`fresh` asks again). */
+export function sessionInfo(fresh = false): Promise<SessionInfo> {
+  if (session === undefined || fresh) {
+    session = getJsonPlain<SessionInfo>('/api/session').catch(
+      () => ({ login: false, signedIn: false }) as SessionInfo,
+    );
+  }
+  return session;
+}
+
+function getJsonPlain<T>(url: string): Promise<T> {
+  return fetch(url, { headers: { accept: 'application/json' } }).then((res) => {
+    if (!res.ok) throw new ApiError(`Skein answered ${res.status}`, res.status);
+    return res.json() as Promise<T>;
+  });
+}
+
+/** A 401 with sign-in offered: the session ended, so the browser signs in again. */
+async function signInAgain(): Promise<void> {
+  const s = await sessionInfo(true);
+  if (s.login && !s.signedIn) {
+    location.assign(`/login?returnTo=${encodeURIComponent(location.pathname + location.search)}`);
+  }
+}
+
+/**
+ * POSTs JSON with the session's CSRF token (`X-CSRF-Token`): Skein refuses a POST
+ * signed in by the session cookie without it. Throws ApiError like getJson.
+ */
+export async function postJson<T>(url: string, body: unknown): Promise<T> {
+  const s = await sessionInfo();
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'content-type': 'application/json',
+  };
+  if (s.csrfToken !== undefined) headers['x-csrf-token'] = s.csrfToken;
+  return readJson<T>(url, fetch(url, { method: 'POST', headers, body: JSON.stringify(body) }));
 }
 
 declare global {

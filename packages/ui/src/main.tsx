@@ -7,6 +7,7 @@ import { SamplingPage } from './pages/sampling-page.tsx';
 import { SearchPage } from './pages/search-page.tsx';
 import { TracePage } from './pages/trace-page.tsx';
 import { UploadPage } from './pages/upload-page.tsx';
+import { SessionBadge } from './components/session-badge.tsx';
 import { navigate, onLinkClick, useRoute } from './router.ts';
 import { applyTheme, initialTheme, type Theme } from './theme.ts';
 import './styles.css';
@@ -110,6 +111,7 @@ function App() {
           {nav('/upload', 'Upload', route.page === 'upload')}
         </nav>
         <TraceIdLookup />
+        <SessionBadge />
         <button
           type="button"
           class="theme-toggle"
