@@ -128,6 +128,7 @@ describe('hashed search', () => {
       rewriteSearchTag: rewrite,
     });
     const res = await zipkin.handle(
+      '',
       '/api/v2/traces',
       new URLSearchParams({ annotationQuery: 'user.email=alice@example.com' }),
     );

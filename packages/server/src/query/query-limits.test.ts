@@ -162,16 +162,18 @@ describe("Zipkin's read API under the same budget", () => {
       maxResponseBytes: MAX_RESPONSE,
     });
     const none = new URLSearchParams();
-    const big = await zipkin.handle(`/api/v2/trace/${BIG}`, none);
+    const big = await zipkin.handle('', `/api/v2/trace/${BIG}`, none);
     assert.equal(big.statusCode, 413);
     assert.match(big.body, /query\.maxResponseBytes/);
     const many = await zipkin.handle(
+      '',
       '/api/v2/traceMany',
       new URLSearchParams({ traceIds: `${small[5]},${BIG},${small[6]}` }),
     );
     assert.equal(many.statusCode, 200);
     assert.equal((JSON.parse(many.body) as unknown[]).length, 1);
     const search = await zipkin.handle(
+      '',
       '/api/v2/traces',
       new URLSearchParams({ serviceName: 'shop', limit: '1000' }),
     );

@@ -40,7 +40,10 @@ export function defaultStep(length: number): number {
 }
 
 /** `GET /api/completeness`'s query string → a completeness query (µs). */
-export function parseCompletenessQuery(query: QueryString, nowUs: number): CompletenessQuery {
+export function parseCompletenessQuery(
+  query: QueryString,
+  nowUs: number,
+): Omit<CompletenessQuery, 'tenant'> {
   const endValue = firstParam(query, 'end');
   const end = endValue === undefined ? nowUs : parseIntegerParam('end', endValue);
   const startValue = firstParam(query, 'start');

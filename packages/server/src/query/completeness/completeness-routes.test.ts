@@ -35,21 +35,22 @@ const T5 = HEX('5');
 
 const DELTA: CompletenessDelta = {
   roots: [
-    { minute: A, rootService: 'frontend', traces: 10, complete: 7 },
-    { minute: B, rootService: 'cart', traces: 2, complete: 1 },
+    { tenant: '', minute: A, rootService: 'frontend', traces: 10, complete: 7 },
+    { tenant: '', minute: B, rootService: 'cart', traces: 2, complete: 1 },
   ],
   services: [
-    { minute: A, service: 'frontend', spans: 40, spansInComplete: 30 },
-    { minute: A, service: 'cart', spans: 20, spansInComplete: 12 },
-    { minute: B, service: 'payment', spans: 5, spansInComplete: 5 },
+    { tenant: '', minute: A, service: 'frontend', spans: 40, spansInComplete: 30 },
+    { tenant: '', minute: A, service: 'cart', spans: 20, spansInComplete: 12 },
+    { tenant: '', minute: B, service: 'payment', spans: 5, spansInComplete: 5 },
   ],
   edges: [
-    { minute: A, caller: 'frontend', callee: 'cart', calls: 10, answered: 8 },
-    { minute: A, caller: 'frontend', callee: 'payment', calls: 5, answered: 5 },
-    { minute: B, caller: 'cart', callee: 'payment', calls: 4, answered: 4 },
+    { tenant: '', minute: A, caller: 'frontend', callee: 'cart', calls: 10, answered: 8 },
+    { tenant: '', minute: A, caller: 'frontend', callee: 'payment', calls: 5, answered: 5 },
+    { tenant: '', minute: B, caller: 'cart', callee: 'payment', calls: 4, answered: 4 },
   ],
   breaks: [
     {
+      tenant: '',
       minute: A,
       cause: 'unanswered_call',
       service: 'frontend',
@@ -58,6 +59,7 @@ const DELTA: CompletenessDelta = {
       examples: [T1],
     },
     {
+      tenant: '',
       minute: A,
       cause: 'split_trace',
       service: 'frontend',
@@ -66,6 +68,7 @@ const DELTA: CompletenessDelta = {
       examples: [`${T2}>${F2}`],
     },
     {
+      tenant: '',
       minute: A,
       cause: 'fragment',
       service: 'cart',
@@ -73,8 +76,24 @@ const DELTA: CompletenessDelta = {
       count: 1,
       examples: [`${F2}>${T2}`],
     },
-    { minute: A, cause: 'orphan', service: 'frontend', peer: '', count: 1, examples: [T3] },
-    { minute: B, cause: 'late_span', service: 'cart', peer: '', count: 2, examples: [T4, T5] },
+    {
+      tenant: '',
+      minute: A,
+      cause: 'orphan',
+      service: 'frontend',
+      peer: '',
+      count: 1,
+      examples: [T3],
+    },
+    {
+      tenant: '',
+      minute: B,
+      cause: 'late_span',
+      service: 'cart',
+      peer: '',
+      count: 2,
+      examples: [T4, T5],
+    },
   ],
 };
 
@@ -166,7 +185,7 @@ describe('completeness API', () => {
         { total: body.total, limit: body.limit, offset: body.offset, errors: body.errors },
         { total: 0, limit: 0, offset: 0, errors: null },
       );
-      const expected = await store.completeness({ start, end, step: M });
+      const expected = await store.completeness({ tenant: '', start, end, step: M });
       assert.deepEqual(body.data, {
         window: { start, end, step: M },
         service: null,

@@ -7,6 +7,7 @@ import {
 import type { Trace } from '../../model/span.ts';
 import { COMPLETENESS_MINUTE } from '../../storage/completeness-reader.ts';
 import type {
+  CompletenessQuery,
   CompletenessReader,
   CompletenessReport,
   TraceVerdict,
@@ -18,6 +19,7 @@ import type { QueryString } from '../query-params.ts';
 import { nowMicros } from '../trace-search-params.ts';
 import { parseCompletenessQuery, parseQualityMetricsQuery } from './completeness-params.ts';
 import { qualityMetricsFromReport } from './quality-metrics.ts';
+import { requestTenant } from '../request-tenant.ts';
 
 export interface CompletenessRoutesOptions {
   reader: TraceReader;
@@ -58,7 +60,10 @@ export function registerCompletenessRoutes(
   };
 
   app.get('/api/completeness', async (request, reply) => {
-    const q = parseCompletenessQuery(request.query as QueryString, nowMicros());
+    const q: CompletenessQuery = {
+      ...parseCompletenessQuery(request.query as QueryString, nowMicros()),
+      tenant: requestTenant(request),
+    };
     if (opts.completeness === undefined) return disabled(reply, 'no completeness store');
     const report = await opts.completeness.completeness(q);
     const data: CompletenessResponse = {
@@ -75,7 +80,7 @@ export function registerCompletenessRoutes(
       const traceId = parseTraceIdParam('traceId', request.params.traceId);
       const range = parseRange(request.query as QueryString);
       if (opts.classifyTrace === undefined) return disabled(reply, 'no trace classifier');
-      const trace = await opts.reader.getTrace(traceId, range);
+      const trace = await opts.reader.getTrace(requestTenant(request), traceId, range);
       if (trace === null || trace.spans.length === 0) throw new TraceNotFoundError([traceId]);
       return envelope(await opts.classifyTrace(trace), 0);
     },
@@ -87,6 +92,7 @@ export function registerCompletenessRoutes(
     // One bucket over the whole window: the page shows totals only.
     const step = Math.ceil((p.end - p.start) / COMPLETENESS_MINUTE) * COMPLETENESS_MINUTE;
     const report = await opts.completeness.completeness({
+      tenant: requestTenant(request),
       start: p.start,
       end: p.end,
       step,

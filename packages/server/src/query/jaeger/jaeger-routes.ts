@@ -26,6 +26,7 @@ import type { QueryGate } from '../query-gate.ts';
 import type { JaegerDependencyLink, JaegerEnvelope, JaegerError } from './jaeger-json.ts';
 import { jaegerTracesAnswer } from './jaeger-traces-answer.ts';
 import { registerTransformRoute } from './transform-route.ts';
+import { requestTenant } from '../request-tenant.ts';
 
 export interface JaegerRoutesOptions {
   reader: TraceReader & DependencyReader;
@@ -69,13 +70,16 @@ export function errorEnvelope(status: number, msg: string): JaegerEnvelope<null>
 export function registerJaegerRoutes(app: FastifyInstance, opts: JaegerRoutesOptions): void {
   const { reader } = opts;
 
-  app.get('/api/services', async () => {
-    const services = await reader.getServices();
+  app.get('/api/services', async (request) => {
+    const services = await reader.getServices(requestTenant(request));
     return envelope(services, services.length);
   });
 
   app.get<{ Params: { service: string } }>('/api/services/:service/operations', async (request) => {
-    const operations = await reader.getOperations({ serviceName: request.params.service });
+    const operations = await reader.getOperations({
+      tenant: requestTenant(request),
+      serviceName: request.params.service,
+    });
     const names = [...new Set(operations.map((o) => o.name))];
     return envelope(names, names.length);
   });
@@ -85,7 +89,11 @@ export function registerJaegerRoutes(app: FastifyInstance, opts: JaegerRoutesOpt
     const serviceName = firstParam(query, 'service');
     if (serviceName === undefined) throw new InvalidParameterError(['service', 'is required']);
     const spanKind = checkSpanKind('spanKind', firstParam(query, 'spanKind'));
-    const operations = await reader.getOperations({ serviceName, spanKind });
+    const operations = await reader.getOperations({
+      tenant: requestTenant(request),
+      serviceName,
+      spanKind,
+    });
     const data = operations.map((o) => ({ name: o.name, spanKind: o.spanKind }));
     return envelope(data, data.length);
   });
@@ -93,9 +101,10 @@ export function registerJaegerRoutes(app: FastifyInstance, opts: JaegerRoutesOpt
   app.get('/api/traces', async (request, reply) => {
     const query = request.query as QueryString;
     const traceIdValues = allParams(query, 'traceID');
-    const search = traceIdValues.length > 0 ? undefined : parseSearch(query, opts);
+    const tenant = requestTenant(request);
+    const search = traceIdValues.length > 0 ? undefined : parseSearch(tenant, query, opts);
     const answer = await opts.gate.run(async () => {
-      if (search === undefined) return tracesById(reader, query, traceIdValues, opts);
+      if (search === undefined) return tracesById(reader, tenant, query, traceIdValues, opts);
       const budget = new ReadBudget(opts.maxResponseBytes);
       const traces = await reader.findTraces(search, budget);
       return jaegerTracesAnswer(traces, null, {
@@ -110,9 +119,10 @@ export function registerJaegerRoutes(app: FastifyInstance, opts: JaegerRoutesOpt
   app.get<{ Params: { traceID: string } }>('/api/traces/:traceID', async (request, reply) => {
     const traceId = parseTraceIdParam('traceID', request.params.traceID);
     const range = parseRange(request.query as QueryString);
+    const tenant = requestTenant(request);
     const answer = await opts.gate.run(async () => {
       const budget = new ReadBudget(opts.maxResponseBytes);
-      const trace = await reader.getTrace(traceId, range, budget);
+      const trace = await reader.getTrace(tenant, traceId, range, budget);
       if (trace === null || trace.spans.length === 0) return undefined;
       return jaegerTracesAnswer([trace], null, { maxBytes: opts.maxResponseBytes, whole: true });
     });
@@ -135,8 +145,9 @@ export function registerJaegerRoutes(app: FastifyInstance, opts: JaegerRoutesOpt
         `must be a positive number of milliseconds, got "${lookbackValue}"`,
       ]);
     }
+    const tenant = requestTenant(request);
     const links = await opts.gate.run(() =>
-      reader.getDependencies(endTsMs * 1000, lookbackMs * 1000),
+      reader.getDependencies(tenant, endTsMs * 1000, lookbackMs * 1000),
     );
     const service = firstParam(query, 'service');
     const data: JaegerDependencyLink[] = [];
@@ -161,6 +172,7 @@ export function registerJaegerRoutes(app: FastifyInstance, opts: JaegerRoutesOpt
  */
 async function tracesById(
   reader: TraceReader,
+  tenant: string,
   query: QueryString,
   values: string[],
   opts: JaegerRoutesOptions,
@@ -172,7 +184,7 @@ async function tracesById(
   const found: (Trace | null)[] = [];
   for (const id of ids) {
     try {
-      found.push(await reader.getTrace(id, range, budget));
+      found.push(await reader.getTrace(tenant, id, range, budget));
     } catch (err) {
       if (!isSkeinError(err) || err.code !== AnswerTooLargeError.code) throw err;
       budget.truncated = true;
@@ -212,7 +224,7 @@ function parseRange(query: QueryString): TimeRange | undefined {
 }
 
 /** Search parameters → a trace query, with Jaeger's defaults for the window. */
-function parseSearch(query: QueryString, opts: JaegerRoutesOptions): TraceQuery {
+function parseSearch(tenant: string, query: QueryString, opts: JaegerRoutesOptions): TraceQuery {
   const endValue = firstParam(query, 'end');
   const end = endValue === undefined ? nowMicros() : parseIntegerParam('end', endValue);
   const startValue = firstParam(query, 'start');
@@ -238,6 +250,7 @@ function parseSearch(query: QueryString, opts: JaegerRoutesOptions): TraceQuery 
     { start: 'start', end: 'end', durationMin: 'minDuration', durationMax: 'maxDuration' },
   );
   return {
+    tenant,
     serviceName: firstParam(query, 'service'),
     operationName: firstParam(query, 'operation'),
     tags: rewriteSearchTags(

@@ -49,7 +49,7 @@ function durationMs(query: QueryString, name: string, fallback: number): number 
 }
 
 /** Parses the common parameters; times and durations in the result are µs. */
-export function parseSpmQuery(query: QueryString, nowMs: number): MetricsQuery {
+export function parseSpmQuery(query: QueryString, nowMs: number): Omit<MetricsQuery, 'tenant'> {
   const services = rawValues(query, 'service');
   if (services === undefined || services.length === 0) {
     throw new InvalidParameterError([

@@ -36,6 +36,7 @@ function row(
   calls: number,
 ): SpanMetricsRow {
   return {
+    tenant: '',
     minute,
     service: 'cart',
     operation,

@@ -5,6 +5,7 @@ import { envelope, errorEnvelope } from '../jaeger/jaeger-routes.ts';
 import type { QueryString } from '../query-params.ts';
 import { metricFamilyJson } from './metric-family-json.ts';
 import { parseQuantile, parseSpmQuery } from './spm-params.ts';
+import { requestTenant } from '../request-tenant.ts';
 
 export interface SpmRoutesOptions {
   /** The span metrics; absent → every route answers 501 as Jaeger does with no metrics backend. */
@@ -45,7 +46,10 @@ export function registerSpmRoutes(app: FastifyInstance, opts: SpmRoutesOptions):
     return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const query = request.query as QueryString;
       const { base, help } = name(query);
-      const q = parseSpmQuery(query, Date.now());
+      const q: MetricsQuery = {
+        ...parseSpmQuery(query, Date.now()),
+        tenant: requestTenant(request),
+      };
       if (opts.metrics === undefined) return disabled(reply);
       const series = await read(opts.metrics, q, query);
       // Jaeger's names and help with groupByOperation (its readers' executeQuery).

@@ -26,6 +26,7 @@ import {
 import { ReadBudget } from '../../storage/read-budget.ts';
 import type { QueryGate } from '../query-gate.ts';
 import { summarizeTrace } from './summarize-trace.ts';
+import { requestTenant } from '../request-tenant.ts';
 
 export interface ApiV3RoutesOptions {
   reader: TraceReader;
@@ -76,7 +77,9 @@ const P = {
 export function registerApiV3Routes(app: FastifyInstance, opts: ApiV3RoutesOptions): void {
   const { reader } = opts;
 
-  app.get('/api/v3/services', async () => ({ services: await reader.getServices() }));
+  app.get('/api/v3/services', async (request) => ({
+    services: await reader.getServices(requestTenant(request)),
+  }));
 
   app.get('/api/v3/operations', async (request) => {
     const query = request.query as QueryString;
@@ -84,7 +87,11 @@ export function registerApiV3Routes(app: FastifyInstance, opts: ApiV3RoutesOptio
     if (serviceName === undefined) throw new InvalidParameterError(['service', 'is required']);
     const kindParam = firstOfParams(query, P.spanKind);
     const spanKind = checkSpanKind(kindParam?.name ?? 'spanKind', kindParam?.value);
-    const operations = await reader.getOperations({ serviceName, spanKind });
+    const operations = await reader.getOperations({
+      tenant: requestTenant(request),
+      serviceName,
+      spanKind,
+    });
     // Jaeger's gateway reports an operation seen without a kind as "internal".
     const seen = new Set<string>();
     const out: { name: string; spanKind: string }[] = [];
@@ -103,7 +110,9 @@ export function registerApiV3Routes(app: FastifyInstance, opts: ApiV3RoutesOptio
     opts.gate.run(() => reader.findTraces(q, new ReadBudget(opts.maxResponseBytes)));
 
   app.get('/api/v3/traces', async (request) => {
-    const traces = await search(parseFindTraces(request.query as QueryString, opts));
+    const traces = await search(
+      parseFindTraces(requestTenant(request), request.query as QueryString, opts),
+    );
     return { result: { resourceSpans: resourceSpansOf(traces) } };
   });
 
@@ -113,7 +122,12 @@ export function registerApiV3Routes(app: FastifyInstance, opts: ApiV3RoutesOptio
     const range = parseGetTraceRange(query);
     parseOptionalBool(query, P.rawTraces);
     const trace = await opts.gate.run(() =>
-      reader.getTrace(traceId, range, new ReadBudget(opts.maxResponseBytes)),
+      reader.getTrace(
+        requestTenant(request),
+        traceId,
+        range,
+        new ReadBudget(opts.maxResponseBytes),
+      ),
     );
     if (trace === null || trace.spans.length === 0) {
       return reply.code(404).send(apiV3Error(404, new TraceNotFoundError([traceId]).message));
@@ -122,7 +136,9 @@ export function registerApiV3Routes(app: FastifyInstance, opts: ApiV3RoutesOptio
   });
 
   app.get('/api/v3/trace-summaries', async (request) => {
-    const traces = await search(parseFindTraces(request.query as QueryString, opts));
+    const traces = await search(
+      parseFindTraces(requestTenant(request), request.query as QueryString, opts),
+    );
     return { summaries: traces.map(summarizeTrace) };
   });
 }
@@ -159,7 +175,7 @@ function parseGetTraceRange(query: QueryString): TimeRange | undefined {
  * `query.*` parameters → a trace search. Unlike Jaeger, the time bounds are optional:
  * the end defaults to now and the start to two days before the end.
  */
-function parseFindTraces(query: QueryString, opts: ApiV3RoutesOptions): TraceQuery {
+function parseFindTraces(tenant: string, query: QueryString, opts: ApiV3RoutesOptions): TraceQuery {
   const maxParam = firstOfParams(query, P.startTimeMax);
   const minParam = firstOfParams(query, P.startTimeMin);
   const startTimeMax =
@@ -186,6 +202,7 @@ function parseFindTraces(query: QueryString, opts: ApiV3RoutesOptions): TraceQue
   // Skein applies no adjusters, so raw and adjusted traces are the same; still validate it.
   parseOptionalBool(query, P.queryRawTraces);
   return {
+    tenant,
     serviceName: firstOfParams(query, P.serviceName)?.value,
     operationName: firstOfParams(query, P.operationName)?.value,
     tags:

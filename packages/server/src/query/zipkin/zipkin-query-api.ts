@@ -88,9 +88,10 @@ export class ZipkinQueryApi {
     return path.startsWith(PREFIX);
   }
 
-  async handle(path: string, params: URLSearchParams): Promise<ZipkinResponse> {
+  /** Answers one GET for `tenant` (the request's, `identityOf(req)?.tenant ?? DEFAULT_TENANT`). */
+  async handle(tenant: string, path: string, params: URLSearchParams): Promise<ZipkinResponse> {
     try {
-      const body = await this.#route(path, params);
+      const body = await this.#route(tenant, path, params);
       if (body === undefined) return text(404, `trace not found: ${path.slice(PREFIX.length + 6)}`);
       return { statusCode: 200, contentType: JSON_TYPE, body: JSON.stringify(body) };
     } catch (err) {
@@ -103,30 +104,34 @@ export class ZipkinQueryApi {
   }
 
   /** The answer's JSON value; undefined for a trace that is not found. */
-  async #route(path: string, p: URLSearchParams): Promise<unknown> {
+  async #route(tenant: string, path: string, p: URLSearchParams): Promise<unknown> {
     const name = path.slice(PREFIX.length);
     switch (name) {
       case 'services':
-        return this.#reader.getServices();
+        return this.#reader.getServices(tenant);
       case 'spans': {
-        const ops = await this.#reader.getOperations({ serviceName: required(p, 'serviceName') });
+        const ops = await this.#reader.getOperations({
+          tenant,
+          serviceName: required(p, 'serviceName'),
+        });
         return [...new Set(ops.map((o) => o.name))].sort();
       }
       case 'remoteServices':
-        return this.#values(ZipkinAttribute.PeerService, required(p, 'serviceName'));
+        return this.#values(tenant, ZipkinAttribute.PeerService, required(p, 'serviceName'));
       case 'traces':
-        return this.#traces(p);
+        return this.#traces(tenant, p);
       case 'traceMany':
-        return this.#traceMany(required(p, 'traceIds'));
+        return this.#traceMany(tenant, required(p, 'traceIds'));
       case 'dependencies':
-        return this.#dependencies(p);
+        return this.#dependencies(tenant, p);
       case 'autocompleteKeys':
         return this.#autocompleteKeys;
       case 'autocompleteValues':
-        return this.#values(required(p, 'key'), undefined);
+        return this.#values(tenant, required(p, 'key'), undefined);
     }
     if (name.startsWith('trace/')) {
       const trace = await this.#reader.getTrace(
+        tenant,
         traceId(decodeURIComponent(name.slice(6)), 'traceId'),
         undefined,
         new ReadBudget(this.#maxResponseBytes),
@@ -136,10 +141,11 @@ export class ZipkinQueryApi {
     throw new RouteNotFoundError(['GET', path]);
   }
 
-  async #values(key: string, serviceName: string | undefined): Promise<string[]> {
+  async #values(tenant: string, key: string, serviceName: string | undefined): Promise<string[]> {
     if (this.#tagValues === undefined) return [];
     const now = this.#now();
     return this.#tagValues.getTagValues({
+      tenant,
       key,
       serviceName,
       startTimeMin: (now - this.#lookbackMs) * 1000,
@@ -148,12 +154,13 @@ export class ZipkinQueryApi {
     });
   }
 
-  async #traces(p: URLSearchParams): Promise<unknown> {
+  async #traces(tenant: string, p: URLSearchParams): Promise<unknown> {
     const endTs = integer(p, 'endTs') ?? this.#now();
     const lookback = integer(p, 'lookback') ?? this.#lookbackMs;
     const limit = Math.min(integer(p, 'limit') ?? DEFAULT_LIMIT, this.#maxLimit);
     if (limit < 1) throw new InvalidParameterError(['limit', 'must be at least 1']);
     const query: TraceQuery = {
+      tenant,
       serviceName: optional(p, 'serviceName'),
       operationName: optional(p, 'spanName'),
       tags: {},
@@ -178,12 +185,12 @@ export class ZipkinQueryApi {
         ]);
       }
       const ids = await this.#tagValues.findTraceIdsWithKeys({ ...query, keys });
-      traces = await this.#getTraces(ids);
+      traces = await this.#getTraces(tenant, ids);
     }
     return traces.map((t) => encodeZipkinTrace(t.spans));
   }
 
-  async #traceMany(list: string): Promise<unknown> {
+  async #traceMany(tenant: string, list: string): Promise<unknown> {
     const ids = [...new Set(list.split(',').map((id) => traceId(id.trim(), 'traceIds')))];
     if (ids.length < 2) {
       throw new InvalidParameterError([
@@ -191,16 +198,16 @@ export class ZipkinQueryApi {
         'needs at least two distinct trace ids; use /api/v2/trace/{id} for one',
       ]);
     }
-    return (await this.#getTraces(ids)).map((t) => encodeZipkinTrace(t.spans));
+    return (await this.#getTraces(tenant, ids)).map((t) => encodeZipkinTrace(t.spans));
   }
 
   /** The traces of `ids` that are stored, in order, as many as fit one read budget. */
-  async #getTraces(ids: string[]): Promise<Trace[]> {
+  async #getTraces(tenant: string, ids: string[]): Promise<Trace[]> {
     const budget = new ReadBudget(this.#maxResponseBytes);
     const traces: Trace[] = [];
     for (const id of ids) {
       try {
-        const trace = await this.#reader.getTrace(id, undefined, budget);
+        const trace = await this.#reader.getTrace(tenant, id, undefined, budget);
         if (trace !== null) traces.push(trace);
       } catch (err) {
         if (isSkeinError(err) && err.code === AnswerTooLargeError.code) break;
@@ -210,12 +217,12 @@ export class ZipkinQueryApi {
     return traces;
   }
 
-  async #dependencies(p: URLSearchParams): Promise<ZipkinDependencyLink[]> {
+  async #dependencies(tenant: string, p: URLSearchParams): Promise<ZipkinDependencyLink[]> {
     const endTs = integer(p, 'endTs');
     if (endTs === undefined)
       throw new InvalidParameterError(['endTs', 'is required (epoch milliseconds)']);
     const lookback = integer(p, 'lookback') ?? this.#lookbackMs;
-    const links = await this.#reader.getDependencies(endTs * 1000, lookback * 1000);
+    const links = await this.#reader.getDependencies(tenant, endTs * 1000, lookback * 1000);
     return links.map((l) => ({ parent: l.parent, child: l.child, callCount: l.callCount }));
   }
 }

@@ -5,6 +5,7 @@ import { RouteNotFoundError, UnsupportedMediaTypeError, isSkeinError } from '../
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import type { SearchTagRewrite } from '../../query/query-params.ts';
+import { tenantOfRequest } from '../../query/request-tenant.ts';
 import { ZipkinQueryApi } from '../../query/zipkin/zipkin-query-api.ts';
 import type { DependencyReader } from '../../storage/dependency-reader.ts';
 import type { TraceReader } from '../../storage/trace-reader.ts';
@@ -129,7 +130,7 @@ export class ZipkinReceiver extends HttpReceiverServer {
       this.#intake(req, res, path);
     } else if ((req.method === 'GET' || req.method === 'HEAD') && this.#query?.serves(path)) {
       this.#query
-        .handle(path, new URLSearchParams(query))
+        .handle(tenantOfRequest(req), path, new URLSearchParams(query))
         .then(
           (answer) => this.send(res, answer.statusCode, answer.contentType, answer.body),
           (err: unknown) => {
