@@ -113,6 +113,67 @@ describe('TraceBuffer', () => {
     assert.equal(released.length, 1);
   });
 
+  test('two tenants sending the same trace id make two traces, released and decided apart', () => {
+    const decisions = new Map<string, boolean>([
+      ['', true],
+      ['acme', false],
+    ]);
+    const released: AssembledTrace[] = [];
+    const late: [string, string, boolean][] = [];
+    let clock = 0;
+    const buffer = new TraceBuffer({
+      idleMs: 1000,
+      maxTraces: 100,
+      maxSpans: 100,
+      maxHeldBytes: 1_000_000,
+      rememberReleased: 100,
+      onRelease: (t) => (released.push(t), decisions.get(t.tenant) as boolean),
+      onLateSpan: (s, kept) => late.push([s.resource.tenant, s.spanId, kept]),
+      now: () => clock,
+    });
+    const plain = makeResource('shop');
+    const acme = { ...makeResource('shop'), tenant: 'acme' };
+    const globex = { ...makeResource('shop'), tenant: 'globex' };
+    // Interleaved, so the run-of-one-trace shortcut must tell the tenants apart too.
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(1), resource: plain }), 0, true);
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(2), resource: acme }), 0, true);
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(3), resource: acme }), 0, true);
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(4), resource: plain }), 0, true);
+    assert.equal(buffer.traces, 2);
+    assert.equal(buffer.note('acme', tid(1), 'mark', 'acme'), true);
+    assert.equal(
+      buffer.note('globex', tid(1), 'mark', 'globex'),
+      false,
+      'globex has no such trace',
+    );
+    clock = 1000;
+    buffer.tick();
+    const byTenant = new Map(released.map((t) => [t.tenant, t]));
+    assert.equal(released.length, 2);
+    assert.deepEqual(
+      byTenant.get('')?.spans.map((s) => s.spanId),
+      [sid(1), sid(4)],
+    );
+    assert.deepEqual(
+      byTenant.get('acme')?.held?.map((s) => s.spanId),
+      [sid(2), sid(3)],
+    );
+    assert.equal(byTenant.get('acme')?.notes?.get('mark'), 'acme');
+    assert.equal(byTenant.get('')?.notes, undefined);
+    // Late spans follow their own tenant's decision; a third tenant's span starts a new trace.
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(5), resource: acme }));
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(6), resource: plain }));
+    buffer.add(makeSpan({ traceId: tid(1), spanId: sid(7), resource: globex }));
+    assert.deepEqual(late, [
+      ['acme', sid(5), false],
+      ['', sid(6), true],
+    ]);
+    assert.equal(buffer.traces, 1);
+    buffer.flush();
+    assert.equal(released[2].tenant, 'globex');
+    assert.equal(released[2].traceId, tid(1));
+  });
+
   test('when maxTraces is reached the oldest trace is released early, as evicted', () => {
     const { buffer, released } = setup({ maxTraces: 3 });
     for (let i = 1; i <= 5; i++) buffer.add(makeSpan({ traceId: tid(i), spanId: sid(i) }));
@@ -166,8 +227,9 @@ describe('TraceBuffer', () => {
     const { buffer, released } = setup();
     buffer.add(makeSpan({ traceId: tid(1), spanId: sid(1) }));
     buffer.add(makeSpan({ traceId: tid(2), spanId: sid(2) }));
-    assert.equal(buffer.note(tid(2), 'fragment', { caller: 'x' }), true);
-    assert.equal(buffer.note(tid(3), 'fragment', {}), false, 'not buffered');
+    assert.equal(buffer.note('', tid(2), 'fragment', { caller: 'x' }), true);
+    assert.equal(buffer.note('', tid(3), 'fragment', {}), false, 'not buffered');
+    assert.equal(buffer.note('acme', tid(2), 'fragment', {}), false, "another tenant's trace");
     buffer.flush();
     assert.deepEqual(
       released.map((t) => [t.traceId, t.reason]),

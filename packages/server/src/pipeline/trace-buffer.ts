@@ -1,12 +1,15 @@
 import type { Span, SpanKind, StatusCode } from '../model/span.ts';
 import { SpanKind as Kind } from '../model/span.ts';
 import { readCallTarget, nameHash, type CallTarget, type SpanDigest } from './span-digest.ts';
+import { traceKey } from './trace-key.ts';
 
 /** Why a trace left the buffer. */
 export type ReleaseReason = 'idle' | 'evicted' | 'shutdown';
 
 /** A trace handed to trace-level processors: every span that arrived for it, once. */
 export interface AssembledTrace {
+  /** The tenant whose trace this is (`Resource.tenant` of its spans). */
+  tenant: string;
   traceId: string;
   /** In arrival order. Owned by the receiver of the trace. */
   spans: SpanDigest[];
@@ -26,7 +29,7 @@ export interface TraceBufferOptions {
   maxSpans: number;
   /** Encoded bytes of held spans at most; beyond it the oldest traces are released early. */
   maxHeldBytes: number;
-  /** Trace ids remembered after release, to recognise late spans. */
+  /** Traces remembered after release, to recognise late spans. */
   rememberReleased: number;
   /**
    * Called once per trace, in release order; returns whether the trace was kept (the
@@ -40,7 +43,10 @@ export interface TraceBufferOptions {
 }
 
 interface BufferedTrace {
+  tenant: string;
   traceId: string;
+  /** `traceKey(tenant, traceId)`: the key in `#traces` and `#released`. */
+  key: string;
   /** First and last slot of the trace's span list (linked through `#next`). */
   head: number;
   tail: number;
@@ -117,7 +123,7 @@ function hex64(hi: number, lo: number): string {
 }
 
 /**
- * The trace buffer: assembles traces by id until they are idle, for the processors
+ * The trace buffer: assembles traces by (tenant, trace id) until they are idle, for the processors
  * that need whole traces (completeness; tail sampling later). Shared: one buffer per
  * pipeline, fed once per span.
  *
@@ -131,15 +137,18 @@ function hex64(hi: number, lo: number): string {
  * for `idleMs` (call it from a timer; `start` does); `flush` releases every trace
  * (reason `shutdown`). A span whose trace was released within the last
  * `rememberReleased` traces goes to `onLateSpan` instead of starting a new trace.
+ * A trace is its tenant's (`span.resource.tenant`): two tenants sending the same trace
+ * id make two traces, assembled, released and decided apart.
  */
 export class TraceBuffer {
   readonly #options: TraceBufferOptions;
   readonly #now: () => number;
+  /** Buffered traces by `traceKey(tenant, traceId)`. */
   readonly #traces = new Map<string, BufferedTrace>();
   /** Buffered traces in first-seen order (from `#head`); released ones are skipped. */
   #order: BufferedTrace[] = [];
   #head = 0;
-  /** Recently released trace ids and whether each was kept. */
+  /** Recently released traces (by `traceKey`) and whether each was kept. */
   readonly #released = new Map<string, boolean>();
   readonly #strings = new StringTable(100_000);
   readonly #target: CallTarget = { peerService: '', serverAddress: '', destination: '' };
@@ -271,13 +280,22 @@ export class TraceBuffer {
    */
   add(span: Span, now: number = this.#now(), hold = false, bytes = 0): void {
     const traceId = span.traceId;
-    // Spans of a trace usually arrive together: skip the map for a run of them.
+    const tenant = span.resource.tenant;
+    // Spans of a trace usually arrive together: skip the map (and the key) for a run of them.
     let trace = this.#last;
-    if (trace === undefined || trace.released || trace.traceId !== traceId) {
-      trace = this.#traces.get(traceId);
+    let key: string | undefined;
+    if (
+      trace === undefined ||
+      trace.released ||
+      trace.traceId !== traceId ||
+      trace.tenant !== tenant
+    ) {
+      key = traceKey(tenant, traceId);
+      trace = this.#traces.get(key);
     }
     if (trace === undefined) {
-      const decided = this.#released.get(traceId);
+      key ??= traceKey(tenant, traceId);
+      const decided = this.#released.get(key);
       if (decided !== undefined) {
         this.lateSpans++;
         this.#options.onLateSpan(span, decided);
@@ -285,7 +303,9 @@ export class TraceBuffer {
       }
       while (this.#traces.size >= this.#options.maxTraces) this.#evictOldest();
       trace = {
+        tenant,
         traceId,
+        key,
         head: -1,
         tail: -1,
         count: 0,
@@ -294,7 +314,7 @@ export class TraceBuffer {
         released: false,
         notes: undefined,
       };
-      this.#traces.set(traceId, trace);
+      this.#traces.set(key, trace);
       this.#order.push(trace);
     }
     this.#last = trace;
@@ -304,7 +324,7 @@ export class TraceBuffer {
       if (trace.released) {
         // The trace alone outgrew the slab and was released: the rest of it is late.
         this.lateSpans++;
-        this.#options.onLateSpan(span, this.#released.get(traceId) ?? true);
+        this.#options.onLateSpan(span, this.#released.get(trace.key) ?? true);
         return;
       }
       slot = this.#takeSlot(trace);
@@ -328,13 +348,13 @@ export class TraceBuffer {
   }
 
   /**
-   * Attaches a note to a buffered trace (e.g. "this is the callee half of a split").
-   * Returns false when the trace is not buffered (never seen, or already released).
+   * Attaches a note to a buffered trace of `tenant` (e.g. "this is the callee half of a
+   * split"). Returns false when the trace is not buffered (never seen, or already released).
    */
-  note(traceId: string, key: string, value: unknown): boolean {
-    const trace = this.#traces.get(traceId);
+  note(tenant: string, traceId: string, name: string, value: unknown): boolean {
+    const trace = this.#traces.get(traceKey(tenant, traceId));
     if (trace === undefined) return false;
-    (trace.notes ??= new Map()).set(key, value);
+    (trace.notes ??= new Map()).set(name, value);
     return true;
   }
 
@@ -435,9 +455,9 @@ export class TraceBuffer {
 
   #release(trace: BufferedTrace, reason: ReleaseReason): void {
     trace.released = true;
-    this.#traces.delete(trace.traceId);
+    this.#traces.delete(trace.key);
     // Until the decision is known, a span of this trace counts as late and kept.
-    this.#released.set(trace.traceId, true);
+    this.#released.set(trace.key, true);
     const s = this.#strings;
     const spans: SpanDigest[] = new Array(trace.count);
     let held: Span[] | undefined;
@@ -476,13 +496,14 @@ export class TraceBuffer {
     this.#spans -= trace.count;
     this.releasedCount[reason]++;
     const kept = this.#options.onRelease({
+      tenant: trace.tenant,
       traceId: trace.traceId,
       spans,
       held,
       reason,
       notes: trace.notes,
     });
-    this.#released.set(trace.traceId, kept);
+    this.#released.set(trace.key, kept);
     if (this.#released.size > this.#options.rememberReleased) {
       const oldest = this.#released.keys().next().value as string;
       this.#released.delete(oldest);

@@ -8,7 +8,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { SpanKind, StatusCode, ValueType } from '../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind, StatusCode, ValueType } from '../../model/span.ts';
 import type { Attribute, Span } from '../../model/span.ts';
 import type { TraceReader } from '../../storage/trace-reader.ts';
 
@@ -83,9 +83,10 @@ export async function assertStoredTrace(
   reader: TraceReader,
   sent: ReadableSpan[],
   service: string,
+  tenant = DEFAULT_TENANT,
 ): Promise<void> {
   const traceId = sent[0].spanContext().traceId;
-  const stored = await reader.getTrace(traceId);
+  const stored = await reader.getTrace(tenant, traceId);
   assert.ok(stored, `trace ${traceId} is stored`);
   assert.equal(stored.spans.length, 3);
   const byName = new Map(stored.spans.map((s) => [s.name, s]));

@@ -16,7 +16,7 @@ export function minuteOf(timeUs: number): number {
 
 /**
  * Completeness counts accumulated since the last flush, as per-minute deltas keyed
- * like the store's rows. `take` hands them out and starts over; `restore` puts back a
+ * like the store's rows (tenant first: two tenants' counts never merge). `take` hands them out and starts over; `restore` puts back a
  * delta whose write failed (merged with what came since).
  */
 export class CompletenessAggregates {
@@ -34,30 +34,51 @@ export class CompletenessAggregates {
     return this.#roots.size + this.#services.size + this.#edges.size + this.#breaks.size;
   }
 
-  root(minute: number, rootService: string, traces: number, complete: number): void {
-    const key = `${minute}\0${rootService}`;
+  root(
+    tenant: string,
+    minute: number,
+    rootService: string,
+    traces: number,
+    complete: number,
+  ): void {
+    const key = `${tenant}\0${minute}\0${rootService}`;
     const row = this.#roots.get(key);
-    if (row === undefined) this.#roots.set(key, { minute, rootService, traces, complete });
+    if (row === undefined) this.#roots.set(key, { tenant, minute, rootService, traces, complete });
     else {
       row.traces += traces;
       row.complete += complete;
     }
   }
 
-  service(minute: number, service: string, spans: number, spansInComplete: number): void {
-    const key = `${minute}\0${service}`;
+  service(
+    tenant: string,
+    minute: number,
+    service: string,
+    spans: number,
+    spansInComplete: number,
+  ): void {
+    const key = `${tenant}\0${minute}\0${service}`;
     const row = this.#services.get(key);
-    if (row === undefined) this.#services.set(key, { minute, service, spans, spansInComplete });
+    if (row === undefined)
+      this.#services.set(key, { tenant, minute, service, spans, spansInComplete });
     else {
       row.spans += spans;
       row.spansInComplete += spansInComplete;
     }
   }
 
-  edge(minute: number, caller: string, callee: string, calls: number, answered: number): void {
-    const key = `${minute}\0${caller}\0${callee}`;
+  edge(
+    tenant: string,
+    minute: number,
+    caller: string,
+    callee: string,
+    calls: number,
+    answered: number,
+  ): void {
+    const key = `${tenant}\0${minute}\0${caller}\0${callee}`;
     const row = this.#edges.get(key);
-    if (row === undefined) this.#edges.set(key, { minute, caller, callee, calls, answered });
+    if (row === undefined)
+      this.#edges.set(key, { tenant, minute, caller, callee, calls, answered });
     else {
       row.calls += calls;
       row.answered += answered;
@@ -65,6 +86,7 @@ export class CompletenessAggregates {
   }
 
   breakOf(
+    tenant: string,
     minute: number,
     cause: BreakCause,
     service: string,
@@ -72,10 +94,10 @@ export class CompletenessAggregates {
     count: number,
     example: string | undefined,
   ): void {
-    const key = `${minute}\0${cause}\0${service}\0${peer}`;
+    const key = `${tenant}\0${minute}\0${cause}\0${service}\0${peer}`;
     let row = this.#breaks.get(key);
     if (row === undefined) {
-      row = { minute, cause, service, peer, count: 0, examples: [] };
+      row = { tenant, minute, cause, service, peer, count: 0, examples: [] };
       this.#breaks.set(key, row);
     }
     row.count += count;
@@ -104,12 +126,15 @@ export class CompletenessAggregates {
 
   /** Puts back a delta that could not be written. */
   restore(delta: CompletenessDelta): void {
-    for (const r of delta.roots) this.root(r.minute, r.rootService, r.traces, r.complete);
-    for (const r of delta.services) this.service(r.minute, r.service, r.spans, r.spansInComplete);
-    for (const r of delta.edges) this.edge(r.minute, r.caller, r.callee, r.calls, r.answered);
+    for (const r of delta.roots) this.root(r.tenant, r.minute, r.rootService, r.traces, r.complete);
+    for (const r of delta.services)
+      this.service(r.tenant, r.minute, r.service, r.spans, r.spansInComplete);
+    for (const r of delta.edges)
+      this.edge(r.tenant, r.minute, r.caller, r.callee, r.calls, r.answered);
     for (const r of delta.breaks) {
-      this.breakOf(r.minute, r.cause, r.service, r.peer, r.count, undefined);
-      for (const e of r.examples) this.breakOf(r.minute, r.cause, r.service, r.peer, 0, e);
+      this.breakOf(r.tenant, r.minute, r.cause, r.service, r.peer, r.count, undefined);
+      for (const e of r.examples)
+        this.breakOf(r.tenant, r.minute, r.cause, r.service, r.peer, 0, e);
     }
   }
 }

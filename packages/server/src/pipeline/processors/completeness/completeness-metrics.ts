@@ -4,15 +4,15 @@ import { Counter, type Registry } from 'prom-client';
 const MAX_SERIES = 1000;
 
 /**
- * Completeness on `/metrics`: `skein_traces_assembled_total{root_service,complete}`,
- * `skein_trace_breaks_total{service,peer,cause}` (bounded: past 1000 label sets new
- * services and peers count as `other`).
+ * Completeness on `/metrics`: `skein_traces_assembled_total{tenant,root_service,complete}`,
+ * `skein_trace_breaks_total{tenant,service,peer,cause}` (bounded: past 1000 label sets new
+ * services and peers count as `other`; `tenant=""` is the default tenant).
  * Counts are made when a trace is assembled; a later split pairing corrects the
  * stored aggregates, not these counters.
  */
 export class CompletenessMetrics {
-  readonly assembled: Counter<'root_service' | 'complete'>;
-  readonly breaks: Counter<'service' | 'peer' | 'cause'>;
+  readonly assembled: Counter<'tenant' | 'root_service' | 'complete'>;
+  readonly breaks: Counter<'tenant' | 'service' | 'peer' | 'cause'>;
   readonly flushFailures: Counter;
   /** Counter children by label set, resolved once (label hashing per trace would cost more than the count). */
   readonly #roots = new Map<string, { inc(): void }>();
@@ -22,14 +22,14 @@ export class CompletenessMetrics {
     const registers = [registry];
     this.assembled = new Counter({
       name: 'skein_traces_assembled_total',
-      help: 'Traces assembled and judged by the completeness processor, by root service and whether complete.',
-      labelNames: ['root_service', 'complete'],
+      help: 'Traces assembled and judged by the completeness processor, by tenant, root service and whether complete.',
+      labelNames: ['tenant', 'root_service', 'complete'],
       registers,
     });
     this.breaks = new Counter({
       name: 'skein_trace_breaks_total',
-      help: 'Trace breaks by service at fault, the other side (peer) and cause.',
-      labelNames: ['service', 'peer', 'cause'],
+      help: 'Trace breaks by tenant, service at fault, the other side (peer) and cause.',
+      labelNames: ['tenant', 'service', 'peer', 'cause'],
       registers,
     });
     this.flushFailures = new Counter({
@@ -39,23 +39,28 @@ export class CompletenessMetrics {
     });
   }
 
-  traceAssembled(rootService: string, complete: boolean): void {
-    const key = complete ? `1${rootService}` : `0${rootService}`;
+  traceAssembled(tenant: string, rootService: string, complete: boolean): void {
+    const key = `${complete ? 1 : 0}${tenant}\0${rootService}`;
     let child = this.#roots.get(key);
     if (child === undefined) {
       const root = this.#roots.size >= MAX_SERIES ? 'other' : rootService;
-      child = this.assembled.labels({ root_service: root, complete: complete ? 'true' : 'false' });
+      child = this.assembled.labels({
+        tenant,
+        root_service: root,
+        complete: complete ? 'true' : 'false',
+      });
       if (this.#roots.size < MAX_SERIES) this.#roots.set(key, child);
     }
     child.inc();
   }
 
-  traceBreak(service: string, peer: string, cause: string): void {
-    const key = `${service}\0${peer}\0${cause}`;
+  traceBreak(tenant: string, service: string, peer: string, cause: string): void {
+    const key = `${tenant}\0${service}\0${peer}\0${cause}`;
     let child = this.#breaks.get(key);
     if (child === undefined) {
       const full = this.#breaks.size >= MAX_SERIES;
       child = this.breaks.labels({
+        tenant,
         service: full ? 'other' : service,
         peer: full ? 'other' : peer,
         cause,

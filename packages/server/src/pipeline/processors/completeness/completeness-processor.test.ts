@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { SpanKind, ValueType, type Span } from '../../../model/span.ts';
+import { SpanKind, ValueType, type Resource, type Span } from '../../../model/span.ts';
 import { makeResource, makeSpan } from '../../../query/test-support/span-builders.ts';
 import type {
   CompletenessDelta,
@@ -130,6 +130,16 @@ function request(opts: { split?: boolean; start?: number } = {}) {
     duration: 4000,
   });
   return { traceId, calleeTrace, main: [root, call], callee: [callee] };
+}
+
+/** The same spans (same ids, same services) as sent by `tenant`. */
+function asTenant(spans: Span[], tenant: string): Span[] {
+  const resources = new Map<Resource, Resource>();
+  return spans.map((s) => {
+    let r = resources.get(s.resource);
+    if (r === undefined) resources.set(s.resource, (r = { ...s.resource, tenant }));
+    return { ...s, resource: r };
+  });
 }
 
 /** Feeds one whole request, so the processor learns that catalog answers calls. */
@@ -299,5 +309,53 @@ describe('CompletenessProcessor', () => {
     await processor.stop();
     assert.deepEqual(writer.sum().roots.get('frontend'), { traces: 1, complete: 1 });
     assert.equal(buffer.traces, 0);
+  });
+
+  test('two tenants with the same trace ids and services are judged apart, rows per tenant', async () => {
+    const { feed, settle, processor, writer, registry } = setup();
+    learn(feed); // the default tenant learns that catalog answers calls; acme does not
+    settle();
+    const r = request({ split: true, start: T0 + 300_000 });
+    // Both tenants send the caller half, with the same ids; only the default tenant
+    // sends the callee half. acme's trace must not be paired with it, nor judged by
+    // what the default tenant's traces taught.
+    feed([...r.main, ...asTenant(r.main, 'acme')]);
+    settle(400);
+    feed(r.callee);
+    settle(700);
+    settle(1000);
+    await processor.flush();
+    const rows = writer.deltas.flatMap((d) => d.roots);
+    const roots = (tenant: string, service: string) =>
+      rows
+        .filter((x) => x.tenant === tenant && x.rootService === service)
+        .reduce((a, x) => ({ traces: a.traces + x.traces, complete: a.complete + x.complete }), {
+          traces: 0,
+          complete: 0,
+        });
+    assert.deepEqual(roots('acme', 'frontend'), { traces: 1, complete: 1 });
+    assert.deepEqual(roots('', 'frontend'), { traces: 2, complete: 1 });
+    assert.deepEqual(roots('acme', 'catalog'), { traces: 0, complete: 0 });
+    const breaks = writer.deltas.flatMap((d) => d.breaks);
+    assert.deepEqual(breaks.map((b) => [b.tenant, b.cause]).sort(), [
+      ['', 'fragment'],
+      ['', 'split_trace'],
+    ]);
+    const edges = writer.deltas.flatMap((d) => d.edges);
+    assert.ok(
+      edges.every((e) => e.tenant === ''),
+      'acme never learned catalog: no judged call',
+    );
+    assert.equal(processor.tenants, 2);
+    assert.ok(processor.directoryOf('acme')?.isInstrumented('catalog') === false);
+    assert.ok(processor.directoryOf('')?.isInstrumented('catalog'));
+    assert.equal(
+      await metricValue(registry, 'skein_traces_assembled_total', {
+        tenant: 'acme',
+        root_service: 'frontend',
+        complete: 'true',
+      }),
+      1,
+    );
   });
 });

@@ -1,16 +1,17 @@
 import type { Logger } from 'pino';
-import { SpanKind, type Span } from '../../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind, type Resource, type Span } from '../../../model/span.ts';
 import type { CompletenessWriter } from '../../../storage/completeness-writer.ts';
 import type { ProcessorCounters, TraceProcessor } from '../../processor.ts';
 import { nameHash } from '../../span-digest.ts';
 import type { AssembledTrace, TraceBuffer } from '../../trace-buffer.ts';
-import { CalleeDirectory } from './callee-directory.ts';
+import type { CalleeDirectory } from './callee-directory.ts';
 import type { TraceBreak } from '../../../storage/completeness-reader.ts';
 import { classifyTrace, indexSpans } from './classify-trace.ts';
 import { CompletenessAggregates, minuteOf } from './completeness-aggregates.ts';
 import type { CompletenessMetrics } from './completeness-metrics.ts';
 import type { CompletenessSettings } from './completeness-settings.ts';
-import { SplitFinder, type RootCandidate } from './split-finder.ts';
+import type { RootCandidate } from './split-finder.ts';
+import { TenantCompleteness } from './tenant-completeness.ts';
 
 export interface CompletenessProcessorDeps {
   logger: Logger;
@@ -29,8 +30,6 @@ interface FragmentNote {
   callerTraceId: string;
 }
 
-/** Linked span ids of consumers remembered, so a producer answered by a link elsewhere is not a break. */
-const LINKED_REMEMBERED = 100_000;
 /** Aggregate rows kept while the store refuses writes; beyond it the oldest are dropped (counted in the log). */
 const MAX_PENDING_ROWS = 200_000;
 
@@ -44,6 +43,10 @@ const MAX_PENDING_ROWS = 200_000;
  *
  * A trace counted complete that later turns out to be the callee half of a split is
  * taken back with negative deltas (the store sums them).
+ *
+ * Per tenant (`Resource.tenant`): a trace is judged within its tenant, against what
+ * was learned from that tenant's traces only ({@link TenantCompleteness}); splits pair
+ * only within a tenant; every aggregate row carries the tenant.
  */
 export class CompletenessProcessor implements TraceProcessor<CompletenessSettings> {
   readonly name = 'completeness' as const;
@@ -52,12 +55,11 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
   readonly #deps: CompletenessProcessorDeps;
   readonly #now: () => number;
   #buffer: TraceBuffer | undefined;
-  readonly #directory = new CalleeDirectory();
-  readonly #splits: SplitFinder;
   readonly #aggregates: CompletenessAggregates;
-  /** Root candidates whose trace is still being assembled. */
-  readonly #pending = new Map<string, RootCandidate>();
-  readonly #linked = new Map<string, true>();
+  /** What was learned, per tenant ({@link DEFAULT_TENANT}'s made up front). */
+  readonly #tenants = new Map<string, TenantCompleteness>();
+  /** The tenant state `observe` used last (the next batch is likely the same tenant's). */
+  #lastTenant: TenantCompleteness;
   #settings: CompletenessSettings;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
@@ -68,7 +70,7 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#aggregates = new CompletenessAggregates(settings.examplesPerCause);
-    this.#splits = new SplitFinder({ skewMs: settings.skewMs, retainUs: retainUs(settings) });
+    this.#lastTenant = this.#tenant(DEFAULT_TENANT);
     this.#timer = setInterval(() => void this.flush(), settings.flushIntervalMs);
     this.#timer.unref();
   }
@@ -77,27 +79,44 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
     this.#buffer = buffer;
   }
 
-  /** What has been learned about who calls whom. */
+  /** What has been learned about who calls whom in {@link DEFAULT_TENANT}'s traces. */
   get directory(): CalleeDirectory {
-    return this.#directory;
+    return this.#tenant(DEFAULT_TENANT).directory;
+  }
+
+  /** What has been learned about who calls whom in `tenant`'s traces (undefined: none seen). */
+  directoryOf(tenant: string): CalleeDirectory | undefined {
+    return this.#tenants.get(tenant)?.directory;
+  }
+
+  /** Tenants whose traces were seen (each has its own directory and split candidates). */
+  get tenants(): number {
+    return this.#tenants.size;
   }
 
   observe(spans: readonly Span[]): void {
+    let resource: Resource | undefined;
+    let state = this.#lastTenant;
     for (let i = 0; i < spans.length; i++) {
       const span = spans[i];
+      if (span.resource !== resource) {
+        resource = span.resource;
+        if (resource.tenant !== state.tenant) state = this.#tenant(resource.tenant);
+      }
       if (span.parentSpanId === '') {
         const service = span.resource.serviceName;
-        const c = this.#splits.register(span.traceId, span, service, nameHash(span.name));
-        if (c !== undefined) this.#pending.set(span.traceId, c);
+        const c = state.splits.register(span.traceId, span, service, nameHash(span.name));
+        if (c !== undefined) state.pending.set(span.traceId, c);
       }
       const kind = span.kind;
       if (kind === SpanKind.Server || kind === SpanKind.Consumer) {
-        this.#directory.markInstrumented(span.resource.serviceName);
+        state.directory.markInstrumented(span.resource.serviceName);
         if (kind === SpanKind.Consumer && span.links.length > 0) {
-          for (const link of span.links) this.#remember(link.spanId);
+          for (const link of span.links) state.remember(link.spanId);
         }
       }
     }
+    this.#lastTenant = state;
   }
 
   assembled(trace: AssembledTrace, counters: ProcessorCounters): undefined {
@@ -111,18 +130,20 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
     void counters;
     // A late root was registered by `observe` (which runs first), but its trace was
     // already judged: it is nobody's pending root.
-    if (span.parentSpanId === '') this.#pending.delete(span.traceId);
+    if (span.parentSpanId === '') this.#tenant(span.resource.tenant).pending.delete(span.traceId);
     this.#late(span);
   }
 
   /** Root candidates whose trace is still being assembled (bounded by the buffer's traces). */
   get pendingRoots(): number {
-    return this.#pending.size;
+    let n = 0;
+    for (const state of this.#tenants.values()) n += state.pending.size;
+    return n;
   }
 
   update(settings: CompletenessSettings): void {
     this.#settings = settings;
-    this.#splits.skewMs = settings.skewMs;
+    for (const state of this.#tenants.values()) state.splits.skewMs = settings.skewMs;
     this.#aggregates.examplesPerCause = settings.examplesPerCause;
     clearInterval(this.#timer);
     this.#timer = setInterval(() => void this.flush(), settings.flushIntervalMs);
@@ -145,16 +166,18 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
 
   async #flush(): Promise<void> {
     const now = this.#now();
-    const directory = this.#directory;
     // A root of a service nobody calls (an entry point) is never the other half of a
     // split, but right after a start it may be judged before the first call to its
     // service is: it is kept until its callers had an idle time to be judged too.
     const settled = now - this.#settings.idleMs;
-    this.#splits.prune(
-      now * 1000,
-      (c) =>
-        c.counted !== undefined && c.counted.judgedAt < settled && !directory.isCallee(c.service),
-    );
+    for (const state of this.#tenants.values()) {
+      const directory = state.directory;
+      state.splits.prune(
+        now * 1000,
+        (c) =>
+          c.counted !== undefined && c.counted.judgedAt < settled && !directory.isCallee(c.service),
+      );
+    }
     const writer = this.#deps.writer;
     if (writer === undefined || this.#aggregates.size === 0) return;
     const delta = this.#aggregates.take();
@@ -174,27 +197,37 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
     }
   }
 
-  #remember(spanId: string): void {
-    this.#linked.set(spanId, true);
-    if (this.#linked.size > LINKED_REMEMBERED)
-      this.#linked.delete(this.#linked.keys().next().value as string);
+  /** The state of `tenant`, made on its first span. */
+  #tenant(tenant: string): TenantCompleteness {
+    let state = this.#tenants.get(tenant);
+    if (state === undefined) {
+      state = new TenantCompleteness(tenant, {
+        skewMs: this.#settings.skewMs,
+        retainUs: retainUs(this.#settings),
+      });
+      this.#tenants.set(tenant, state);
+    }
+    return state;
   }
 
   #judge(trace: AssembledTrace): void {
     const { metrics } = this.#deps;
+    const tenant = trace.tenant;
+    const state = this.#tenant(tenant);
+    const directory = state.directory;
     const { byId } = indexSpans(trace.spans);
-    this.#directory.learn(trace.spans, byId);
-    const verdict = classifyTrace(trace.traceId, trace.spans, this.#directory, byId, this.#linked);
+    directory.learn(trace.spans, byId);
+    const verdict = classifyTrace(trace.traceId, trace.spans, directory, byId, state.linked);
     for (const b of verdict.breaks) {
       if (b.cause !== 'unanswered_call') continue;
       const call = byId.get(b.spanId);
       if (call === undefined) continue;
-      const offset = this.#directory.offsetUs(b.service, b.peer);
-      const other = this.#splits.pair(trace.traceId, call, b.peer, offset);
+      const offset = directory.offsetUs(b.service, b.peer);
+      const other = state.splits.pair(trace.traceId, call, b.peer, offset);
       if (other === undefined) continue;
       b.cause = call.kind === SpanKind.Producer ? 'async_break' : 'split_trace';
       b.otherTraceId = other.traceId;
-      this.#fragment(other, { caller: b.service, callerTraceId: trace.traceId });
+      this.#fragment(tenant, other, { caller: b.service, callerTraceId: trace.traceId });
     }
     const note = trace.notes?.get('fragment') as FragmentNote | undefined;
     if (note !== undefined) {
@@ -211,17 +244,17 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
     const minute = minuteOf(verdict.startTime);
     const agg = this.#aggregates;
     const complete = verdict.complete;
-    agg.root(minute, verdict.rootService, 1, complete ? 1 : 0);
+    agg.root(tenant, minute, verdict.rootService, 1, complete ? 1 : 0);
     for (const [service, n] of verdict.spansByService)
-      agg.service(minute, service, n, complete ? n : 0);
+      agg.service(tenant, minute, service, n, complete ? n : 0);
     for (const call of verdict.calls)
-      agg.edge(minute, call.caller, call.callee, 1, call.answered ? 1 : 0);
-    for (const b of verdict.breaks) this.#countBreak(minute, trace.traceId, b);
-    metrics.traceAssembled(verdict.rootService, complete);
+      agg.edge(tenant, minute, call.caller, call.callee, 1, call.answered ? 1 : 0);
+    for (const b of verdict.breaks) this.#countBreak(tenant, minute, trace.traceId, b);
+    metrics.traceAssembled(tenant, verdict.rootService, complete);
 
-    const candidate = this.#pending.get(trace.traceId);
+    const candidate = state.pending.get(trace.traceId);
     if (candidate !== undefined) {
-      this.#pending.delete(trace.traceId);
+      state.pending.delete(trace.traceId);
       candidate.counted = {
         judgedAt: this.#now(),
         minute,
@@ -232,27 +265,27 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
     }
   }
 
-  #countBreak(minute: number, traceId: string, b: TraceBreak): void {
+  #countBreak(tenant: string, minute: number, traceId: string, b: TraceBreak): void {
     const example = b.otherTraceId === undefined ? traceId : `${traceId}>${b.otherTraceId}`;
-    this.#aggregates.breakOf(minute, b.cause, b.service, b.peer, 1, example);
-    this.#deps.metrics.traceBreak(b.service, b.peer, b.cause);
+    this.#aggregates.breakOf(tenant, minute, b.cause, b.service, b.peer, 1, example);
+    this.#deps.metrics.traceBreak(tenant, b.service, b.peer, b.cause);
   }
 
   /** Marks the callee half of a split: noted while buffered, or taken back if already counted. */
-  #fragment(half: RootCandidate, note: FragmentNote): void {
+  #fragment(tenant: string, half: RootCandidate, note: FragmentNote): void {
     const counted = half.counted;
     if (counted === undefined) {
-      this.#buffer?.note(half.traceId, 'fragment', note);
+      this.#buffer?.note(tenant, half.traceId, 'fragment', note);
       return;
     }
     const agg = this.#aggregates;
     if (counted.complete) {
-      agg.root(counted.minute, counted.rootService, 0, -1);
+      agg.root(tenant, counted.minute, counted.rootService, 0, -1);
       for (const [service, n] of counted.spansByService)
-        agg.service(counted.minute, service, 0, -n);
+        agg.service(tenant, counted.minute, service, 0, -n);
       counted.complete = false;
     }
-    this.#countBreak(counted.minute, half.traceId, {
+    this.#countBreak(tenant, counted.minute, half.traceId, {
       cause: 'fragment',
       spanId: '',
       service: half.service,
@@ -263,7 +296,7 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
 
   #late(span: Span): void {
     const service = span.resource.serviceName;
-    this.#countBreak(minuteOf(span.startTime), span.traceId, {
+    this.#countBreak(span.resource.tenant, minuteOf(span.startTime), span.traceId, {
       cause: 'late_span',
       spanId: span.spanId,
       service,

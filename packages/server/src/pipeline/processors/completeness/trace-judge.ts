@@ -1,4 +1,4 @@
-import { SpanKind, type Trace } from '../../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind, type Trace } from '../../../model/span.ts';
 import type { TraceVerdict } from '../../../storage/completeness-reader.ts';
 import type { TraceReader } from '../../../storage/trace-reader.ts';
 import { digestSpan, nameHash, type SpanDigest } from '../../span-digest.ts';
@@ -7,8 +7,12 @@ import { breaksTrace, classifyTrace, indexSpans } from './classify-trace.ts';
 
 export interface TraceJudgeOptions {
   reader: TraceReader;
-  /** What the running completeness processor learned; a fresh directory when none runs. */
-  directory: () => CalleeDirectory | undefined;
+  /**
+   * What the running completeness processor learned from `tenant`'s traces
+   * (`CompletenessProcessor.directoryOf`); undefined (none runs, or it saw none of the
+   * tenant's traces) judges with a directory learned from the trace alone.
+   */
+  directory: (tenant: string) => CalleeDirectory | undefined;
   /** Clock-skew tolerance when looking for the other half of a split (ms). */
   skewMs: () => number;
 }
@@ -32,15 +36,20 @@ const CALLER_LOOKBACK_US = 60_000_000;
  * callee starting within the call's window; for a root of a service others call, a
  * caller trace whose unanswered call it answers — preferring the same name, then the
  * start closest to the call's plus the edge's learned offset (`CalleeDirectory.offsetUs`).
+ *
+ * Within one tenant: the other halves are searched among `tenant`'s traces only, with
+ * what was learned from them. `tenant` defaults to the tenant of the trace's spans
+ * (`Resource.tenant`, as the store returns it).
  */
 export function createTraceJudge(
   options: TraceJudgeOptions,
-): (trace: Trace) => Promise<TraceVerdict> {
-  return async (trace) => {
+): (trace: Trace, tenant?: string) => Promise<TraceVerdict> {
+  return async (trace, tenant = trace.spans[0]?.resource.tenant ?? DEFAULT_TENANT) => {
     const spans = trace.spans.map(digestSpan).sort((a, b) => a.startTime - b.startTime);
     const { byId } = indexSpans(spans);
-    const directory = options.directory() ?? new CalleeDirectory();
-    if (options.directory() === undefined) directory.learn(spans, byId);
+    const learned = options.directory(tenant);
+    const directory = learned ?? new CalleeDirectory();
+    if (learned === undefined) directory.learn(spans, byId);
     const judged = classifyTrace(trace.traceId, spans, directory, byId);
     const skewUs = options.skewMs() * 1000;
     for (const b of judged.breaks) {
@@ -49,6 +58,7 @@ export function createTraceJudge(
       const offsetUs = directory.offsetUs(b.service, b.peer);
       const other = await findCalleeHalf(
         options.reader,
+        tenant,
         trace.traceId,
         call,
         b.peer,
@@ -65,7 +75,14 @@ export function createTraceJudge(
       (root.kind === SpanKind.Server || root.kind === SpanKind.Consumer) &&
       directory.isCallee(root.service)
     ) {
-      const caller = await findCallerHalf(options.reader, directory, trace.traceId, root, skewUs);
+      const caller = await findCallerHalf(
+        options.reader,
+        tenant,
+        directory,
+        trace.traceId,
+        root,
+        skewUs,
+      );
       if (caller !== undefined) {
         judged.breaks.push({
           cause: 'fragment',
@@ -86,6 +103,7 @@ export function createTraceJudge(
 
 async function findCalleeHalf(
   reader: TraceReader,
+  tenant: string,
   traceId: string,
   call: SpanDigest,
   callee: string,
@@ -95,6 +113,7 @@ async function findCalleeHalf(
   const from = call.startTime - skewUs;
   const to = call.startTime + call.duration + skewUs;
   const traces = await reader.findTraces({
+    tenant,
     serviceName: callee,
     tags: {},
     startTimeMin: from,
@@ -123,6 +142,7 @@ async function findCalleeHalf(
 
 async function findCallerHalf(
   reader: TraceReader,
+  tenant: string,
   directory: CalleeDirectory,
   traceId: string,
   root: SpanDigest,
@@ -131,6 +151,7 @@ async function findCallerHalf(
   const kind = root.kind === SpanKind.Consumer ? SpanKind.Producer : SpanKind.Client;
   // Traces with a CLIENT/PRODUCER span started before the root, the latest first.
   const traces = await reader.findTraces({
+    tenant,
     tags: { 'span.kind': kind === SpanKind.Producer ? 'producer' : 'client' },
     startTimeMin: root.startTime - CALLER_LOOKBACK_US,
     startTimeMax: root.startTime + skewUs,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import type { Span } from '../../../model/span.ts';
+import type { Resource, Span } from '../../../model/span.ts';
 import { graphSpans } from '../../../storage/conformance/duplicate-conformance.ts';
 import { DuckDbStorage } from '../../../storage/duckdb/duckdb-storage.ts';
 import { digestSpan } from '../../span-digest.ts';
@@ -58,7 +58,14 @@ describe('countServiceEdges', () => {
     countServiceEdges(trace.map(digestSpan), agg);
     const delta = agg.take();
     const db = delta.edges.find((e) => e.child === 'dup-db');
-    assert.deepEqual(db, { minute: base, parent: 'dup-api', child: 'dup-db', calls: 1, errors: 1 });
+    assert.deepEqual(db, {
+      tenant: '',
+      minute: base,
+      parent: 'dup-api',
+      child: 'dup-db',
+      calls: 1,
+      errors: 1,
+    });
     assert.equal(agg.size, 0);
   });
 });
@@ -98,7 +105,7 @@ describe('DependenciesProcessor', () => {
       await processor.flush();
       // No span was written: every answer below comes from the edges kept on write
       // (minutes 0-13 after base are vouched for; the window is minutes 0-9).
-      const deps = await store.getDependencies(base + 10 * MINUTE - 1, 10 * MINUTE);
+      const deps = await store.getDependencies('', base + 10 * MINUTE - 1, 10 * MINUTE);
       assert.deepEqual(deps, [
         { parent: 'dup-api', child: 'dup-cache', callCount: 10 },
         { parent: 'dup-api', child: 'dup-db', callCount: 5 },
@@ -112,6 +119,61 @@ describe('DependenciesProcessor', () => {
       await processor.stop();
       await store.close();
     }
+  });
+
+  test('two tenants with the same trace id and service names get their own edges', async () => {
+    const rows: { tenant: string; parent: string; child: string; calls: number }[] = [];
+    const base = 100 * MINUTE;
+    const processor = new DependenciesProcessor(
+      { flushIntervalMs: 60_000, idleMs: 1000 },
+      {
+        logger: pino({ level: 'silent' }),
+        metrics: new DependenciesMetrics(new Registry()),
+        writer: {
+          writeDependencies(delta) {
+            for (const e of delta.edges)
+              rows.push({ tenant: e.tenant, parent: e.parent, child: e.child, calls: e.calls });
+            return Promise.resolve();
+          },
+        },
+        now: () => base / 1000,
+      },
+    );
+    const ofTenant = (spans: Span[], tenant: string): Span[] => {
+      const resources = new Map<Resource, Resource>();
+      return spans.map((s) => {
+        let r = resources.get(s.resource);
+        if (r === undefined) resources.set(s.resource, (r = { ...s.resource, tenant }));
+        return { ...s, resource: r };
+      });
+    };
+    const plain = ofTenant(graphSpans(base, 1), '');
+    // acme sends the first three spans of the same trace (same ids, same services): front → api only.
+    const acme = ofTenant(plain.slice(0, 3), 'acme');
+    const buffer = new TraceBuffer({
+      idleMs: 1000,
+      maxTraces: 100,
+      maxSpans: 1000,
+      maxHeldBytes: 0,
+      rememberReleased: 100,
+      onRelease: (t: AssembledTrace) => processor.assembled(t, noCounters) ?? true,
+      onLateSpan: () => undefined,
+    });
+    for (let i = 0; i < plain.length; i++) {
+      buffer.add(plain[i]);
+      if (i < acme.length) buffer.add(acme[i]);
+    }
+    buffer.flush();
+    await processor.stop();
+    const sorted = rows.sort((a, b) =>
+      `${a.tenant}>${a.parent}>${a.child}`.localeCompare(`${b.tenant}>${b.parent}>${b.child}`),
+    );
+    assert.deepEqual(sorted, [
+      { tenant: '', parent: 'dup-api', child: 'dup-cache', calls: 2 },
+      { tenant: '', parent: 'dup-api', child: 'dup-db', calls: 1 },
+      { tenant: '', parent: 'dup-front', child: 'dup-api', calls: 1 },
+      { tenant: 'acme', parent: 'dup-front', child: 'dup-api', calls: 1 },
+    ]);
   });
 
   test('only minutes that ended an idle time ago, after the start, are vouched for', async () => {
@@ -165,6 +227,7 @@ describe('DependenciesProcessor', () => {
     const trace = graphSpans(100 * MINUTE, 1);
     processor.assembled(
       {
+        tenant: '',
         traceId: trace[0].traceId,
         spans: trace.map(digestSpan),
         held: undefined,

@@ -39,6 +39,10 @@ const MAX_PENDING_ROWS = 200_000;
  * that starts in a vouched minute and arrives later (a long span, a backfill) adds
  * to that minute when its trace is assembled.
  *
+ * Edges are counted per tenant (the assembled trace's): each row carries it, and a
+ * trace holds only its tenant's spans (the buffer keys traces by tenant and trace id),
+ * so no edge joins two tenants' spans.
+ *
  * What it does not see: a span arriving after its trace was assembled (a late span;
  * its parent's service is no longer known), so its edge is not counted.
  */
@@ -77,6 +81,7 @@ export class DependenciesProcessor implements TraceProcessor<DependenciesSetting
 
   assembled(trace: AssembledTrace, counters: ProcessorCounters): undefined {
     void counters;
+    this.#aggregates.tenant = trace.tenant;
     this.duplicates += countServiceEdges(trace.spans, this.#aggregates);
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from '../../../model/span.ts';
 import type { DependencyDelta, DependencyEdgeRow } from '../../../storage/dependency-writer.ts';
 import type { ServiceEdgeSink } from './service-edges.ts';
 
@@ -10,12 +11,16 @@ export function minuteOf(timeUs: number): number {
 
 /**
  * Edge counts and counted minutes accumulated since the last flush, keyed like the
- * store's rows. `take` hands them out and starts over; `restore` puts back a delta
- * whose write failed (merged with what came since).
+ * store's rows (tenant first: two tenants' edges never merge). `take` hands them out
+ * and starts over; `restore` puts back a delta whose write failed (merged with what
+ * came since). Edges given to the {@link ServiceEdgeSink} side count under `tenant`
+ * (set it to the trace's tenant before counting the trace's edges).
  */
 export class DependencyAggregates implements ServiceEdgeSink {
   #edges = new Map<string, DependencyEdgeRow>();
   #minutes = new Set<number>();
+  /** The tenant `edge` counts under. */
+  tenant = DEFAULT_TENANT;
 
   /** Rows waiting (edges + minutes). */
   get size(): number {
@@ -23,13 +28,20 @@ export class DependencyAggregates implements ServiceEdgeSink {
   }
 
   edge(parent: string, child: string, childStart: number, error: boolean): void {
-    this.add(minuteOf(childStart), parent, child, 1, error ? 1 : 0);
+    this.add(this.tenant, minuteOf(childStart), parent, child, 1, error ? 1 : 0);
   }
 
-  add(minute: number, parent: string, child: string, calls: number, errors: number): void {
-    const key = `${minute}\0${parent}\0${child}`;
+  add(
+    tenant: string,
+    minute: number,
+    parent: string,
+    child: string,
+    calls: number,
+    errors: number,
+  ): void {
+    const key = `${tenant}\0${minute}\0${parent}\0${child}`;
     const row = this.#edges.get(key);
-    if (row === undefined) this.#edges.set(key, { minute, parent, child, calls, errors });
+    if (row === undefined) this.#edges.set(key, { tenant, minute, parent, child, calls, errors });
     else {
       row.calls += calls;
       row.errors += errors;
@@ -52,7 +64,7 @@ export class DependencyAggregates implements ServiceEdgeSink {
   }
 
   restore(delta: DependencyDelta): void {
-    for (const r of delta.edges) this.add(r.minute, r.parent, r.child, r.calls, r.errors);
+    for (const r of delta.edges) this.add(r.tenant, r.minute, r.parent, r.child, r.calls, r.errors);
     for (const m of delta.minutes) this.#minutes.add(m);
   }
 }
