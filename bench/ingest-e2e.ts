@@ -30,7 +30,6 @@
  * back through the query API to prove it.
  */
 import { statSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { Agent, request, get as httpGet } from 'node:http';
 import { Agent as TlsAgent, request as tlsRequest, get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -38,6 +37,7 @@ import { join } from 'node:path';
 import { decodeOtlpProto } from '../packages/server/src/receivers/otlp/otlp-proto-decoder.ts';
 import { startSkein } from '../packages/server/test/e2e/skein-process.ts';
 import { buildOtlpJsonRequest, buildOtlpRequest } from './payloads.ts';
+import { makeTestPki } from './test-pki.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -64,46 +64,12 @@ if (security !== 'on' && security !== 'off') throw new Error('--security: on or 
 const TOKEN = 'bench-token-0123456789abcdef';
 let ca: Buffer | undefined;
 if (security === 'on') {
-  const pki = mkdtempSync(join(tmpdir(), 'skein-bench-pki-'));
-  const ssl = (...a: string[]) => execFileSync('openssl', a, { cwd: pki, stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-subj',
-    '/CN=bench-ca',
-    '-days',
-    '1',
-  );
-  writeFileSync(join(pki, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  ssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  ssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.crt',
-    '-days',
-    '1',
-    '-extfile',
-    'server.ext',
-  );
-  ca = readFileSync(join(pki, 'ca.crt'));
+  const pki = makeTestPki();
+  ca = pki.ca;
   extra.push(
     `--security.tokens=${JSON.stringify([{ name: 'bench', secret: TOKEN, scopes: ['ingest', 'read', 'admin'] }])}`,
-    `--security.tls.certFile=${join(pki, 'server.crt')}`,
-    `--security.tls.keyFile=${join(pki, 'server.key')}`,
+    `--security.tls.certFile=${pki.certFile}`,
+    `--security.tls.keyFile=${pki.keyFile}`,
   );
 }
 const authHeaders: Record<string, string> =
