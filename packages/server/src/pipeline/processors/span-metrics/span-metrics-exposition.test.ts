@@ -314,3 +314,41 @@ describe('span metrics exposition', () => {
     });
   });
 });
+
+describe('span metrics exposition per tenant', () => {
+  test("another tenant's series with the same labels are told apart by a tenant label", async () => {
+    const factory = createSpanMetricsFactory({
+      logger: pino({ level: 'silent' }),
+      now: () => NOW_MS,
+    });
+    const processor = factory.create(factory.compile(structuredClone(defaultConfig)));
+    try {
+      processor.process(
+        [
+          testSpan({ service: 'shop', name: 'GET /cart' }),
+          testSpan({ service: 'shop', name: 'GET /cart', tenant: 'acme' }),
+          testSpan({ service: 'shop', name: 'GET /cart', tenant: 'acme' }),
+          testSpan({ service: 'shop', name: 'GET /cart', tenant: 'we"ird' }),
+        ],
+        counters,
+      );
+      for (const format of ['prometheus', 'openmetrics'] as const) {
+        const text =
+          Buffer.from(factory.render(format)).toString() +
+          (format === 'openmetrics' ? '# EOF\n' : '');
+        const parsed = parseExposition(text, format);
+        const calls = parsed.samples.filter((s) => s.name === 'traces_span_metrics_calls_total');
+        assert.deepEqual(
+          calls.map((s) => [s.labels.tenant, s.labels.service_name, s.value]),
+          [
+            [undefined, 'shop', 1],
+            ['acme', 'shop', 2],
+            ['we"ird', 'shop', 1],
+          ],
+        );
+      }
+    } finally {
+      await processor.stop();
+    }
+  });
+});

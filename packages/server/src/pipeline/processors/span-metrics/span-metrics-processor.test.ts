@@ -112,6 +112,39 @@ describe('SpanMetricsProcessor aggregation', () => {
     await p.stop();
   });
 
+  test('two tenants with the same trace id, service and span names count in their own series and rows', async () => {
+    const writer = new RecordingWriter();
+    const p = processor({}, writer);
+    const traceId = 'ab'.repeat(16);
+    p.process(
+      [
+        testSpan({ service: 'shop', name: 'GET /cart', traceId }),
+        testSpan({ service: 'shop', name: 'GET /cart', traceId, tenant: 'acme' }),
+        testSpan({ service: 'shop', name: 'GET /cart', traceId, tenant: 'acme' }),
+        testSpan({ service: 'shop', name: 'GET /cart', traceId }),
+        testSpan({ service: 'shop', name: 'GET /cart', traceId, tenant: 'globex' }),
+      ],
+      counters,
+    );
+    assert.deepEqual(
+      p.series.map((s) => [s.tenant, s.service, s.operation, s.calls]),
+      [
+        ['', 'shop', 'GET /cart', 2],
+        ['acme', 'shop', 'GET /cart', 2],
+        ['globex', 'shop', 'GET /cart', 1],
+      ],
+    );
+    assert.doesNotMatch(p.series[0].labels, /tenant=/, "the default tenant's labels are unchanged");
+    assert.match(p.series[1].labels, /,tenant="acme"$/);
+    await p.flush();
+    assert.deepEqual(writer.rows.map((r) => [r.tenant, r.service, r.operation, r.calls]).sort(), [
+      ['', 'shop', 'GET /cart', 2],
+      ['acme', 'shop', 'GET /cart', 2],
+      ['globex', 'shop', 'GET /cart', 1],
+    ]);
+    await p.stop();
+  });
+
   test('places durations in the bucket whose bound is the first at or above them (le semantics)', async () => {
     const p = processor({ buckets: [2, 4, 10] });
     const durationsUs = [0, 1999, 2000, 2001, 4000, 9999.5, 10_000, 10_001, 3_600_000_000];
@@ -290,6 +323,7 @@ describe('SpanMetricsProcessor minute aggregates', () => {
     const rows = writer.rows.sort((a, b) => a.minute - b.minute || a.statusCode - b.statusCode);
     assert.deepEqual(rows, [
       {
+        tenant: '',
         minute: previous,
         service: 'shop',
         operation: 'op',
@@ -300,6 +334,7 @@ describe('SpanMetricsProcessor minute aggregates', () => {
         latency: { buckets: [latencyBucket(250_000)], counts: [1] },
       },
       {
+        tenant: '',
         minute: THIS_MINUTE,
         service: 'shop',
         operation: 'op',
@@ -310,6 +345,7 @@ describe('SpanMetricsProcessor minute aggregates', () => {
         latency: { buckets: [latencyBucket(1000)], counts: [2] },
       },
       {
+        tenant: '',
         minute: THIS_MINUTE,
         service: 'shop',
         operation: 'op',
@@ -334,6 +370,7 @@ describe('SpanMetricsProcessor minute aggregates', () => {
     await p.flush();
     assert.deepEqual(writer.calls[1], [
       {
+        tenant: '',
         minute: THIS_MINUTE,
         service: 'shop',
         operation: 'op',

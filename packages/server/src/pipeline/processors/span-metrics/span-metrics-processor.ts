@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { latencyBucket } from '../../../model/latency-histogram.ts';
+import { DEFAULT_TENANT } from '../../../model/span.ts';
 import type { Resource, Span, SpanKind, StatusCode } from '../../../model/span.ts';
 import type { SpanMetricsRow, SpanMetricsWriter } from '../../../storage/span-metrics-writer.ts';
 import type { ProcessorCounters, SpanProcessor } from '../../processor.ts';
@@ -32,8 +33,9 @@ const DELTA_POOL_SIZE = 1024;
 const SLOTS = 18;
 /** Recently used operations a service keeps by {@link nameSlot} (a power of two). */
 
-/** A service's operations (span names) and how many of them are tracked. */
+/** A tenant's service: its operations (span names) and how many of them are tracked. */
 class ServiceEntry {
+  readonly tenant: string;
   readonly name: string;
   readonly operations = new Map<string, OperationEntry>();
   /**
@@ -43,7 +45,8 @@ class ServiceEntry {
    */
   readonly recent = new Array<OperationEntry | undefined>(NAME_SLOTS).fill(undefined);
   tracked = 0;
-  constructor(name: string) {
+  constructor(tenant: string, name: string) {
+    this.tenant = tenant;
     this.name = name;
   }
 }
@@ -70,8 +73,11 @@ export interface SpanMetricsProcessorOptions {
 }
 
 /**
- * Span metrics (RED): counts every span it sees per (service, span name, span kind,
- * status code) and passes every span on unchanged.
+ * Span metrics (RED): counts every span it sees per (tenant, service, span name, span
+ * kind, status code) and passes every span on unchanged. Two tenants' series never
+ * merge, even with the same service and span names: each minute row carries its
+ * tenant, and on `/metrics` a series of a tenant other than the default one carries a
+ * `tenant` label.
  *
  * - For `/metrics`: cumulative calls and a latency histogram over the configured
  *   bucket bounds, with the latest span per bucket as exemplar (rendered by
@@ -81,8 +87,8 @@ export interface SpanMetricsProcessorOptions {
  *   every `flushIntervalSeconds` and by `stop()`. A failed write keeps its rows for
  *   the next flush (at most {@link MAX_PENDING_ROWS}, then the oldest are dropped and
  *   counted).
- * - Cardinality: beyond `maxServices` services, spans count under service
- *   {@link OTHER}; beyond `maxOperationsPerService` span names in a service, under
+ * - Cardinality: beyond `maxServices` services (all tenants together: the bound is on
+ *   memory), spans count under their tenant's service {@link OTHER}; beyond `maxOperationsPerService` span names in a service, under
  *   span name {@link OTHER}. Both are counted per dimension.
  */
 export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> {
@@ -97,7 +103,10 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
   #settings: SpanMetricsSettings;
   /** The bucket bounds in µs, for the per-span scan. */
   #boundsUs: Float64Array;
+  /** {@link DEFAULT_TENANT}'s services by name. */
   readonly #services = new Map<string, ServiceEntry>();
+  /** Every other tenant's services by name, by tenant. */
+  readonly #tenantServices = new Map<string, Map<string, ServiceEntry>>();
   #trackedServices = 0;
   /** Every series, in creation order (what the exposition and the flush walk). */
   readonly #series: SpanMetricsSeries[] = [];
@@ -181,15 +190,17 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
       const span = spans[i];
       if (span.resource !== resource || service === undefined) {
         resource = span.resource;
-        service = this.#services.get(resource.serviceName);
+        const tenant = resource.tenant;
+        const services = tenant === DEFAULT_TENANT ? this.#services : this.#servicesOf(tenant);
+        service = services.get(resource.serviceName);
         serviceOverflowing = 0;
         if (service === undefined) {
           if (this.#trackedServices < this.#settings.maxServices) {
-            service = new ServiceEntry(resource.serviceName);
-            this.#services.set(service.name, service);
+            service = new ServiceEntry(tenant, resource.serviceName);
+            services.set(service.name, service);
             this.#trackedServices++;
           } else {
-            service = this.#otherService();
+            service = this.#otherService(services, tenant);
             serviceOverflowing = 1;
           }
         }
@@ -303,11 +314,21 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
     this.#timer.unref();
   }
 
-  #otherService(): ServiceEntry {
-    let other = this.#services.get(OTHER);
+  /** The services of `tenant` (not the default one), made on its first span. */
+  #servicesOf(tenant: string): Map<string, ServiceEntry> {
+    let services = this.#tenantServices.get(tenant);
+    if (services === undefined) {
+      services = new Map();
+      this.#tenantServices.set(tenant, services);
+    }
+    return services;
+  }
+
+  #otherService(services: Map<string, ServiceEntry>, tenant: string): ServiceEntry {
+    let other = services.get(OTHER);
     if (other === undefined) {
-      other = new ServiceEntry(OTHER);
-      this.#services.set(OTHER, other);
+      other = new ServiceEntry(tenant, OTHER);
+      services.set(OTHER, other);
     }
     return other;
   }
@@ -330,6 +351,7 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
 
   #newSeries(service: ServiceEntry, operation: OperationEntry, slot: number): SpanMetricsSeries {
     const series = new SpanMetricsSeries(
+      service.tenant,
       service.name,
       operation.name,
       Math.floor(slot / 3) as SpanKind,
@@ -375,6 +397,7 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
           }
         }
         backlog.push({
+          tenant: series.tenant,
           minute: delta.minute,
           service: series.service,
           operation: series.operation,

@@ -1,6 +1,6 @@
 import { escapeLabelValue } from '../../../admin/metrics-format.ts';
 import { MAX_BUCKET } from '../../../model/latency-histogram.ts';
-import type { SpanKind, StatusCode } from '../../../model/span.ts';
+import { DEFAULT_TENANT, type SpanKind, type StatusCode } from '../../../model/span.ts';
 
 /** `span_kind` label values, by OTLP kind number (as the spanmetrics connector writes them). */
 export const SPAN_KIND_LABELS = [
@@ -44,17 +44,24 @@ export class MinuteDelta {
 }
 
 /**
- * One series: a (service, operation, span kind, status code) combination, with its
+ * One series: a (tenant, service, operation, span kind, status code) combination, with its
  * cumulative Prometheus counters (calls, a histogram over the configured bucket
  * bounds, the latest exemplar per bucket) and its minute deltas not yet written.
  * Owned by the processor; the exposition reads it between batches.
  */
 export class SpanMetricsSeries {
+  /** The tenant of the spans counted (`Resource.tenant`). */
+  readonly tenant: string;
   readonly service: string;
   readonly operation: string;
   readonly kind: SpanKind;
   readonly statusCode: StatusCode;
-  /** `service_name="…",span_name="…",span_kind="…",status_code="…"`, escaped once. */
+  /**
+   * `service_name="…",span_name="…",span_kind="…",status_code="…"`, escaped once, and
+   * `,tenant="…"` for a tenant other than the default one (Prometheus reads an absent
+   * label as an empty one, so the default tenant's series keep the spanmetrics
+   * connector's label set).
+   */
   readonly labels: string;
   /** `labels` as UTF-8, for the exposition. */
   readonly labelBytes: Buffer;
@@ -84,19 +91,22 @@ export class SpanMetricsSeries {
   readonly pending: MinuteDelta[] = [];
 
   constructor(
+    tenant: string,
     service: string,
     operation: string,
     kind: SpanKind,
     statusCode: StatusCode,
     bucketBounds: number,
   ) {
+    this.tenant = tenant;
     this.service = service;
     this.operation = operation;
     this.kind = kind;
     this.statusCode = statusCode;
     this.labels =
       `service_name="${escapeLabelValue(service)}",span_name="${escapeLabelValue(operation)}",` +
-      `span_kind="${SPAN_KIND_LABELS[kind]}",status_code="${STATUS_CODE_LABELS[statusCode]}"`;
+      `span_kind="${SPAN_KIND_LABELS[kind]}",status_code="${STATUS_CODE_LABELS[statusCode]}"` +
+      (tenant === DEFAULT_TENANT ? '' : `,tenant="${escapeLabelValue(tenant)}"`);
     this.labelBytes = Buffer.from(this.labels, 'utf8');
     this.bucketCounts = new Float64Array(bucketBounds + 1);
   }

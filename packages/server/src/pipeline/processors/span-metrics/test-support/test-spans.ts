@@ -11,18 +11,19 @@ const scope: Scope = {
 const resources = new Map<string, Resource>();
 let spanSequence = 0;
 
-/** The shared resource of `service` (as a decoder shares one per ResourceSpans). */
-export function resourceOf(service: string): Resource {
-  let resource = resources.get(service);
+/** The shared resource of `service` of `tenant` (as a decoder shares one per ResourceSpans). */
+export function resourceOf(service: string, tenant = ''): Resource {
+  const key = `${tenant}/${service}`;
+  let resource = resources.get(key);
   if (resource === undefined) {
     resource = {
       serviceName: service,
-      tenant: '',
+      tenant,
       attributes: [{ key: 'service.name', type: 1, value: service }],
       droppedAttributesCount: 0,
       schemaUrl: '',
     };
-    resources.set(service, resource);
+    resources.set(key, resource);
   }
   return resource;
 }
@@ -37,6 +38,8 @@ export interface TestSpanFields {
   /** µs. */
   duration?: number;
   traceId?: string;
+  /** The resource's tenant ('' by default). */
+  tenant?: string;
 }
 
 /** One span for span-metrics tests; ids unique per call unless given. */
@@ -60,7 +63,7 @@ export function testSpan(fields: TestSpanFields = {}): Span {
     droppedLinksCount: 0,
     statusCode: fields.status ?? StatusCode.Unset,
     statusMessage: '',
-    resource: resourceOf(fields.service ?? 'shop'),
+    resource: resourceOf(fields.service ?? 'shop', fields.tenant),
     scope,
   };
 }
