@@ -127,6 +127,17 @@ export const PipelineFullError = defineError({
 });
 export type PipelineFullError = InstanceType<typeof PipelineFullError>;
 
+export const TenantRateLimitedError = defineError({
+  code: 'SKEIN_TENANT_RATE_LIMITED',
+  statusCode: 429,
+  grpcCode: GrpcStatus.ResourceExhausted,
+  summary:
+    "The batch would take the tenant over its ingest rate (tenants.maxSpansPerSecond or the tenant's override); nothing of it was taken, retry after the given delay.",
+  message: (tenant: string, spans: number, perSecond: number, burst: number) =>
+    `tenant "${tenant}" is over its ingest rate of ${perSecond} spans/s (burst ${burst}); this batch of ${spans} spans was not taken: retry after the Retry-After delay, send less, or raise tenants.maxSpansPerSecond / tenants.overrides.<tenant>.maxSpansPerSecond`,
+});
+export type TenantRateLimitedError = InstanceType<typeof TenantRateLimitedError>;
+
 export const ShuttingDownError = defineError({
   code: 'SKEIN_SHUTTING_DOWN',
   statusCode: 503,

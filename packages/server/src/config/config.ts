@@ -324,6 +324,29 @@ export interface SecurityConfig {
   cors: { otlpHttp: string[]; zipkin: string[]; query: string[] };
 }
 
+/** `tenants.overrides.<name>`: one tenant's own limits; an absent key keeps the `tenants.*` default. */
+export interface TenantOverrideConfig {
+  maxSpansPerSecond?: number;
+  burstSpans?: number;
+  /** Its spans are purged after this many hours instead of `storage.retentionHours`. */
+  retentionHours?: number;
+}
+
+/** `tenants`: per-tenant ingest limits and retention (docs/security.md, "Tenants: limits and retention"). */
+export interface TenantsConfig {
+  /** Spans per second each tenant may send (token bucket); 0 = unlimited. */
+  maxSpansPerSecond: number;
+  /** The bucket's size, spans; 0 = one second's worth (`maxSpansPerSecond`). */
+  burstSpans: number;
+  /**
+   * Tenants tracked at once (rate buckets, and `tenant` label values on /metrics). Past
+   * it, the bucket idle longest is forgotten, and new tenants are counted as `tenant="(other)"`.
+   */
+  maxTrackedTenants: number;
+  /** Per tenant name: its own limits and retention. */
+  overrides: Record<string, TenantOverrideConfig>;
+}
+
 /** `buffer`: what sits between collectors and ingesters when the roles run apart (docs/scale-out.md). */
 export interface BufferConfig {
   /** `none` (`all` and a collector write through their own pipeline) or `nats` (JetStream). */
@@ -480,6 +503,7 @@ export interface SkeinConfig {
   sampling: SamplingConfig;
   admin: ListenerConfig;
   security: SecurityConfig;
+  tenants: TenantsConfig;
   /** Input limits: what a span may carry, and how long clients may take (docs/configuration.md). */
   limits: {
     span: SpanLimitsConfig;
@@ -685,6 +709,7 @@ export const defaultConfig: SkeinConfig = {
     tls: { certFile: '', keyFile: '', clientCaFile: '', minVersion: 'TLSv1.2' },
     cors: { otlpHttp: [], zipkin: [], query: [] },
   },
+  tenants: { maxSpansPerSecond: 0, burstSpans: 0, maxTrackedTenants: 10_000, overrides: {} },
   // More generous than the OpenTelemetry SDK's defaults (128 attributes, events and
   // links): a collector receives what SDKs already limited (possibly raised by their
   // users), and Jaeger and Zipkin clients limit nothing and carry process and log

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { applyListen } from '../security/listen-defaults.ts';
+import { compileTenantSettings } from '../pipeline/tenant-limits/tenant-settings.ts';
 import { defaultConfig, type SkeinConfig } from './config.ts';
 
 /** Where configuration comes from, lowest precedence first. */
@@ -110,7 +111,10 @@ function mergeObject(
       ]);
     }
     const current = target[key];
-    if (Array.isArray(current)) {
+    if (keyPath === 'tenants.overrides') {
+      // Keyed by tenant name: taken as written, checked by compileTenantSettings.
+      target[key] = expandEnvRefs(value, `${where}: ${keyPath}`, env);
+    } else if (Array.isArray(current)) {
       if (!Array.isArray(value)) {
         throw new ConfigError([
           `${where}: ${keyPath}`,
@@ -334,6 +338,7 @@ function validate(c: SkeinConfig): void {
     ]);
   }
   validateBuffer(c.buffer);
+  compileTenantSettings(c);
   if (!LOG_LEVELS.includes(c.log.level)) {
     throw new ConfigError([
       'log.level',

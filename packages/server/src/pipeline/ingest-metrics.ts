@@ -1,8 +1,12 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { TenantLabels } from './tenant-limits/tenant-labels.ts';
 
 /** Why spans were refused at the front door (`skein_spans_refused_total{reason}`). */
 export type RefusalReason = 'queue_full' | 'shutting_down' | 'invalid' | 'invalid_time';
+
+/** `tenants.maxTrackedTenants`' default: distinct `tenant` label values before `(other)`. */
+const DEFAULT_MAX_TENANT_LABELS = 10_000;
 
 /**
  * The ingest path's Prometheus metrics, registered in the registry passed in (never
@@ -14,6 +18,12 @@ export type RefusalReason = 'queue_full' | 'shutting_down' | 'invalid' | 'invali
  * end up `written` or `dropped`. Requests refused before any span could be counted
  * (unreadable body, wrong content type, too large) are counted per request in
  * `skein_receiver_requests_refused_total`.
+ *
+ * Per tenant (label `tenant`, the default tenant as `tenant=""`, at most
+ * `maxTenantLabels` values, later tenants as `tenant="(other)"`): spans and bytes a
+ * consumer took (`skein_tenant_spans_accepted_total`, `skein_tenant_bytes_accepted_total`)
+ * and spans it refused (`skein_tenant_spans_refused_total{reason}`: rate_limited,
+ * queue_full, shutting_down, intake_unavailable, buffer_unavailable).
  */
 export class IngestMetrics {
   readonly spansReceived: Counter<'protocol'>;
@@ -29,9 +39,32 @@ export class IngestMetrics {
   readonly queueSpans: Gauge;
   readonly queueBytes: Gauge;
   readonly writeBatchDuration: Histogram;
+  readonly tenantSpansAccepted: Counter<'tenant'>;
+  readonly tenantBytesAccepted: Counter<'tenant'>;
+  readonly tenantSpansRefused: Counter<'tenant' | 'reason'>;
+  readonly #tenantLabels: TenantLabels;
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, maxTenantLabels = DEFAULT_MAX_TENANT_LABELS) {
     const registers = [registry];
+    this.#tenantLabels = new TenantLabels(maxTenantLabels);
+    this.tenantSpansAccepted = new Counter({
+      name: 'skein_tenant_spans_accepted_total',
+      help: 'Spans taken, per tenant (tenant="" is the default tenant; "(other)" past tenants.maxTrackedTenants).',
+      labelNames: ['tenant'],
+      registers,
+    });
+    this.tenantBytesAccepted = new Counter({
+      name: 'skein_tenant_bytes_accepted_total',
+      help: 'Encoded bytes of the spans taken, per tenant.',
+      labelNames: ['tenant'],
+      registers,
+    });
+    this.tenantSpansRefused = new Counter({
+      name: 'skein_tenant_spans_refused_total',
+      help: 'Spans refused at the front door, per tenant and reason (rate_limited, queue_full, shutting_down, intake_unavailable, buffer_unavailable).',
+      labelNames: ['tenant', 'reason'],
+      registers,
+    });
     this.spansReceived = new Counter({
       name: 'skein_spans_received_total',
       help: 'Spans that reached a receiver (accepted + refused).',
@@ -109,6 +142,18 @@ export class IngestMetrics {
     if (count === 0) return;
     this.spansReceived.inc({ protocol }, count);
     this.spansRefused.inc({ protocol, reason }, count);
+  }
+
+  /** A batch of `tenant`'s taken by a consumer. */
+  tenantAccepted(tenant: string, spans: number, bytes: number): void {
+    const label = this.#tenantLabels.of(tenant);
+    this.tenantSpansAccepted.inc({ tenant: label }, spans);
+    this.tenantBytesAccepted.inc({ tenant: label }, bytes);
+  }
+
+  /** A batch of `tenant`'s refused as a whole, for `reason`. */
+  tenantRefused(tenant: string, reason: string, spans: number): void {
+    this.tenantSpansRefused.inc({ tenant: this.#tenantLabels.of(tenant), reason }, spans);
   }
 
   /** For receivers: a request refused as a whole; `reason` is the error code. */

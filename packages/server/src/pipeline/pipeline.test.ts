@@ -4,12 +4,20 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { defaultConfig } from '../config/config.ts';
 import type { SkeinConfig } from '../config/config.ts';
-import { PipelineFullError, ShuttingDownError } from '../errors.ts';
-import type { Span } from '../model/span.ts';
+import {
+  IntakeUnavailableError,
+  PipelineFullError,
+  ShuttingDownError,
+  TenantRateLimitedError,
+} from '../errors.ts';
+import { DEFAULT_TENANT, type Span } from '../model/span.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import type { SpanWriter } from '../storage/span-writer.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
-import { Pipeline, type PipelineProcessors } from './pipeline.ts';
+import type { IntakeJournal } from './intake-journal.ts';
+import { Pipeline, type PipelineOptions, type PipelineProcessors } from './pipeline.ts';
+import { compileTenantSettings } from './tenant-limits/tenant-settings.ts';
+import { TenantRateLimiter } from './tenant-limits/tenant-rate-limiter.ts';
 import { metricValue } from './test-support/metric-value.ts';
 import { makeTestSpans } from './test-support/test-spans.ts';
 
@@ -72,6 +80,7 @@ function setup(
   writer: SpanWriter,
   overrides: Partial<SkeinConfig['pipeline']> = {},
   processors?: PipelineProcessors,
+  extra: Partial<PipelineOptions> = {},
 ) {
   const registry = new Registry();
   const metrics = new IngestMetrics(registry);
@@ -85,6 +94,7 @@ function setup(
     writeAttempts: 3,
     retryBackoffMs: 1,
     processors,
+    ...extra,
   });
   return { registry, metrics, logs, pipeline };
 }
@@ -93,11 +103,11 @@ describe('Pipeline', () => {
   test('coalesces whole accepted batches up to batch.maxSpans, never splitting one', async () => {
     const writer = new GatedWriter();
     const { pipeline } = setup(writer, { batch: { maxSpans: 10, maxDelayMs: 60_000 } });
-    void pipeline.consume(makeTestSpans(4), 400, 'test');
-    void pipeline.consume(makeTestSpans(4), 400, 'test');
+    void pipeline.consume(makeTestSpans(4), 400, 'test', undefined);
+    void pipeline.consume(makeTestSpans(4), 400, 'test', undefined);
     assert.equal(writer.pending.length, 0, 'no batch is due at 8 spans');
-    void pipeline.consume(makeTestSpans(25), 2500, 'test');
-    void pipeline.consume(makeTestSpans(2), 200, 'test');
+    void pipeline.consume(makeTestSpans(25), 2500, 'test', undefined);
+    void pipeline.consume(makeTestSpans(2), 200, 'test', undefined);
     // Due by size: the two small batches go together; 25 would not fit with them.
     const first = await writer.next();
     assert.equal(first.spans.length, 8);
@@ -119,7 +129,7 @@ describe('Pipeline', () => {
   test('writes a batch once its oldest span has waited batch.maxDelayMs', async () => {
     const writer = new GatedWriter();
     const { pipeline } = setup(writer, { batch: { maxSpans: 1000, maxDelayMs: 5 } });
-    pipeline.consume(makeTestSpans(3), 300, 'test');
+    pipeline.consume(makeTestSpans(3), 300, 'test', undefined);
     const write = await writer.next();
     assert.equal(write.spans.length, 3);
     write.resolve();
@@ -129,7 +139,7 @@ describe('Pipeline', () => {
   test('keeps at most `writers` batches in flight and coalesces while they are busy', async () => {
     const writer = new GatedWriter();
     const { pipeline } = setup(writer, { writers: 2, batch: { maxSpans: 5, maxDelayMs: 60_000 } });
-    for (let i = 0; i < 6; i++) pipeline.consume(makeTestSpans(5), 500, 'test');
+    for (let i = 0; i < 6; i++) pipeline.consume(makeTestSpans(5), 500, 'test', undefined);
     const a = await writer.next();
     const b = await writer.next();
     assert.equal(writer.pending.length, 0, 'a third write waits for a free writer');
@@ -148,9 +158,9 @@ describe('Pipeline', () => {
       batch: { maxSpans: 100, maxDelayMs: 60_000 },
       retryAfterSeconds: 7,
     });
-    pipeline.consume(makeTestSpans(8), 800, 'otlp_http');
+    pipeline.consume(makeTestSpans(8), 800, 'otlp_http', undefined);
     assert.throws(
-      () => pipeline.consume(makeTestSpans(3), 300, 'otlp_http'),
+      () => pipeline.consume(makeTestSpans(3), 300, 'otlp_http', undefined),
       (err: unknown) => {
         assert.ok(err instanceof PipelineFullError);
         assert.equal(err.retryAfterSeconds, 7);
@@ -159,7 +169,7 @@ describe('Pipeline', () => {
       },
     );
     assert.equal(pipeline.queuedSpans, 8, 'no part of the refused batch was taken');
-    pipeline.consume(makeTestSpans(2), 200, 'otlp_http');
+    pipeline.consume(makeTestSpans(2), 200, 'otlp_http', undefined);
     assert.equal(await metricValue(registry, 'skein_queue_spans'), 10);
     assert.equal(await metricValue(registry, 'skein_queue_bytes'), 1000);
     assert.equal(
@@ -190,9 +200,12 @@ describe('Pipeline', () => {
       queue: { maxSpans: 1000, maxBytes: 1000 },
       batch: { maxSpans: 2, maxDelayMs: 60_000 },
     });
-    pipeline.consume(makeTestSpans(2), 900, 'test');
+    pipeline.consume(makeTestSpans(2), 900, 'test', undefined);
     const write = await writer.next();
-    assert.throws(() => pipeline.consume(makeTestSpans(1), 200, 'test'), PipelineFullError);
+    assert.throws(
+      () => pipeline.consume(makeTestSpans(1), 200, 'test', undefined),
+      PipelineFullError,
+    );
     write.resolve();
     const stopped = pipeline.stop();
     await stopped;
@@ -202,7 +215,7 @@ describe('Pipeline', () => {
   test('retries a failed write with backoff, then writes it', async () => {
     const writer = new FlakyWriter(2);
     const { pipeline, registry } = setup(writer, { batch: { maxSpans: 5, maxDelayMs: 60_000 } });
-    pipeline.consume(makeTestSpans(5), 500, 'test');
+    pipeline.consume(makeTestSpans(5), 500, 'test', undefined);
     await pipeline.stop();
     assert.equal(writer.attempts, 3);
     assert.equal(writer.written.length, 1);
@@ -219,7 +232,7 @@ describe('Pipeline', () => {
     const { pipeline, registry, logs } = setup(writer, {
       batch: { maxSpans: 5, maxDelayMs: 60_000 },
     });
-    for (let i = 0; i < 4; i++) pipeline.consume(makeTestSpans(5), 500, 'test');
+    for (let i = 0; i < 4; i++) pipeline.consume(makeTestSpans(5), 500, 'test', undefined);
     await pipeline.stop();
     assert.equal(writer.attempts, 12, '4 batches x 3 attempts');
     assert.equal(
@@ -239,12 +252,15 @@ describe('Pipeline', () => {
   test('stop() refuses new spans and resolves only after everything accepted is written', async () => {
     const writer = new GatedWriter();
     const { pipeline, registry } = setup(writer, { batch: { maxSpans: 4, maxDelayMs: 60_000 } });
-    pipeline.consume(makeTestSpans(4), 400, 'test');
-    pipeline.consume(makeTestSpans(2), 200, 'test');
+    pipeline.consume(makeTestSpans(4), 400, 'test', undefined);
+    pipeline.consume(makeTestSpans(2), 200, 'test', undefined);
     const stopped = pipeline.stop();
     let done = false;
     void stopped.then(() => (done = true));
-    assert.throws(() => pipeline.consume(makeTestSpans(1), 100, 'test'), ShuttingDownError);
+    assert.throws(
+      () => pipeline.consume(makeTestSpans(1), 100, 'test', undefined),
+      ShuttingDownError,
+    );
     const first = await writer.next();
     first.resolve();
     const second = await writer.next();
@@ -284,10 +300,13 @@ describe('Pipeline with processors', () => {
       },
       firstOnly,
     );
-    pipeline.consume(makeTestSpans(4), 400, 'test');
+    pipeline.consume(makeTestSpans(4), 400, 'test', undefined);
     assert.equal(pipeline.queuedSpans, 1, 'only the kept span is queued');
     assert.equal(pipeline.queuedBytes, 100, 'bytes shrink with the spans kept');
-    assert.throws(() => pipeline.consume(makeTestSpans(10), 1000, 'test'), PipelineFullError);
+    assert.throws(
+      () => pipeline.consume(makeTestSpans(10), 1000, 'test', undefined),
+      PipelineFullError,
+    );
     assert.deepEqual(seen, [4], 'a refused batch never reaches the processors');
     assert.equal(
       await metricValue(registry, 'skein_spans_accepted_total', { protocol: 'test' }),
@@ -308,10 +327,154 @@ describe('Pipeline with processors', () => {
   test('a batch the processors drop entirely is accepted and never written', async () => {
     const writer = new GatedWriter();
     const { pipeline } = setup(writer, {}, { process: () => ({ spans: [], held: 0 }), drain() {} });
-    pipeline.consume(makeTestSpans(3), 300, 'test');
+    pipeline.consume(makeTestSpans(3), 300, 'test', undefined);
     assert.equal(pipeline.queuedSpans, 0);
     await pipeline.stop();
     assert.equal(writer.pending.length, 0);
+  });
+});
+
+/** `count` test spans of one new trace on a resource of their own (the shared one must not be stamped). */
+function ownSpans(count: number, tenant = DEFAULT_TENANT): Span[] {
+  const spans = makeTestSpans(count);
+  const resource = { ...spans[0].resource, tenant };
+  for (const span of spans) span.resource = resource;
+  return spans;
+}
+
+/** A limiter over `tenants.*` on a clock the test moves (ms). */
+function limiter(tenants: Partial<SkeinConfig['tenants']>, clock: { now: number }) {
+  const config = { ...defaultConfig, tenants: { ...defaultConfig.tenants, ...tenants } };
+  return new TenantRateLimiter(compileTenantSettings(config), () => clock.now);
+}
+
+describe('Pipeline tenants', () => {
+  test("stamps the request's tenant on every span's resource before the store sees it", async () => {
+    const writer = new FlakyWriter(0);
+    const { pipeline, registry } = setup(writer);
+    const spans = ownSpans(3);
+    const other = { ...spans[0].resource };
+    spans[2].resource = other;
+    await pipeline.consume(spans, 300, 'otlp_http', 'acme');
+    await pipeline.consume(ownSpans(2, 'stale'), 200, 'otlp_http', DEFAULT_TENANT);
+    await pipeline.stop();
+    const written = writer.written.flat();
+    assert.deepEqual(
+      written.map((s) => s.resource.tenant),
+      ['acme', 'acme', 'acme', DEFAULT_TENANT, DEFAULT_TENANT],
+    );
+    assert.equal(
+      await metricValue(registry, 'skein_tenant_spans_accepted_total', { tenant: 'acme' }),
+      3,
+    );
+    assert.equal(
+      await metricValue(registry, 'skein_tenant_bytes_accepted_total', { tenant: 'acme' }),
+      300,
+    );
+    assert.equal(
+      await metricValue(registry, 'skein_tenant_spans_accepted_total', { tenant: '' }),
+      2,
+    );
+  });
+
+  test('undefined keeps the tenants the spans carry (replay, NATS), counted per tenant', async () => {
+    const writer = new FlakyWriter(0);
+    const { pipeline, registry } = setup(writer);
+    const batch = [...ownSpans(3, 'acme'), ...ownSpans(1, 'globex'), ...ownSpans(2, 'acme')];
+    await pipeline.consume(batch, 600, 'nats', undefined);
+    await pipeline.stop();
+    assert.deepEqual(
+      writer.written.flat().map((s) => s.resource.tenant),
+      ['acme', 'acme', 'acme', 'globex', 'acme', 'acme'],
+    );
+    const accepted = (tenant: string) =>
+      metricValue(registry, 'skein_tenant_spans_accepted_total', { tenant });
+    assert.equal(await accepted('acme'), 5);
+    assert.equal(await accepted('globex'), 1);
+    assert.equal(
+      await metricValue(registry, 'skein_tenant_bytes_accepted_total', { tenant: 'globex' }),
+      100,
+    );
+  });
+
+  test("a batch over its tenant's rate is refused whole; other tenants are not affected", async () => {
+    const clock = { now: 1_000 };
+    const writer = new FlakyWriter(0);
+    const limits = limiter(
+      { maxSpansPerSecond: 0, overrides: { slow: { maxSpansPerSecond: 10, burstSpans: 10 } } },
+      clock,
+    );
+    const { pipeline, registry } = setup(writer, {}, undefined, { tenantLimits: limits });
+    await pipeline.consume(ownSpans(8), 800, 'otlp_http', 'slow');
+    const refused = ownSpans(5);
+    assert.throws(
+      () => pipeline.consume(refused, 500, 'otlp_http', 'slow'),
+      (err: unknown) => {
+        assert.ok(err instanceof TenantRateLimitedError);
+        assert.equal(err.statusCode, 429);
+        // 2 tokens left, 5 needed at 10/s: 0.3 s, rounded up to whole seconds.
+        assert.equal(err.retryAfterSeconds, 1);
+        assert.match(err.message, /tenant "slow" is over its ingest rate of 10 spans\/s/);
+        return true;
+      },
+    );
+    assert.equal(pipeline.queuedSpans, 8, 'nothing of the refused batch was taken');
+    // Another tenant, unlimited, sends far more at the same instant.
+    await pipeline.consume(ownSpans(500), 50_000, 'otlp_http', 'fast');
+    clock.now += 300;
+    await pipeline.consume(refused, 500, 'otlp_http', 'slow');
+    await pipeline.stop();
+    assert.equal(writer.written.flat().length, 8 + 500 + 5);
+    assert.equal(
+      await metricValue(registry, 'skein_tenant_spans_refused_total', {
+        tenant: 'slow',
+        reason: 'rate_limited',
+      }),
+      5,
+    );
+    assert.equal(
+      await metricValue(registry, 'skein_spans_refused_total', {
+        protocol: 'otlp_http',
+        reason: 'rate_limited',
+      }),
+      5,
+    );
+    assert.equal(
+      await metricValue(registry, 'skein_tenant_spans_accepted_total', { tenant: 'slow' }),
+      13,
+    );
+  });
+
+  test('a batch refused for a full queue or by the journal costs its tenant no tokens', async () => {
+    const clock = { now: 0 };
+    const limits = limiter({ maxSpansPerSecond: 10 }, clock);
+    let failJournal = false;
+    const journal: IntakeJournal = {
+      record() {
+        if (failJournal) throw new IntakeUnavailableError(['disk full']);
+        return { seq: 1, durable: Promise.resolve() };
+      },
+      committed() {},
+    };
+    const { pipeline, registry } = setup(
+      new GatedWriter(),
+      { queue: { maxSpans: 12, maxBytes: 1_000_000 } },
+      undefined,
+      { tenantLimits: limits, journal },
+    );
+    pipeline.consume(ownSpans(4), 400, 'test', 'acme');
+    assert.throws(() => pipeline.consume(ownSpans(9), 900, 'test', 'acme'), PipelineFullError);
+    failJournal = true;
+    assert.throws(() => pipeline.consume(ownSpans(6), 600, 'test', 'acme'), IntakeUnavailableError);
+    failJournal = false;
+    // 10 - 4 = 6 tokens are still there: neither refusal took any.
+    pipeline.consume(ownSpans(6), 600, 'test', 'acme');
+    assert.throws(() => pipeline.consume(ownSpans(1), 100, 'test', 'acme'), TenantRateLimitedError);
+    const refused = (reason: string) =>
+      metricValue(registry, 'skein_tenant_spans_refused_total', { tenant: 'acme', reason });
+    assert.equal(await refused('queue_full'), 9);
+    assert.equal(await refused('intake_unavailable'), 6);
+    assert.equal(await refused('rate_limited'), 1);
   });
 });
 
@@ -325,17 +488,17 @@ describe('Pipeline into DuckDB', () => {
         batch: { maxSpans: 50, maxDelayMs: 60_000 },
       });
       const traces = [makeTestSpans(3), makeTestSpans(120), makeTestSpans(1), makeTestSpans(77)];
-      for (const spans of traces) pipeline.consume(spans, spans.length * 100, 'test');
+      for (const spans of traces) pipeline.consume(spans, spans.length * 100, 'test', undefined);
       await pipeline.stop();
       for (const sent of traces) {
-        const stored = await storage.getTrace(sent[0].traceId);
+        const stored = await storage.getTrace(DEFAULT_TENANT, sent[0].traceId);
         assert.ok(stored, `trace ${sent[0].traceId} is stored`);
         assert.deepEqual(
           stored.spans.map((s) => s.spanId).sort(),
           sent.map((s) => s.spanId).sort(),
         );
       }
-      const stored = await storage.getTrace(traces[0][0].traceId);
+      const stored = await storage.getTrace(DEFAULT_TENANT, traces[0][0].traceId);
       assert.equal(stored?.spans[0].resource.serviceName, 'pipeline-test');
       assert.equal(await metricValue(registry, 'skein_spans_written_total'), 201);
       assert.equal(await metricValue(registry, 'skein_storage_write_errors_total'), 0);

@@ -2,13 +2,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { SkeinConfig } from '../config/config.ts';
 import { PipelineFullError, ShuttingDownError } from '../errors.ts';
-import type { Span } from '../model/span.ts';
+import { DEFAULT_TENANT, type Span } from '../model/span.ts';
 import type { SpanWriter } from '../storage/span-writer.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import type { DedupeFilter } from './dedupe/index.ts';
 import type { IntakeJournal } from './intake-journal.ts';
 import type { ChainResult, ChainSink } from './processor-chain.ts';
 import type { SpanConsumer } from './span-consumer.ts';
+import { stampTenant } from './tenant-limits/stamp-tenant.ts';
+import type { TenantRateLimiter } from './tenant-limits/tenant-rate-limiter.ts';
 
 export interface PipelineOptions {
   writer: SpanWriter;
@@ -46,6 +48,12 @@ export interface PipelineOptions {
    * remembered (its client's retry must pass).
    */
   dedupe?: DedupeFilter;
+  /**
+   * Per-tenant ingest rates (`tenants.*`): checked on every batch `consume` gets with a
+   * tenant, after the queue bound and before the journal; a batch over its tenant's
+   * rate is refused whole with `TenantRateLimitedError`.
+   */
+  tenantLimits?: TenantRateLimiter;
 }
 
 /** The pipeline's view of the processor chain. */
@@ -96,6 +104,9 @@ export class Pipeline implements SpanConsumer {
   readonly #onAccepted: ((spans: readonly Span[]) => void) | undefined;
   readonly #journal: IntakeJournal | undefined;
   readonly #dedupe: DedupeFilter | undefined;
+  readonly #tenantLimits: TenantRateLimiter | undefined;
+  /** Spans per tenant of a batch that mixes tenants (reused; the NATS ingester's batches). */
+  readonly #tenantCounts = new Map<string, number>();
   /** Replay waiting for queue room: resolved as writes finish. */
   #roomWaiters: { spans: number; resolve: () => void }[] = [];
   /** Spans the processors hold back (tail sampling), not yet written or dropped. */
@@ -139,6 +150,8 @@ export class Pipeline implements SpanConsumer {
     this.#onAccepted = options.onAccepted;
     this.#journal = options.journal;
     this.#dedupe = options.dedupe;
+    this.#tenantLimits =
+      options.tenantLimits?.unlimited === false ? options.tenantLimits : undefined;
   }
 
   /** Spans accepted and not yet written or dropped. */
@@ -152,25 +165,45 @@ export class Pipeline implements SpanConsumer {
   }
 
   /**
-   * Takes a batch (see SpanConsumer): refuses it by throwing, or returns a promise that
-   * settles when it is durable (recorded in the journal; at once without one).
+   * Takes a batch (see SpanConsumer): stamps `tenant` on its resources (unless
+   * undefined), then refuses it by throwing (stopping, queue full, over the tenant's
+   * rate, the journal's disk), or returns a promise that settles when it is durable
+   * (recorded in the journal; at once without one).
    */
-  consume(spans: Span[], bytes: number, protocol: string): Promise<void> {
+  consume(
+    spans: Span[],
+    bytes: number,
+    protocol: string,
+    tenant: string | undefined,
+  ): Promise<void> {
     const count = spans.length;
     const metrics = this.#metrics;
     metrics.spansReceived.inc({ protocol }, count);
+    // Before anything keeps the spans (the journal's record carries the tenant).
+    if (tenant !== undefined) stampTenant(spans, tenant);
     if (this.#stopping) {
-      metrics.spansRefused.inc({ protocol, reason: 'shutting_down' }, count);
+      this.#refused(spans, protocol, tenant, 'shutting_down');
       throw new ShuttingDownError([]);
     }
     if (count === 0) return RESOLVED;
     const overSpans = this.#queuedSpans + count > this.#maxQueueSpans;
     if (overSpans || this.#queuedBytes + bytes > this.#maxQueueBytes) {
-      metrics.spansRefused.inc({ protocol, reason: 'queue_full' }, count);
+      this.#refused(spans, protocol, tenant, 'queue_full');
       const what = overSpans
         ? `${this.#queuedSpans} spans queued + ${count} in this batch > limit of ${this.#maxQueueSpans}`
         : `${this.#queuedBytes} bytes queued + ${bytes} in this batch > limit of ${this.#maxQueueBytes}`;
       throw new PipelineFullError([what], { retryAfterSeconds: this.#retryAfterSeconds });
+    }
+    // Spans that already carry their tenant (replay, the NATS ingester) were admitted
+    // under its rate where they came in.
+    const limits = tenant === undefined ? undefined : this.#tenantLimits;
+    if (limits !== undefined) {
+      try {
+        limits.admit(tenant!, count);
+      } catch (err) {
+        this.#refused(spans, protocol, tenant, 'rate_limited');
+        throw err;
+      }
     }
     let seq = -1;
     let durable = RESOLVED;
@@ -180,17 +213,51 @@ export class Pipeline implements SpanConsumer {
         seq = entry.seq;
         durable = entry.durable;
       } catch (err) {
-        metrics.spansRefused.inc({ protocol, reason: 'intake_unavailable' }, count);
+        limits?.refund(tenant!, count);
+        this.#refused(spans, protocol, tenant, 'intake_unavailable');
         throw err;
       }
     }
     metrics.spansAccepted.inc({ protocol }, count);
+    if (tenant !== undefined) metrics.tenantAccepted(tenant, count, bytes);
+    else this.#acceptedByTenant(spans, bytes);
     // Processors run after the batch is accepted, so a refused batch (which its client
     // sends again) is never counted twice by span metrics. They run while the journal
     // syncs: the disk wait overlaps the work.
     this.#onAccepted?.(spans);
     this.#process(spans, bytes, seq);
     return durable;
+  }
+
+  /** Counts a refused batch, in total and under its tenant. */
+  #refused(spans: Span[], protocol: string, tenant: string | undefined, reason: string): void {
+    this.#metrics.spansRefused.inc({ protocol, reason }, spans.length);
+    if (spans.length === 0) return;
+    this.#metrics.tenantRefused(
+      tenant ?? spans[0]?.resource.tenant ?? DEFAULT_TENANT,
+      reason,
+      spans.length,
+    );
+  }
+
+  /** Counts a taken batch whose spans carry their tenants, per tenant. */
+  #acceptedByTenant(spans: Span[], bytes: number): void {
+    const count = spans.length;
+    const first = spans[0].resource.tenant;
+    let i = 1;
+    while (i < count && spans[i].resource.tenant === first) i++;
+    if (i === count) {
+      this.#metrics.tenantAccepted(first, count, bytes);
+      return;
+    }
+    const counts = this.#tenantCounts;
+    for (let j = 0; j < count; j++) {
+      const t = spans[j].resource.tenant;
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    for (const [t, n] of counts)
+      this.#metrics.tenantAccepted(t, n, Math.round((bytes * n) / count));
+    counts.clear();
   }
 
   /**
