@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from '../../model/span.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isSkeinError } from '../../errors.ts';
@@ -33,18 +34,32 @@ const T0 = Date.UTC(2026, 0, 1, 12, 0, 0) * 1000;
 const FLUSHES: CompletenessDelta[] = [
   {
     roots: [
-      { minute: T0, rootService: 'frontend', traces: 10, complete: 8 },
-      { minute: T0, rootService: 'worker', traces: 2, complete: 2 },
-      { minute: T0, rootService: 'cart', traces: 1, complete: 1 },
+      { tenant: DEFAULT_TENANT, minute: T0, rootService: 'frontend', traces: 10, complete: 8 },
+      { tenant: DEFAULT_TENANT, minute: T0, rootService: 'worker', traces: 2, complete: 2 },
+      { tenant: DEFAULT_TENANT, minute: T0, rootService: 'cart', traces: 1, complete: 1 },
     ],
     services: [
-      { minute: T0, service: 'frontend', spans: 30, spansInComplete: 24 },
-      { minute: T0, service: 'cart', spans: 12, spansInComplete: 10 },
-      { minute: T0, service: 'worker', spans: 4, spansInComplete: 4 },
+      { tenant: DEFAULT_TENANT, minute: T0, service: 'frontend', spans: 30, spansInComplete: 24 },
+      { tenant: DEFAULT_TENANT, minute: T0, service: 'cart', spans: 12, spansInComplete: 10 },
+      { tenant: DEFAULT_TENANT, minute: T0, service: 'worker', spans: 4, spansInComplete: 4 },
     ],
     edges: [
-      { minute: T0, caller: 'frontend', callee: 'cart', calls: 10, answered: 9 },
-      { minute: T0, caller: 'frontend', callee: 'payment', calls: 5, answered: 5 },
+      {
+        tenant: DEFAULT_TENANT,
+        minute: T0,
+        caller: 'frontend',
+        callee: 'cart',
+        calls: 10,
+        answered: 9,
+      },
+      {
+        tenant: DEFAULT_TENANT,
+        minute: T0,
+        caller: 'frontend',
+        callee: 'payment',
+        calls: 5,
+        answered: 5,
+      },
     ],
     breaks: [
       b(0, 'unanswered_call', 'frontend', 'cart', 1, ['t01']),
@@ -54,17 +69,32 @@ const FLUSHES: CompletenessDelta[] = [
   },
   {
     roots: [
-      { minute: T0, rootService: 'cart', traces: 0, complete: -1 },
-      { minute: T0 + M, rootService: 'frontend', traces: 5, complete: 5 },
-      { minute: T0 + M, rootService: 'worker', traces: 1, complete: 0 },
+      { tenant: DEFAULT_TENANT, minute: T0, rootService: 'cart', traces: 0, complete: -1 },
+      { tenant: DEFAULT_TENANT, minute: T0 + M, rootService: 'frontend', traces: 5, complete: 5 },
+      { tenant: DEFAULT_TENANT, minute: T0 + M, rootService: 'worker', traces: 1, complete: 0 },
     ],
     services: [
-      { minute: T0, service: 'cart', spans: 0, spansInComplete: -2 },
-      { minute: T0 + M, service: 'frontend', spans: 15, spansInComplete: 15 },
-      { minute: T0 + M, service: 'worker', spans: 2, spansInComplete: 0 },
-      { minute: T0 + M, service: 'payment', spans: 2, spansInComplete: 0 },
+      { tenant: DEFAULT_TENANT, minute: T0, service: 'cart', spans: 0, spansInComplete: -2 },
+      {
+        tenant: DEFAULT_TENANT,
+        minute: T0 + M,
+        service: 'frontend',
+        spans: 15,
+        spansInComplete: 15,
+      },
+      { tenant: DEFAULT_TENANT, minute: T0 + M, service: 'worker', spans: 2, spansInComplete: 0 },
+      { tenant: DEFAULT_TENANT, minute: T0 + M, service: 'payment', spans: 2, spansInComplete: 0 },
     ],
-    edges: [{ minute: T0 + M, caller: 'frontend', callee: 'cart', calls: 5, answered: 5 }],
+    edges: [
+      {
+        tenant: DEFAULT_TENANT,
+        minute: T0 + M,
+        caller: 'frontend',
+        callee: 'cart',
+        calls: 5,
+        answered: 5,
+      },
+    ],
     breaks: [
       b(0, 'unanswered_call', 'frontend', 'cart', -1, ['t01']),
       b(0, 'split_trace', 'frontend', 'cart', 1, ['t01>f01']),
@@ -75,12 +105,35 @@ const FLUSHES: CompletenessDelta[] = [
     ],
   },
   {
-    roots: [{ minute: T0 + 3 * M, rootService: 'frontend', traces: 4, complete: 3 }],
-    services: [
-      { minute: T0 + 3 * M, service: 'frontend', spans: 12, spansInComplete: 9 },
-      { minute: T0 + 3 * M, service: 'cart', spans: 3, spansInComplete: 2 },
+    roots: [
+      {
+        tenant: DEFAULT_TENANT,
+        minute: T0 + 3 * M,
+        rootService: 'frontend',
+        traces: 4,
+        complete: 3,
+      },
     ],
-    edges: [{ minute: T0 + 3 * M, caller: 'frontend', callee: 'cart', calls: 4, answered: 3 }],
+    services: [
+      {
+        tenant: DEFAULT_TENANT,
+        minute: T0 + 3 * M,
+        service: 'frontend',
+        spans: 12,
+        spansInComplete: 9,
+      },
+      { tenant: DEFAULT_TENANT, minute: T0 + 3 * M, service: 'cart', spans: 3, spansInComplete: 2 },
+    ],
+    edges: [
+      {
+        tenant: DEFAULT_TENANT,
+        minute: T0 + 3 * M,
+        caller: 'frontend',
+        callee: 'cart',
+        calls: 4,
+        answered: 3,
+      },
+    ],
     breaks: [
       b(3, 'unanswered_call', 'frontend', 'cart', 1, ['t20']),
       b(3, 'late_span', 'frontend', '', 1, ['t06']),
@@ -96,11 +149,11 @@ function b(
   count: number,
   examples: string[],
 ): CompletenessDelta['breaks'][number] {
-  return { minute: T0 + minute * M, cause, service, peer, count, examples };
+  return { tenant: DEFAULT_TENANT, minute: T0 + minute * M, cause, service, peer, count, examples };
 }
 
 /** The whole fixture: minutes 0 to 3, 2-minute buckets. */
-const ALL: CompletenessQuery = { start: T0, end: T0 + 4 * M, step: 2 * M };
+const ALL: CompletenessQuery = { tenant: DEFAULT_TENANT, start: T0, end: T0 + 4 * M, step: 2 * M };
 
 const EXPECTED_ALL: CompletenessReport = {
   summary: { traces: 23, complete: 18, rate: 18 / 23 },
@@ -288,7 +341,12 @@ export function runCompletenessConformance(
     });
 
     test('a key whose deltas cancel out in the window is left out', async () => {
-      const got = await store.completeness({ start: T0, end: T0 + M, step: M });
+      const got = await store.completeness({
+        tenant: DEFAULT_TENANT,
+        start: T0,
+        end: T0 + M,
+        step: M,
+      });
       // Minute 0 alone: t01's unanswered_call (+1, -1) is gone, its split remains.
       assert.deepEqual(
         got.causes.map((c) => [c.cause, c.count]),
@@ -310,13 +368,23 @@ export function runCompletenessConformance(
 
     test('minutes that overlap the window count, others do not', async () => {
       // [T0+30s, T0+61s) overlaps minutes 0 and 1; [T0+3m, T0+4m) is minute 3 alone.
-      const partial = await store.completeness({ start: T0 + 30e6, end: T0 + M + 1e6, step: M });
+      const partial = await store.completeness({
+        tenant: DEFAULT_TENANT,
+        start: T0 + 30e6,
+        end: T0 + M + 1e6,
+        step: M,
+      });
       assert.deepEqual(partial.summary, { traces: 19, complete: 15, rate: 15 / 19 });
       assert.deepEqual(
         partial.series.map((p) => p.time),
         [T0, T0 + M],
       );
-      const last = await store.completeness({ start: T0 + 3 * M, end: T0 + 4 * M, step: M });
+      const last = await store.completeness({
+        tenant: DEFAULT_TENANT,
+        start: T0 + 3 * M,
+        end: T0 + 4 * M,
+        step: M,
+      });
       assert.deepEqual(last.summary, { traces: 4, complete: 3, rate: 3 / 4 });
       assert.deepEqual(last.edges, [
         {
@@ -362,10 +430,20 @@ export function runCompletenessConformance(
     });
 
     test('a window without data, and an empty window', async () => {
-      const later = await store.completeness({ start: T0 + 10 * M, end: T0 + 12 * M, step: M });
+      const later = await store.completeness({
+        tenant: DEFAULT_TENANT,
+        start: T0 + 10 * M,
+        end: T0 + 12 * M,
+        step: M,
+      });
       assert.deepEqual(later.summary, { traces: 0, complete: 0, rate: null });
       assert.equal(later.series.length, 2);
-      const empty = await store.completeness({ start: T0, end: T0, step: M });
+      const empty = await store.completeness({
+        tenant: DEFAULT_TENANT,
+        start: T0,
+        end: T0,
+        step: M,
+      });
       assert.deepEqual(empty, {
         summary: { traces: 0, complete: 0, rate: null },
         rootServices: [],
@@ -378,11 +456,11 @@ export function runCompletenessConformance(
 
     test('bad queries are refused with InvalidParameterError', async () => {
       for (const q of [
-        { start: T0 + M, end: T0, step: M },
+        { tenant: DEFAULT_TENANT, start: T0 + M, end: T0, step: M },
         { ...ALL, step: 0 },
         { ...ALL, step: 90e6 },
         { ...ALL, step: -M },
-        { start: T0 - 30 * 24 * 60 * M, end: T0, step: M },
+        { tenant: DEFAULT_TENANT, start: T0 - 30 * 24 * 60 * M, end: T0, step: M },
         { ...ALL, start: Number.NaN },
       ]) {
         await assert.rejects(store.completeness(q), isInvalidParameter, JSON.stringify(q));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SpanKind, StatusCode, type Span } from '../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind, StatusCode, type Span } from '../../model/span.ts';
 import { DependencyAggregates } from '../../pipeline/processors/dependencies/dependency-aggregates.ts';
 import { countServiceEdges } from '../../pipeline/processors/dependencies/service-edges.ts';
 import { digestSpan } from '../../pipeline/span-digest.ts';
@@ -140,7 +140,7 @@ export function duplicateWriteCases(createStorage: () => Promise<Storage>): void
 
     test('a trace reads back with each span once, shared spans both kept', async () => {
       const traceId = spans[0].traceId;
-      const t = await store.getTrace(traceId);
+      const t = await store.getTrace(DEFAULT_TENANT, traceId);
       assert.ok(t);
       assert.equal(t.spans.length, 7);
       const shared = t.spans.filter((s) => s.spanId === spans[4].spanId);
@@ -151,6 +151,7 @@ export function duplicateWriteCases(createStorage: () => Promise<Storage>): void
 
     test('searches find each trace once, with each span once', async () => {
       const q = {
+        tenant: DEFAULT_TENANT,
         serviceName: 'dup-api',
         tags: {},
         startTimeMin: base,
@@ -168,9 +169,11 @@ export function duplicateWriteCases(createStorage: () => Promise<Storage>): void
     });
 
     test('services and operations are unchanged', async () => {
-      const services = (await store.getServices()).filter((s) => s.startsWith('dup-'));
+      const services = (await store.getServices(DEFAULT_TENANT)).filter((s) =>
+        s.startsWith('dup-'),
+      );
       assert.deepEqual(services, ['dup-api', 'dup-cache', 'dup-db', 'dup-front']);
-      const ops = await store.getOperations({ serviceName: 'dup-api' });
+      const ops = await store.getOperations({ tenant: DEFAULT_TENANT, serviceName: 'dup-api' });
       assert.deepEqual(ops, [
         { name: 'get', spanKind: 'client' },
         { name: 'op', spanKind: 'server' },
@@ -178,7 +181,7 @@ export function duplicateWriteCases(createStorage: () => Promise<Storage>): void
     });
 
     test('dependencies joined from the spans count each call once', async () => {
-      assert.deepEqual(await store.getDependencies(endTs, lookback), EXPECTED);
+      assert.deepEqual(await store.getDependencies(DEFAULT_TENANT, endTs, lookback), EXPECTED);
     });
 
     test('a delta added to an hour read before shows in the next read', async () => {
@@ -189,6 +192,7 @@ export function duplicateWriteCases(createStorage: () => Promise<Storage>): void
       const edge = (calls: number) => ({
         edges: [
           {
+            tenant: DEFAULT_TENANT,
             minute: h + HOUR + 30 * MINUTE,
             parent: 'dup-hour-a',
             child: 'dup-hour-b',
@@ -200,7 +204,7 @@ export function duplicateWriteCases(createStorage: () => Promise<Storage>): void
       });
       await store.writeDependencies(edge(2));
       const read = async () =>
-        (await store.getDependencies(h + 3 * HOUR - 1, 3 * HOUR)).filter(
+        (await store.getDependencies(DEFAULT_TENANT, h + 3 * HOUR - 1, 3 * HOUR)).filter(
           (l) => l.parent === 'dup-hour-a',
         );
       assert.deepEqual(await read(), [{ parent: 'dup-hour-a', child: 'dup-hour-b', callCount: 2 }]);
@@ -211,16 +215,23 @@ export function duplicateWriteCases(createStorage: () => Promise<Storage>): void
     test('dependencies kept on write give the same answer, from the aggregates', async () => {
       // Written twice too: the processor never sees a duplicate twice, but the rows are deltas.
       await store.writeDependencies(dependencyDeltaOf(spans));
-      assert.deepEqual(await store.getDependencies(endTs, lookback), EXPECTED);
+      assert.deepEqual(await store.getDependencies(DEFAULT_TENANT, endTs, lookback), EXPECTED);
       // Counted minutes are read from the aggregates, not joined again: an edge only
       // the aggregates know shows up.
       await store.writeDependencies({
         edges: [
-          { minute: base + MINUTE, parent: 'dup-only-kept', child: 'dup-api', calls: 3, errors: 0 },
+          {
+            tenant: DEFAULT_TENANT,
+            minute: base + MINUTE,
+            parent: 'dup-only-kept',
+            child: 'dup-api',
+            calls: 3,
+            errors: 0,
+          },
         ],
         minutes: [base + MINUTE],
       });
-      assert.deepEqual(await store.getDependencies(endTs, lookback), [
+      assert.deepEqual(await store.getDependencies(DEFAULT_TENANT, endTs, lookback), [
         ...EXPECTED,
         { parent: 'dup-only-kept', child: 'dup-api', callCount: 3 },
       ]);
@@ -228,6 +239,7 @@ export function duplicateWriteCases(createStorage: () => Promise<Storage>): void
       // covers no whole minute, so it is joined from the spans (exact to the µs: trace
       // 0 whole, trace 1 up to its api SERVER span) and the aggregate-only edge is absent.
       const partial = await store.getDependencies(
+        DEFAULT_TENANT,
         base + MINUTE + 1_000_000 + 1000 + 25,
         MINUTE + 1_000_000,
       );

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from '../../model/span.ts';
 import { readFileSync } from 'node:fs';
 import type { Span } from '../../model/span.ts';
 import { decodeOtlpJson } from '../../receivers/otlp/otlp-json-decoder.ts';
@@ -58,6 +59,7 @@ export function loadQueryCases(shift: number): JaegerQueryCase[] {
       caption: c.Caption,
       expectedFixtures: c.ExpectedFixtures,
       query: {
+        tenant: DEFAULT_TENANT,
         serviceName: c.Query.ServiceName,
         operationName: c.Query.OperationName,
         tags,

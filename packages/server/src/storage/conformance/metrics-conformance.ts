@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { isSkeinError } from '../../errors.ts';
 import { latencyBucket } from '../../model/latency-histogram.ts';
 import type { SparseHistogram } from '../../model/latency-histogram.ts';
-import { SpanKind, StatusCode } from '../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind, StatusCode } from '../../model/span.ts';
 import { METRICS_MINUTE } from '../metrics-reader.ts';
 import type { LatencyQuery, MetricSeries, MetricsQuery, MetricsReader } from '../metrics-reader.ts';
 import type { SpanMetricsRow, SpanMetricsWriter } from '../span-metrics-writer.ts';
@@ -153,6 +153,7 @@ function row(
     durationSum += ms * 1000 * count;
   }
   return {
+    tenant: DEFAULT_TENANT,
     minute: T0 + minute * M,
     service,
     operation,
@@ -188,6 +189,7 @@ const ROWS: SpanMetricsRow[] = [
 
 /** Points at T0, T0+1m, T0+2m, T0+3m; each over the minute before it. */
 const BASE: MetricsQuery = {
+  tenant: DEFAULT_TENANT,
   services: ['cart'],
   groupByOperation: false,
   spanKinds: [Server],

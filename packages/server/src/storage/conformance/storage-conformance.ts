@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SpanKind, StatusCode, ValueType } from '../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind, StatusCode, ValueType } from '../../model/span.ts';
 import type { Span, Trace } from '../../model/span.ts';
 import type { Storage } from '../storage.ts';
 import type { TraceQuery } from '../trace-reader.ts';
@@ -75,7 +75,7 @@ async function openStore(createStorage: () => Promise<Storage>): Promise<Storage
 function query(
   partial: Partial<TraceQuery> & Pick<TraceQuery, 'startTimeMin' | 'startTimeMax'>,
 ): TraceQuery {
-  return { tags: {}, limit: 100, ...partial };
+  return { tenant: DEFAULT_TENANT, tags: {}, limit: 100, ...partial };
 }
 
 function jaegerFindTraces(createStorage: () => Promise<Storage>): void {
@@ -126,31 +126,45 @@ function servicesAndOperations(createStorage: () => Promise<Storage>): void {
     after(() => store.close());
 
     test('services of example_trace are exactly example-service-1..3', async () => {
-      assert.deepEqual(await store.getServices(), [
+      assert.deepEqual(await store.getServices(DEFAULT_TENANT), [
         'example-service-1',
         'example-service-2',
         'example-service-3',
       ]);
     });
     test('operations of a service, all kinds', async () => {
-      assert.deepEqual(await store.getOperations({ serviceName: 'example-service-1' }), [
-        { name: 'example-operation-1', spanKind: '' },
-        { name: 'example-operation-3', spanKind: 'server' },
-        { name: 'example-operation-4', spanKind: 'client' },
-      ]);
+      assert.deepEqual(
+        await store.getOperations({ tenant: DEFAULT_TENANT, serviceName: 'example-service-1' }),
+        [
+          { name: 'example-operation-1', spanKind: '' },
+          { name: 'example-operation-3', spanKind: 'server' },
+          { name: 'example-operation-4', spanKind: 'client' },
+        ],
+      );
     });
     test('operations of a service, one kind', async () => {
       assert.deepEqual(
-        await store.getOperations({ serviceName: 'example-service-1', spanKind: 'server' }),
+        await store.getOperations({
+          tenant: DEFAULT_TENANT,
+          serviceName: 'example-service-1',
+          spanKind: 'server',
+        }),
         [{ name: 'example-operation-3', spanKind: 'server' }],
       );
       assert.deepEqual(
-        await store.getOperations({ serviceName: 'example-service-1', spanKind: 'producer' }),
+        await store.getOperations({
+          tenant: DEFAULT_TENANT,
+          serviceName: 'example-service-1',
+          spanKind: 'producer',
+        }),
         [],
       );
     });
     test('operations of an unknown service are empty', async () => {
-      assert.deepEqual(await store.getOperations({ serviceName: 'no-such-service' }), []);
+      assert.deepEqual(
+        await store.getOperations({ tenant: DEFAULT_TENANT, serviceName: 'no-such-service' }),
+        [],
+      );
     });
   });
 }
@@ -168,24 +182,27 @@ function getTraceCases(createStorage: () => Promise<Storage>): void {
     after(() => store.close());
 
     test('a missing trace id returns null', async () => {
-      assert.equal(await store.getTrace('00000000000000000000000000badbad'), null);
-      assert.equal(await store.getTrace('not hex at all'), null);
+      assert.equal(await store.getTrace(DEFAULT_TENANT, '00000000000000000000000000badbad'), null);
+      assert.equal(await store.getTrace(DEFAULT_TENANT, 'not hex at all'), null);
     });
     test('without a time range', async () => {
-      const t = await store.getTrace(exampleId);
+      const t = await store.getTrace(DEFAULT_TENANT, exampleId);
       assert.ok(t);
       assert.equal(t.traceId, exampleId);
       assert.deepStrictEqual(sortedSpans(t.spans), sortedSpans(example));
     });
     test('with a time range that holds the trace', async () => {
       const start = example[0].startTime;
-      const t = await store.getTrace(exampleId, { start: start - HOUR, end: start + HOUR });
+      const t = await store.getTrace(DEFAULT_TENANT, exampleId, {
+        start: start - HOUR,
+        end: start + HOUR,
+      });
       assert.ok(t);
       assert.deepStrictEqual(sortedSpans(t.spans), sortedSpans(example));
     });
     test('with a time range the trace is not in', async () => {
       assert.equal(
-        await store.getTrace(exampleId, { start: now + HOUR, end: now + 2 * HOUR }),
+        await store.getTrace(DEFAULT_TENANT, exampleId, { start: now + HOUR, end: now + 2 * HOUR }),
         null,
       );
     });
@@ -206,18 +223,22 @@ function getTraceCases(createStorage: () => Promise<Storage>): void {
       });
       await store.write([first, last]);
       assert.equal(
-        await store.getTrace(traceId, { start: now - 2.5 * HOUR, end: now - 1.5 * HOUR }),
+        await store.getTrace(DEFAULT_TENANT, traceId, {
+          start: now - 2.5 * HOUR,
+          end: now - 1.5 * HOUR,
+        }),
         null,
       );
       assert.equal(
-        (await store.getTrace(traceId, { start: now - 2.5 * HOUR, end: now }))?.spans.length,
+        (await store.getTrace(DEFAULT_TENANT, traceId, { start: now - 2.5 * HOUR, end: now }))
+          ?.spans.length,
         2,
       );
     });
     test('every field and value type reads back exactly as written', async () => {
       const span = fullFidelitySpan('000000000000000000000000f1de1177', now - 1000);
       await store.write([span]);
-      const t = await store.getTrace(span.traceId);
+      const t = await store.getTrace(DEFAULT_TENANT, span.traceId);
       assert.ok(t);
       assert.deepStrictEqual(t.spans, [fullFidelitySpan(span.traceId, span.startTime)]);
     });
@@ -239,7 +260,7 @@ function getTraceCases(createStorage: () => Promise<Storage>): void {
       }
       await store.write(spans.slice(0, 4000));
       await store.write(spans.slice(4000));
-      const t = await store.getTrace(traceId);
+      const t = await store.getTrace(DEFAULT_TENANT, traceId);
       assert.ok(t);
       assert.equal(t.spans.length, 10_000);
       assert.deepStrictEqual(sortedSpans(t.spans), spans);
@@ -275,7 +296,7 @@ function writeAndSearchCases(createStorage: () => Promise<Storage>): void {
       });
       await store.write([root, child]);
       await store.write([root]);
-      const t = await store.getTrace(traceId);
+      const t = await store.getTrace(DEFAULT_TENANT, traceId);
       assert.ok(t);
       assert.deepEqual(new Set(t.spans.map((s) => s.spanId)), new Set([root.spanId, child.spanId]));
       for (const s of t.spans) assert.deepStrictEqual(s, s.spanId === root.spanId ? root : child);
@@ -522,11 +543,11 @@ function dependencies(createStorage: () => Promise<Storage>): void {
         }),
       );
       await store.write(spans);
-      assert.deepEqual(await store.getDependencies(now, HOUR), [
+      assert.deepEqual(await store.getDependencies(DEFAULT_TENANT, now, HOUR), [
         { parent: 'dep-a', child: 'dep-b', callCount: 2 },
         { parent: 'dep-b', child: 'dep-c', callCount: 1 },
       ]);
-      assert.deepEqual(await store.getDependencies(now, 6 * HOUR), [
+      assert.deepEqual(await store.getDependencies(DEFAULT_TENANT, now, 6 * HOUR), [
         { parent: 'dep-a', child: 'dep-b', callCount: 2 },
         { parent: 'dep-b', child: 'dep-c', callCount: 1 },
         { parent: 'dep-c', child: 'dep-a', callCount: 1 },
@@ -550,13 +571,13 @@ function dependencies(createStorage: () => Promise<Storage>): void {
         }),
       );
       await store.write(spans);
-      assert.deepEqual(await store.getDependencies(now, 6 * HOUR), [
+      assert.deepEqual(await store.getDependencies(DEFAULT_TENANT, now, 6 * HOUR), [
         { parent: 'dep-a', child: 'dep-b', callCount: 2 },
         { parent: 'dep-a', child: 'dep-c', callCount: 1 },
         { parent: 'dep-b', child: 'dep-c', callCount: 1 },
         { parent: 'dep-c', child: 'dep-a', callCount: 1 },
       ]);
-      assert.deepEqual(await store.getDependencies(now - 2 * HOUR, 2 * HOUR), [
+      assert.deepEqual(await store.getDependencies(DEFAULT_TENANT, now - 2 * HOUR, 2 * HOUR), [
         { parent: 'dep-a', child: 'dep-c', callCount: 1 },
       ]);
     } finally {
@@ -589,16 +610,19 @@ function purge(createStorage: () => Promise<Storage>): void {
       });
       keep.attributes.push({ key: 'purge', type: ValueType.String, value: 'yes' });
       await store.write([old, keep]);
-      assert.deepEqual(await store.getServices(), ['purge-keep', 'purge-old']);
+      assert.deepEqual(await store.getServices(DEFAULT_TENANT), ['purge-keep', 'purge-old']);
 
       assert.equal(await store.purgeBefore(now - 24 * HOUR), 1);
-      assert.equal(await store.getTrace(old.traceId), null);
-      assert.deepEqual(await store.getServices(), ['purge-keep']);
-      assert.deepEqual(await store.getOperations({ serviceName: 'purge-old' }), []);
+      assert.equal(await store.getTrace(DEFAULT_TENANT, old.traceId), null);
+      assert.deepEqual(await store.getServices(DEFAULT_TENANT), ['purge-keep']);
+      assert.deepEqual(
+        await store.getOperations({ tenant: DEFAULT_TENANT, serviceName: 'purge-old' }),
+        [],
+      );
       const q = query({ tags: { purge: 'yes' }, startTimeMin: now - 72 * HOUR, startTimeMax: now });
       assert.deepEqual(await store.findTraceIds(q), [keep.traceId]);
-      assert.deepEqual(await store.getDependencies(now, 72 * HOUR), []);
-      const kept = await store.getTrace(keep.traceId);
+      assert.deepEqual(await store.getDependencies(DEFAULT_TENANT, now, 72 * HOUR), []);
+      const kept = await store.getTrace(DEFAULT_TENANT, keep.traceId);
       assert.ok(kept);
       assert.deepStrictEqual(kept.spans, [keep]);
       assert.equal(await store.purgeBefore(now - 24 * HOUR), 0);

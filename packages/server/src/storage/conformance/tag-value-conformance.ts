@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { StatusCode, ValueType } from '../../model/span.ts';
+import { DEFAULT_TENANT, StatusCode, ValueType } from '../../model/span.ts';
 import type { Storage } from '../storage.ts';
 import { isTagValueReader } from '../tag-value-reader.ts';
 import type { TagValueReader } from '../tag-value-reader.ts';
@@ -66,7 +66,7 @@ export function tagValueReaderCases(createStorage: () => Promise<Storage>): void
     test('getTagValues: distinct values of span and event attributes, sorted, per service, limited', async (t) => {
       if (reader === undefined) return t.skip('not implemented by this backend');
       const values = (key: string, extra: { serviceName?: string; limit?: number } = {}) =>
-        reader!.getTagValues({ key, ...WINDOW, limit: 10, ...extra });
+        reader!.getTagValues({ tenant: DEFAULT_TENANT, key, ...WINDOW, limit: 10, ...extra });
       assert.deepEqual(await values('http.method'), ['GET', 'POST', 'PUT']);
       assert.deepEqual(await values('http.status_code'), ['200']);
       assert.deepEqual(await values('peer.service', { serviceName: 'front' }), ['db']);
@@ -74,6 +74,7 @@ export function tagValueReaderCases(createStorage: () => Promise<Storage>): void
       assert.deepEqual(await values('service.name'), [], 'resource attributes do not count');
       assert.deepEqual(await values('nope'), []);
       const later = await reader.getTagValues({
+        tenant: DEFAULT_TENANT,
         key: 'http.method',
         startTimeMin: T0 + 50,
         startTimeMax: T0 + 200,
@@ -85,7 +86,14 @@ export function tagValueReaderCases(createStorage: () => Promise<Storage>): void
     test('findTraceIdsWithKeys: attribute keys, event names, error status, with other conditions', async (t) => {
       if (reader === undefined) return t.skip('not implemented by this backend');
       const find = (keys: string[], tags: Record<string, string> = {}, serviceName?: string) =>
-        reader!.findTraceIdsWithKeys({ ...WINDOW, tags, keys, serviceName, limit: 10 });
+        reader!.findTraceIdsWithKeys({
+          tenant: DEFAULT_TENANT,
+          ...WINDOW,
+          tags,
+          keys,
+          serviceName,
+          limit: 10,
+        });
       assert.deepEqual(await find(['http.method']), [trace(2), trace(1)]);
       assert.deepEqual(await find(['retried']), [trace(1)]);
       assert.deepEqual(await find(['error']), [trace(2)]);

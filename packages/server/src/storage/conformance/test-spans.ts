@@ -1,11 +1,12 @@
-import { SpanKind, StatusCode, ValueType } from '../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind, StatusCode, ValueType } from '../../model/span.ts';
 import type { Resource, Scope, Span } from '../../model/span.ts';
 
 /** Spans built in code for the conformance cases the Jaeger fixtures do not cover. */
 
-export function testResource(serviceName: string): Resource {
+export function testResource(serviceName: string, tenant: string = DEFAULT_TENANT): Resource {
   return {
     serviceName,
+    tenant,
     attributes: [{ key: 'service.name', type: ValueType.String, value: serviceName }],
     droppedAttributesCount: 0,
     schemaUrl: '',
@@ -65,6 +66,7 @@ export function makeSpan(init: SpanInit): Span {
 export function fullFidelitySpan(traceId: string, startTime: number): Span {
   const resource: Resource = {
     serviceName: 'fidelity-service',
+    tenant: DEFAULT_TENANT,
     attributes: [
       { key: 'service.name', type: ValueType.String, value: 'fidelity-service' },
       { key: 'host.cores', type: ValueType.Int, value: 8 },

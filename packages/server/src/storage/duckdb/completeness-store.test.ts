@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from '../../model/span.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,11 +19,23 @@ const T0 = Date.UTC(2026, 1, 1, 8, 0, 0) * 1000;
 const M = COMPLETENESS_MINUTE;
 
 const DELTA: CompletenessDelta = {
-  roots: [{ minute: T0, rootService: 'frontend', traces: 4, complete: 3 }],
-  services: [{ minute: T0, service: 'frontend', spans: 8, spansInComplete: 6 }],
-  edges: [{ minute: T0, caller: 'frontend', callee: 'cart', calls: 4, answered: 3 }],
+  roots: [{ tenant: DEFAULT_TENANT, minute: T0, rootService: 'frontend', traces: 4, complete: 3 }],
+  services: [
+    { tenant: DEFAULT_TENANT, minute: T0, service: 'frontend', spans: 8, spansInComplete: 6 },
+  ],
+  edges: [
+    {
+      tenant: DEFAULT_TENANT,
+      minute: T0,
+      caller: 'frontend',
+      callee: 'cart',
+      calls: 4,
+      answered: 3,
+    },
+  ],
   breaks: [
     {
+      tenant: DEFAULT_TENANT,
       minute: T0,
       cause: 'split_trace',
       service: 'frontend',
@@ -33,7 +46,7 @@ const DELTA: CompletenessDelta = {
   ],
 };
 
-const QUERY: CompletenessQuery = { start: T0, end: T0 + M, step: M };
+const QUERY: CompletenessQuery = { tenant: DEFAULT_TENANT, start: T0, end: T0 + M, step: M };
 
 async function withRawFile(file: string, sql: string): Promise<void> {
   const instance = await DuckDBInstance.create(file);

@@ -22,6 +22,8 @@ import type {
   ServiceCompleteness,
 } from '../completeness-reader.ts';
 import type { BreakCause, CompletenessDelta } from '../completeness-writer.ts';
+import type { PurgeScope } from '../storage.ts';
+import { purgeScopeSql } from './purge-scope.ts';
 import type { ReadConnection } from './span-metrics-store.ts';
 
 const MINUTE = COMPLETENESS_MINUTE;
@@ -64,6 +66,7 @@ export class CompletenessStore {
             a.appendVarchar(r.rootService);
             a.appendBigInt(BigInt(r.traces));
             a.appendBigInt(BigInt(r.complete));
+            a.appendVarchar(r.tenant);
             a.endRow();
           }
           a.flushSync();
@@ -79,6 +82,7 @@ export class CompletenessStore {
             a.appendVarchar(r.service);
             a.appendBigInt(BigInt(r.spans));
             a.appendBigInt(BigInt(r.spansInComplete));
+            a.appendVarchar(r.tenant);
             a.endRow();
           }
           a.flushSync();
@@ -95,6 +99,7 @@ export class CompletenessStore {
             a.appendVarchar(r.callee);
             a.appendBigInt(BigInt(r.calls));
             a.appendBigInt(BigInt(r.answered));
+            a.appendVarchar(r.tenant);
             a.endRow();
           }
           a.flushSync();
@@ -112,6 +117,7 @@ export class CompletenessStore {
             a.appendVarchar(r.peer);
             a.appendBigInt(BigInt(r.count));
             a.appendList(r.examples, LIST_VARCHAR);
+            a.appendVarchar(r.tenant);
             a.endRow();
           }
           a.flushSync();
@@ -131,9 +137,14 @@ export class CompletenessStore {
   }
 
   /** Deletes the minutes that ended at or before `cutoff` (µs), on the purge's connection and transaction. */
-  static async purge(c: DuckDBConnection, cutoff: bigint): Promise<void> {
+  static async purge(c: DuckDBConnection, cutoff: bigint, scope?: PurgeScope): Promise<void> {
+    const only = purgeScopeSql(scope, 2);
     for (const table of TABLES) {
-      await c.run(`DELETE FROM ${table} WHERE minute <= $1`, [cutoff - MINUTE_BIG], [BIGINT]);
+      await c.run(
+        `DELETE FROM ${table} WHERE minute <= $1${only.sql}`,
+        [cutoff - MINUTE_BIG, ...only.values],
+        [BIGINT, ...only.types],
+      );
     }
   }
 
@@ -141,8 +152,8 @@ export class CompletenessStore {
     const plan = planQuery(q);
     if (plan === undefined) return emptyReport();
     const service = q.service;
-    const values: DuckDBValue[] = [BigInt(plan.fromMinute), BigInt(plan.toMinute)];
-    const types: DuckDBType[] = [BIGINT, BIGINT];
+    const values: DuckDBValue[] = [BigInt(plan.fromMinute), BigInt(plan.toMinute), q.tenant];
+    const types: DuckDBType[] = [BIGINT, BIGINT, VARCHAR];
     if (service !== undefined) {
       values.push(service);
       types.push(VARCHAR);
@@ -158,30 +169,30 @@ export class CompletenessStore {
       return {
         roots: await all(`
           SELECT root_service, sum(traces)::DOUBLE, sum(complete)::DOUBLE
-          FROM completeness_roots WHERE ${where('root_service = $3')}
+          FROM completeness_roots WHERE ${where('root_service = $4')}
           GROUP BY root_service`),
         minutes: await all(`
           SELECT minute, sum(traces)::DOUBLE, sum(complete)::DOUBLE
-          FROM completeness_roots WHERE ${where('root_service = $3')}
+          FROM completeness_roots WHERE ${where('root_service = $4')}
           GROUP BY minute ORDER BY minute`),
         services: await all(`
           SELECT service, sum(spans)::DOUBLE, sum(spans_in_complete)::DOUBLE
-          FROM completeness_services WHERE ${where('service = $3')}
+          FROM completeness_services WHERE ${where('service = $4')}
           GROUP BY service`),
         edges: await all(`
           SELECT caller, callee, sum(calls)::DOUBLE, sum(answered)::DOUBLE
-          FROM completeness_edges WHERE ${where('caller = $3 OR callee = $3')}
+          FROM completeness_edges WHERE ${where('caller = $4 OR callee = $4')}
           GROUP BY caller, callee`),
         breaks: await all(`
           SELECT cause, service, peer, sum(count)::DOUBLE
-          FROM completeness_breaks WHERE ${where('service = $3 OR peer = $3')}
+          FROM completeness_breaks WHERE ${where('service = $4 OR peer = $4')}
           GROUP BY cause, service, peer`),
         examples: await all(
           `
           WITH ex AS (
             SELECT cause, service, peer, minute, count >= 0 AS added, unnest(examples) AS example
             FROM completeness_breaks
-            WHERE ${where('service = $3 OR peer = $3')} AND len(examples) > 0
+            WHERE ${where('service = $4 OR peer = $4')} AND len(examples) > 0
           ),
           withdrawn AS (SELECT DISTINCT cause, service, peer, example FROM ex WHERE NOT added),
           latest AS (
@@ -219,8 +230,8 @@ const TABLES = [
   'completeness_breaks',
 ] as const;
 
-/** Minutes overlapping [start, end): `minute > start - 1 min` (i.e. `>= $1`) and `< end`. */
-const WINDOW = 'minute >= $1 AND minute < $2';
+/** The tenant's minutes overlapping [start, end): `minute > start - 1 min` (i.e. `>= $1`) and `< end`. */
+const WINDOW = 'minute >= $1 AND minute < $2 AND tenant = $3';
 
 export interface QueryPlan {
   /** First minute start in the window (inclusive), µs. */

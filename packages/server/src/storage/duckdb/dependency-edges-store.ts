@@ -2,7 +2,9 @@ import { BIGINT } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { StorageError } from '../../errors.ts';
 import type { DependencyDelta } from '../dependency-writer.ts';
+import type { PurgeScope } from '../storage.ts';
 import { DEPENDENCY_MINUTE } from './dependency-coverage.ts';
+import { purgeScopeSql } from './purge-scope.ts';
 
 const MINUTE_BIG = BigInt(DEPENDENCY_MINUTE);
 
@@ -37,6 +39,7 @@ export class DependencyEdgesStore {
             a.appendVarchar(r.child);
             a.appendBigInt(BigInt(r.calls));
             a.appendBigInt(BigInt(r.errors));
+            a.appendVarchar(r.tenant);
             a.endRow();
           }
           a.flushSync();
@@ -79,29 +82,25 @@ export class DependencyEdgesStore {
     return out;
   }
 
-  /** Calls per parent → child over the minutes in [from, to) µs, added into `counts` (`parent NUL child`). */
-  static async addEdges(
-    c: DuckDBConnection,
-    from: number,
-    to: number,
-    counts: Map<string, number>,
-  ): Promise<void> {
-    const r = await c.runAndReadAll(
-      `SELECT parent, child, sum(calls)::BIGINT FROM dependency_edges
-       WHERE minute >= $1 AND minute < $2 GROUP BY parent, child`,
-      [BigInt(from), BigInt(to)],
-      [BIGINT, BIGINT],
+  /**
+   * Deletes the minutes that ended at or before `cutoff` (µs), on the purge's connection
+   * and transaction: the edges of the scope's tenants; the vouched-for minutes (shared by
+   * every tenant) only by a purge of every tenant or of all but a few (the general
+   * retention). A tenant kept longer then reads its older minutes from its spans.
+   */
+  static async purge(c: DuckDBConnection, cutoff: bigint, scope?: PurgeScope): Promise<void> {
+    const only = purgeScopeSql(scope, 2);
+    await c.run(
+      `DELETE FROM dependency_edges WHERE minute <= $1${only.sql}`,
+      [cutoff - MINUTE_BIG, ...only.values],
+      [BIGINT, ...only.types],
     );
-    for (const [parent, child, calls] of r.getRows()) {
-      const key = (parent as string) + '\u0000' + (child as string);
-      counts.set(key, (counts.get(key) ?? 0) + Number(calls as bigint));
-    }
-  }
-
-  /** Deletes the minutes that ended at or before `cutoff` (µs), on the purge's connection and transaction. */
-  static async purge(c: DuckDBConnection, cutoff: bigint): Promise<void> {
-    for (const table of ['dependency_edges', 'dependency_minutes']) {
-      await c.run(`DELETE FROM ${table} WHERE minute <= $1`, [cutoff - MINUTE_BIG], [BIGINT]);
+    if (scope === undefined || 'exceptTenants' in scope) {
+      await c.run(
+        'DELETE FROM dependency_minutes WHERE minute <= $1',
+        [cutoff - MINUTE_BIG],
+        [BIGINT],
+      );
     }
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { isSkeinError } from '../../errors.ts';
-import { ValueType } from '../../model/span.ts';
+import { DEFAULT_TENANT, ValueType } from '../../model/span.ts';
 import { runStorageConformance } from '../conformance/storage-conformance.ts';
 import { fullFidelitySpan, hexId, makeSpan, testResource } from '../conformance/test-spans.ts';
 import type { Span } from '../../model/span.ts';
@@ -74,15 +74,20 @@ describe('DuckDbStorage on disk', () => {
     const second = new DuckDbStorage({ path: join(dir, 'nested', 'data') });
     await second.open();
     try {
-      const t = await second.getTrace(span.traceId);
+      const t = await second.getTrace(DEFAULT_TENANT, span.traceId);
       assert.ok(t);
       assert.deepStrictEqual(t.spans, [fullFidelitySpan(span.traceId, span.startTime)]);
-      assert.deepEqual(await second.getServices(), ['disk-service', 'fidelity-service']);
-      assert.deepEqual(await second.getOperations({ serviceName: 'disk-service' }), [
-        { name: 'disk-op', spanKind: 'internal' },
+      assert.deepEqual(await second.getServices(DEFAULT_TENANT), [
+        'disk-service',
+        'fidelity-service',
       ]);
+      assert.deepEqual(
+        await second.getOperations({ tenant: DEFAULT_TENANT, serviceName: 'disk-service' }),
+        [{ name: 'disk-op', spanKind: 'internal' }],
+      );
       // Resource and scope tags are searchable after a restart (the origin cache is reloaded).
       const ids = await second.findTraceIds({
+        tenant: DEFAULT_TENANT,
         tags: { 'otel.scope.name': 'fidelity-lib', 'host.cores': '8' },
         startTimeMin: now - 60_000_000,
         startTimeMax: now,
@@ -97,8 +102,12 @@ describe('DuckDbStorage on disk', () => {
         startTime: now - 100,
       });
       await second.write([third]);
-      assert.deepStrictEqual((await second.getTrace(third.traceId))?.spans, [third]);
-      assert.deepStrictEqual((await second.getTrace(other.traceId))?.spans, [other]);
+      assert.deepStrictEqual((await second.getTrace(DEFAULT_TENANT, third.traceId))?.spans, [
+        third,
+      ]);
+      assert.deepStrictEqual((await second.getTrace(DEFAULT_TENANT, other.traceId))?.spans, [
+        other,
+      ]);
     } finally {
       await second.close();
     }
@@ -167,7 +176,7 @@ describe('DuckDbStorage on disk', () => {
     const second = new DuckDbStorage({ path });
     await second.open();
     try {
-      assert.deepStrictEqual((await second.getTrace(span.traceId))?.spans, [span]);
+      assert.deepStrictEqual((await second.getTrace(DEFAULT_TENANT, span.traceId))?.spans, [span]);
     } finally {
       await second.close();
     }
@@ -178,7 +187,7 @@ describe('DuckDbStorage on disk', () => {
     await store.open();
     await store.close();
     await assert.rejects(
-      store.getTrace(hexId(1, 1, 32)),
+      store.getTrace(DEFAULT_TENANT, hexId(1, 1, 32)),
       (err) => isSkeinError(err) && err.code === 'SKEIN_STORAGE_ERROR',
     );
     await assert.rejects(
@@ -215,10 +224,10 @@ describe('DuckDbStorage on disk', () => {
         store.write([good, bad]),
         (err) => isSkeinError(err) && err.code === 'SKEIN_STORAGE_ERROR',
       );
-      assert.equal(await store.getTrace(good.traceId), null);
-      assert.deepEqual(await store.getServices(), []);
+      assert.equal(await store.getTrace(DEFAULT_TENANT, good.traceId), null);
+      assert.deepEqual(await store.getServices(DEFAULT_TENANT), []);
       await store.write([good]);
-      assert.deepStrictEqual((await store.getTrace(good.traceId))?.spans, [good]);
+      assert.deepStrictEqual((await store.getTrace(DEFAULT_TENANT, good.traceId))?.spans, [good]);
     } finally {
       await store.close();
     }
@@ -233,11 +242,12 @@ describe('DuckDbStorage on disk', () => {
     try {
       await Promise.all(batches.map((b) => store.write(b)));
       for (const b of batches) {
-        assert.deepStrictEqual((await store.getTrace(b[7].traceId))?.spans, [b[7]]);
+        assert.deepStrictEqual((await store.getTrace(DEFAULT_TENANT, b[7].traceId))?.spans, [b[7]]);
       }
-      assert.deepEqual(await store.getOperations({ serviceName: 'shared-service' }), [
-        { name: 'shared-op', spanKind: 'internal' },
-      ]);
+      assert.deepEqual(
+        await store.getOperations({ tenant: DEFAULT_TENANT, serviceName: 'shared-service' }),
+        [{ name: 'shared-op', spanKind: 'internal' }],
+      );
     } finally {
       await store.close();
     }
@@ -278,13 +288,17 @@ describe('DuckDbStorage on disk', () => {
         assert.equal(r.status, 'rejected');
         assert.ok(isSkeinError(r.reason) && r.reason.code === 'SKEIN_STORAGE_ERROR');
       }
-      assert.equal(await store.getTrace(first[0].traceId), null);
-      assert.equal(await store.getTrace(second[0].traceId), null);
-      assert.deepEqual(await store.getServices(), []);
+      assert.equal(await store.getTrace(DEFAULT_TENANT, first[0].traceId), null);
+      assert.equal(await store.getTrace(DEFAULT_TENANT, second[0].traceId), null);
+      assert.deepEqual(await store.getServices(DEFAULT_TENANT), []);
       await Promise.all([store.write(second), store.write(first)]);
-      assert.deepStrictEqual((await store.getTrace(first[3].traceId))?.spans, [first[3]]);
-      assert.deepStrictEqual((await store.getTrace(second[3].traceId))?.spans, [second[3]]);
-      assert.deepEqual(await store.getServices(), ['cascade-service']);
+      assert.deepStrictEqual((await store.getTrace(DEFAULT_TENANT, first[3].traceId))?.spans, [
+        first[3],
+      ]);
+      assert.deepStrictEqual((await store.getTrace(DEFAULT_TENANT, second[3].traceId))?.spans, [
+        second[3],
+      ]);
+      assert.deepEqual(await store.getServices(DEFAULT_TENANT), ['cascade-service']);
     } finally {
       DuckDBConnection.prototype.run = run;
       await store.close();

@@ -19,6 +19,7 @@ import type {
 } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { AnswerTooLargeError, StorageError } from '../../errors.ts';
+import { DEFAULT_TENANT } from '../../model/span.ts';
 import type { Span, Trace } from '../../model/span.ts';
 import type {
   CompletenessQuery,
@@ -38,7 +39,7 @@ import type {
   ThroughputRow,
 } from '../sampling-store.ts';
 import type { SpanMetricsRow, SpanMetricsWriter } from '../span-metrics-writer.ts';
-import type { Storage } from '../storage.ts';
+import type { PurgeScope, Storage } from '../storage.ts';
 import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
 import type { ReadBudget } from '../read-budget.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
@@ -52,7 +53,14 @@ import type { EdgeRow } from './dependency-hours.ts';
 import { traceIdToHex } from './ids.ts';
 import { OriginBatch, OriginRegistry } from './origin-registry.ts';
 import type { OriginRow } from './origin-registry.ts';
-import { CREATE_STATEMENTS, SCHEMA_VERSION, SPAN_SELECT_COLUMNS } from './schema.ts';
+import { migrateTenant } from './migrate-tenant.ts';
+import { purgeScopeSql } from './purge-scope.ts';
+import {
+  CREATE_STATEMENTS,
+  INDEX_STATEMENTS,
+  SCHEMA_VERSION,
+  SPAN_SELECT_COLUMNS,
+} from './schema.ts';
 import { DuckDbSamplingStore } from './sampling-store.ts';
 import { readError } from './read-error.ts';
 import { buildTraceFetch } from './trace-fetch.ts';
@@ -120,15 +128,18 @@ const QUICK_READ_ROWS = 4096;
 /** Prepared statements kept per read connection (search SQL varies with its conditions). */
 const MAX_PREPARED = 64;
 
-function* startTimes(spans: readonly Span[]): Generator<number> {
-  for (let i = 0; i < spans.length; i++) yield spans[i].startTime;
+function* startTimesOf(spans: readonly Span[], tenant: string): Generator<number> {
+  for (let i = 0; i < spans.length; i++) {
+    if (spans[i].resource.tenant === tenant) yield spans[i].startTime;
+  }
 }
 
-function opKey(service: string, name: string, kind: number): string {
-  return service + '\u0000' + name + '\u0000' + kind;
+function opKey(tenant: string, service: string, name: string, kind: number): string {
+  return tenant + '\u0000' + service + '\u0000' + name + '\u0000' + kind;
 }
 
 interface OperationRow {
+  tenant: string;
   service: string;
   name: string;
   kind: number;
@@ -190,12 +201,13 @@ export class DuckDbStorage
   private commitTail: Promise<void> = Promise.resolve();
   private readers: ConnectionPool | undefined;
   private readonly origins = new OriginRegistry();
-  /** (service, name, kind) seen so far, mirrored in the `operations` table. */
+  /** (tenant, service, name, kind) seen so far, mirrored in the `operations` table. */
   private readonly operations = new Map<string, OperationRow>();
   /** Operations inserted by batches whose transaction is open, and by which batch. */
   private readonly pendingOps = new Map<string, OriginBatch>();
-  private readonly dependencyHours = new DependencyHours();
-  private readonly edgeHours = new DependencyEdgeHours();
+  /** Per tenant: the span-join edges per hour, and the edge aggregates' sums per hour. */
+  private readonly dependencyHours = new Map<string, DependencyHours>();
+  private readonly edgeHours = new Map<string, DependencyEdgeHours>();
   private readonly prepared = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
   private writeChain: Promise<unknown> = Promise.resolve();
   private edgeChain: Promise<unknown> = Promise.resolve();
@@ -236,8 +248,14 @@ export class DuckDbStorage
       }
       await this.writer.run('USE skein');
       for (const stmt of CREATE_STATEMENTS) await this.writer.run(stmt);
+      const migrated = await migrateTenant(this.writer);
+      if (migrated.length > 0) {
+        this.logger?.info({ tables: migrated }, 'duckdb storage: added the tenant column');
+      }
+      for (const stmt of INDEX_STATEMENTS) await this.writer.run(stmt);
       await this.writer.run(
-        `INSERT INTO skein_meta VALUES ('schema_version', $1) ON CONFLICT DO NOTHING`,
+        `INSERT INTO skein_meta VALUES ('schema_version', $1)
+         ON CONFLICT DO UPDATE SET value = excluded.value`,
         [String(SCHEMA_VERSION)],
       );
       for (let i = 0; i < WRITE_LANES; i++) {
@@ -271,17 +289,29 @@ export class DuckDbStorage
   }
 
   private async loadCaches(c: DuckDBConnection): Promise<void> {
-    const origins = await c.runAndReadAll('SELECT id, resource, scope FROM origins');
+    const origins = await c.runAndReadAll('SELECT id, resource, scope, tenant FROM origins');
     const rows: OriginRow[] = [];
-    for (const [id, resource, scope] of origins.getRows()) {
-      rows.push({ id: id as number, resource: resource as string, scope: scope as string });
+    for (const [id, resource, scope, tenant] of origins.getRows()) {
+      rows.push({
+        id: id as number,
+        resource: resource as string,
+        scope: scope as string,
+        tenant: tenant as string,
+      });
     }
     this.origins.load(rows);
-    const ops = await c.runAndReadAll('SELECT DISTINCT service, name, kind FROM operations');
+    const ops = await c.runAndReadAll(
+      'SELECT DISTINCT tenant, service, name, kind FROM operations',
+    );
     this.operations.clear();
-    for (const [service, name, kind] of ops.getRows()) {
-      const op = { service: service as string, name: name as string, kind: kind as number };
-      this.operations.set(opKey(op.service, op.name, op.kind), op);
+    for (const [tenant, service, name, kind] of ops.getRows()) {
+      const op: OperationRow = {
+        tenant: tenant as string,
+        service: service as string,
+        name: name as string,
+        kind: kind as number,
+      };
+      this.operations.set(opKey(op.tenant, op.service, op.name, op.kind), op);
     }
   }
 
@@ -371,31 +401,50 @@ export class DuckDbStorage
     const newOpKeys = new Set<string>();
     // Spans of a trace side by side (grouped in first-seen order, no sort): a trace
     // read decodes fewer vectors (get-trace p50 3.0 vs 3.7 ms at 1M spans) and
-    // trace_id run-length encodes. Row groups still cover a narrow start_time range,
-    // since a batch holds spans received together.
-    const traces = new Map<string, TraceInBatch>();
+    // trace_id run-length encodes. Traces of one tenant side by side too, so the
+    // tenant column is a few runs per batch. Row groups still cover a narrow
+    // start_time range, since a batch holds spans received together. Two tenants'
+    // traces with the same id are two traces.
+    const byTenant = new Map<string, Map<string, TraceInBatch>>();
     for (let i = 0; i < spans.length; i++) {
       const s = spans[i];
+      const tenant = s.resource.tenant;
+      let traces = byTenant.get(tenant);
+      if (traces === undefined) {
+        traces = new Map();
+        byTenant.set(tenant, traces);
+      }
       const t = traces.get(s.traceId);
       if (t === undefined) {
-        traces.set(s.traceId, { min: s.startTime, max: s.startTime, spans: [i] });
+        traces.set(s.traceId, {
+          traceId: s.traceId,
+          tenant,
+          min: s.startTime,
+          max: s.startTime,
+          spans: [i],
+        });
       } else {
         t.spans.push(i);
         if (s.startTime < t.min) t.min = s.startTime;
         else if (s.startTime > t.max) t.max = s.startTime;
       }
-      const key = opKey(s.resource.serviceName, s.name, s.kind);
+      const key = opKey(tenant, s.resource.serviceName, s.name, s.kind);
       if (!this.operations.has(key) && !newOpKeys.has(key)) {
         newOpKeys.add(key);
         const owner = this.pendingOps.get(key);
         if (owner !== undefined) batch.borrowed.add(owner);
-        else newOps.push({ service: s.resource.serviceName, name: s.name, kind: s.kind });
+        else newOps.push({ tenant, service: s.resource.serviceName, name: s.name, kind: s.kind });
       }
     }
     const order = new Uint32Array(spans.length);
+    const traces: TraceInBatch[] = [];
     let k = 0;
-    for (const t of traces.values())
-      for (let j = 0; j < t.spans.length; j++) order[k++] = t.spans[j];
+    for (const ofTenant of byTenant.values()) {
+      for (const t of ofTenant.values()) {
+        traces.push(t);
+        for (let j = 0; j < t.spans.length; j++) order[k++] = t.spans[j];
+      }
+    }
     const w = lane.connection;
     try {
       await w.run('BEGIN TRANSACTION');
@@ -407,16 +456,16 @@ export class DuckDbStorage
       this.appendTraceBounds(lane, traces);
       for (const o of batch.added) {
         await w.run(
-          'INSERT INTO origins VALUES ($1, $2, $3)',
-          [o.id, o.resource, o.scope],
-          [UINTEGER, VARCHAR, VARCHAR],
+          'INSERT INTO origins (id, resource, scope, tenant) VALUES ($1, $2, $3, $4)',
+          [o.id, o.resource, o.scope, o.tenant],
+          [UINTEGER, VARCHAR, VARCHAR, VARCHAR],
         );
       }
       for (const op of newOps) {
         await w.run(
-          'INSERT INTO operations VALUES ($1, $2, $3)',
-          [op.service, op.name, op.kind],
-          [VARCHAR, VARCHAR, UTINYINT],
+          'INSERT INTO operations (service, name, kind, tenant) VALUES ($1, $2, $3, $4)',
+          [op.service, op.name, op.kind, op.tenant],
+          [VARCHAR, VARCHAR, UTINYINT, VARCHAR],
         );
       }
       // The durable intake's receipts commit with the spans: exactly-once replay.
@@ -431,7 +480,9 @@ export class DuckDbStorage
       throw new StorageError(['write a batch of spans', String(err)], { cause: err });
     }
     this.origins.publish(batch);
-    for (const op of newOps) this.pendingOps.set(opKey(op.service, op.name, op.kind), batch);
+    for (const op of newOps) {
+      this.pendingOps.set(opKey(op.tenant, op.service, op.name, op.kind), batch);
+    }
     const previous = this.commitTail;
     let settled!: () => void;
     this.commitTail = new Promise<void>((resolve) => {
@@ -458,11 +509,13 @@ export class DuckDbStorage
       await b.lane.connection.run('COMMIT');
       this.origins.commit(b.origins);
       for (const op of b.newOps) {
-        const key = opKey(op.service, op.name, op.kind);
+        const key = opKey(op.tenant, op.service, op.name, op.kind);
         this.operations.set(key, op);
         this.pendingOps.delete(key);
       }
-      this.dependencyHours.invalidate(startTimes(b.spans));
+      for (const [tenant, hours] of this.dependencyHours) {
+        hours.invalidate(startTimesOf(b.spans, tenant));
+      }
     } catch (err) {
       this.forget(b);
       await this.recoverLane(b.lane);
@@ -478,15 +531,14 @@ export class DuckDbStorage
     b.origins.failed = true;
     this.origins.unpublish(b.origins);
     for (const op of b.newOps) {
-      const key = opKey(op.service, op.name, op.kind);
+      const key = opKey(op.tenant, op.service, op.name, op.kind);
       if (this.pendingOps.get(key) === b.origins) this.pendingOps.delete(key);
     }
   }
 
-  private appendTraceBounds(lane: WriteLane, traces: Map<string, TraceInBatch>): void {
-    const ids = [...traces.keys()];
-    for (let from = 0; from < ids.length; from += CHUNK_ROWS) {
-      lane.traces!.appendDataChunk(encodeTraceChunk(ids.slice(from, from + CHUNK_ROWS), traces));
+  private appendTraceBounds(lane: WriteLane, traces: readonly TraceInBatch[]): void {
+    for (let from = 0; from < traces.length; from += CHUNK_ROWS) {
+      lane.traces!.appendDataChunk(encodeTraceChunk(traces.slice(from, from + CHUNK_ROWS)));
     }
     lane.traces!.flushSync();
   }
@@ -561,15 +613,21 @@ export class DuckDbStorage
     return statement;
   }
 
-  async getTrace(traceId: string, range?: TimeRange, budget?: ReadBudget): Promise<Trace | null> {
+  async getTrace(
+    tenant: string,
+    traceId: string,
+    range?: TimeRange,
+    budget?: ReadBudget,
+  ): Promise<Trace | null> {
     if (!TRACE_ID_PATTERN.test(traceId)) return null;
     const id = BigInt('0x' + traceId);
     return this.read('read a trace', async (c) => {
+      // The index probe finds the id's rows of every tenant (a few); the tenant filter keeps ours.
       const b = await this.query(
         c,
-        'SELECT min(start_min), max(start_max) FROM traces WHERE trace_id = $1',
-        [id],
-        [UHUGEINT],
+        'SELECT min(start_min), max(start_max) FROM traces WHERE trace_id = $1 AND tenant = $2',
+        [id, tenant],
+        [UHUGEINT, VARCHAR],
       );
       const [min, max] = (await b.getRows())[0] as [bigint | null, bigint | null];
       if (min === null || max === null) return null;
@@ -581,9 +639,9 @@ export class DuckDbStorage
       const whole = await this.selectSpans(
         c,
         `SELECT ${SPAN_SELECT_COLUMNS} FROM spans
-         WHERE start_time >= $1 AND start_time <= $2 AND trace_id = $3`,
-        [min, max, id],
-        [BIGINT, BIGINT, UHUGEINT],
+         WHERE start_time >= $1 AND start_time <= $2 AND trace_id = $3 AND tenant = $4`,
+        [min, max, id, tenant],
+        [BIGINT, BIGINT, UHUGEINT, VARCHAR],
         spans,
         budget,
       );
@@ -663,13 +721,13 @@ export class DuckDbStorage
       const ids = await this.searchIds(c, q);
       if (ids.length === 0) return [];
       // `IN ($1, ...)` probes the ART index per id; list_contains would scan the table.
-      const placeholders = ids.map((_, i) => '$' + (i + 1)).join(', ');
+      const placeholders = ids.map((_, i) => '$' + (i + 2)).join(', ');
       const b = await this.query(
         c,
         `SELECT trace_id, min(start_min), max(start_max) FROM traces
-         WHERE trace_id IN (${placeholders}) GROUP BY trace_id`,
-        ids,
-        ids.map(() => UHUGEINT),
+         WHERE trace_id IN (${placeholders}) AND tenant = $1 GROUP BY trace_id`,
+        [q.tenant, ...ids],
+        [VARCHAR, ...ids.map(() => UHUGEINT)],
       );
       const bounds = (await b.getRows()) as [bigint, bigint, bigint][];
       // Most recent first, as `ids`: a search cut short by its budget keeps the newest.
@@ -687,7 +745,7 @@ export class DuckDbStorage
       // decodes a row group per trace.
       for (let i = 0; i < bounds.length; i += TRACES_PER_FETCH) {
         const group = bounds.slice(i, i + TRACES_PER_FETCH);
-        const { sql, values, types } = buildTraceFetch(group);
+        const { sql, values, types } = buildTraceFetch(group, q.tenant);
         const before = budget?.used ?? 0;
         const spans: Span[] = [];
         const whole = await this.selectSpans(c, sql, values, types, spans, budget);
@@ -703,9 +761,9 @@ export class DuckDbStorage
             const fits = await this.selectSpans(
               c,
               `SELECT ${SPAN_SELECT_COLUMNS} FROM spans
-               WHERE start_time >= $1 AND start_time <= $2 AND trace_id = $3`,
-              [min, max, id],
-              [BIGINT, BIGINT, UHUGEINT],
+               WHERE start_time >= $1 AND start_time <= $2 AND trace_id = $3 AND tenant = $4`,
+              [min, max, id, q.tenant],
+              [BIGINT, BIGINT, UHUGEINT, VARCHAR],
               one,
               budget,
             );
@@ -764,7 +822,9 @@ export class DuckDbStorage
   writeDependencies(delta: DependencyDelta): Promise<void> {
     return this.serialised(() => {
       this.writerConnection();
-      return this.dependencyEdges!.write(delta).then(() => this.edgeHours.invalidate(delta.edges));
+      return this.dependencyEdges!.write(delta).then(() => {
+        for (const hours of this.edgeHours.values()) hours.invalidate(delta.edges);
+      });
     });
   }
 
@@ -845,11 +905,11 @@ export class DuckDbStorage
     return this.findTraceIds(q);
   }
 
-  getServices(): Promise<string[]> {
+  getServices(tenant: string): Promise<string[]> {
     if (this.closed)
       return Promise.reject(new StorageError(['list services', 'the store is closed']));
     const services = new Set<string>();
-    for (const op of this.operations.values()) services.add(op.service);
+    for (const op of this.operations.values()) if (op.tenant === tenant) services.add(op.service);
     return Promise.resolve([...services].sort());
   }
 
@@ -860,7 +920,8 @@ export class DuckDbStorage
     if (q.spanKind && kind === undefined) return Promise.resolve([]);
     const out: Operation[] = [];
     for (const op of this.operations.values()) {
-      if (op.service !== q.serviceName || (kind !== undefined && op.kind !== kind)) continue;
+      if (op.tenant !== q.tenant || op.service !== q.serviceName) continue;
+      if (kind !== undefined && op.kind !== kind) continue;
       out.push({ name: op.name, spanKind: SPAN_KIND_NAMES[op.kind] ?? '' });
     }
     out.sort((a, b) =>
@@ -877,11 +938,26 @@ export class DuckDbStorage
     return Promise.resolve(out);
   }
 
-  getDependencies(endTs: number, lookback: number): Promise<DependencyLink[]> {
+  getDependencies(tenant: string, endTs: number, lookback: number): Promise<DependencyLink[]> {
     // (endTs - lookback, endTs] in whole µs is [from, to).
     const to = Math.floor(endTs) + 1;
     const from = Math.floor(endTs - lookback) + 1;
-    return this.readEdges('read dependencies', from, to);
+    return this.readEdges('read dependencies', tenant, from, to);
+  }
+
+  /** The tenant's dependency caches, made on first use (a tenant's hours never serve another). */
+  private dependencyCaches(tenant: string): { join: DependencyHours; edges: DependencyEdgeHours } {
+    let join = this.dependencyHours.get(tenant);
+    if (join === undefined) {
+      join = new DependencyHours();
+      this.dependencyHours.set(tenant, join);
+    }
+    let edges = this.edgeHours.get(tenant);
+    if (edges === undefined) {
+      edges = new DependencyEdgeHours(tenant);
+      this.edgeHours.set(tenant, edges);
+    }
+    return { join, edges };
   }
 
   /**
@@ -889,7 +965,13 @@ export class DuckDbStorage
    * they borrow a connection: two would join the same missing hours twice, and a
    * waiting one would hold a connection other reads need.
    */
-  private readEdges(operation: string, from: number, to: number): Promise<DependencyLink[]> {
+  private readEdges(
+    operation: string,
+    tenant: string,
+    from: number,
+    to: number,
+  ): Promise<DependencyLink[]> {
+    const caches = this.dependencyCaches(tenant);
     const run = (): Promise<DependencyLink[]> =>
       this.read(operation, async (c) => {
         // Minutes the dependencies processor counted come from its aggregates; the
@@ -898,10 +980,10 @@ export class DuckDbStorage
         const plan = planDependencyRead(from, to, covered);
         const counts = new Map<string, number>();
         // Range by range: edges counted in minutes not vouched for are joined instead.
-        for (const r of plan.aggregated) await this.edgeHours.add(c, r.from, r.to, counts);
+        for (const r of plan.aggregated) await caches.edges.add(c, r.from, r.to, counts);
         for (const r of plan.joined) {
-          const links = await this.dependencyHours.edges(r.from, r.to, (lo, hi, byHour) =>
-            this.queryEdges(c, lo, hi, byHour),
+          const links = await caches.join.edges(r.from, r.to, (lo, hi, byHour) =>
+            this.queryEdges(c, tenant, lo, hi, byHour),
           );
           for (const l of links) {
             const key = l.parent + '\u0000' + l.child;
@@ -926,6 +1008,7 @@ export class DuckDbStorage
    */
   private async queryEdges(
     c: DuckDBConnection,
+    tenant: string,
     from: number,
     to: number,
     byHour: boolean,
@@ -936,11 +1019,13 @@ export class DuckDbStorage
       `SELECT ${hour} AS hour, p.service AS parent, s.service AS child, count(*) AS calls
        FROM (SELECT DISTINCT trace_id, span_id, parent_span_id, service, name, kind, status_code,
                start_time, duration FROM spans
-             WHERE start_time >= $1 AND start_time < $2 AND parent_span_id <> 0) s
+             WHERE start_time >= $1 AND start_time < $2 AND parent_span_id <> 0
+               AND tenant = $6) s
        JOIN (SELECT DISTINCT trace_id, span_id, service, kind, start_time, duration FROM spans
-             WHERE start_time >= $3 AND start_time < $4 AND trace_id IN (
+             WHERE start_time >= $3 AND start_time < $4 AND tenant = $6 AND trace_id IN (
                SELECT trace_id FROM spans
-               WHERE start_time >= $1 AND start_time < $2 AND parent_span_id <> 0)) p
+               WHERE start_time >= $1 AND start_time < $2 AND parent_span_id <> 0
+                 AND tenant = $6)) p
          ON s.parent_span_id = p.span_id AND s.trace_id = p.trace_id
        WHERE p.start_time >= s.start_time - $5 AND p.start_time <= s.start_time + $5
          AND p.service <> s.service
@@ -951,8 +1036,9 @@ export class DuckDbStorage
         BigInt(from - HOUR_MICROS),
         BigInt(to + HOUR_MICROS),
         BigInt(HOUR_MICROS),
+        tenant,
       ],
-      [BIGINT, BIGINT, BIGINT, BIGINT, BIGINT],
+      [BIGINT, BIGINT, BIGINT, BIGINT, BIGINT, VARCHAR],
     );
     return (await r.getRows()).map(([h, parent, child, calls]) => ({
       hour: Number(h as bigint),
@@ -981,8 +1067,18 @@ export class DuckDbStorage
 
   private async warmDependencies(): Promise<void> {
     const to = Math.floor((Date.now() * 1000) / HOUR_MICROS) * HOUR_MICROS;
+    const tenants = new Set<string>([DEFAULT_TENANT]);
+    for (const op of this.operations.values()) tenants.add(op.tenant);
     try {
-      await this.readEdges('warm the dependency cache', to - WARM_HOURS * HOUR_MICROS, to);
+      for (const tenant of tenants) {
+        if (this.closing !== undefined) return;
+        await this.readEdges(
+          'warm the dependency cache',
+          tenant,
+          to - WARM_HOURS * HOUR_MICROS,
+          to,
+        );
+      }
     } catch (err) {
       if (this.closing === undefined) {
         this.logger?.warn({ err }, 'could not precompute dependency edges');
@@ -990,23 +1086,36 @@ export class DuckDbStorage
     }
   }
 
-  purgeBefore(cutoff: number): Promise<number> {
+  purgeBefore(cutoff: number, scope?: PurgeScope): Promise<number> {
     return this.serialised(async () => {
       await this.commitTail;
       const w = this.writerConnection();
       const at = BigInt(Math.trunc(cutoff));
+      const only = purgeScopeSql(scope, 2);
       let deleted = 0;
       try {
         await w.run('BEGIN TRANSACTION');
-        deleted = (await w.run('DELETE FROM spans WHERE start_time < $1', [at], [BIGINT]))
-          .rowsChanged;
-        await w.run('DELETE FROM traces WHERE start_max < $1', [at], [BIGINT]);
-        await SpanMetricsStore.purge(w, at);
-        await CompletenessStore.purge(w, at);
-        await DependencyEdgesStore.purge(w, at);
+        deleted = (
+          await w.run(
+            `DELETE FROM spans WHERE start_time < $1${only.sql}`,
+            [at, ...only.values],
+            [BIGINT, ...only.types],
+          )
+        ).rowsChanged;
+        await w.run(
+          `DELETE FROM traces WHERE start_max < $1${only.sql}`,
+          [at, ...only.values],
+          [BIGINT, ...only.types],
+        );
+        await SpanMetricsStore.purge(w, at, scope);
+        await CompletenessStore.purge(w, at, scope);
+        await DependencyEdgesStore.purge(w, at, scope);
         if (deleted > 0) {
           await w.run('DELETE FROM operations');
-          await w.run('INSERT INTO operations SELECT DISTINCT service, name, kind FROM spans');
+          await w.run(
+            `INSERT INTO operations (tenant, service, name, kind)
+             SELECT DISTINCT tenant, service, name, kind FROM spans`,
+          );
           await w.run('DELETE FROM origins WHERE id NOT IN (SELECT DISTINCT origin_id FROM spans)');
         }
         await w.run('COMMIT');
@@ -1014,9 +1123,10 @@ export class DuckDbStorage
         await this.recoverLane(this.lanes[0]);
         throw new StorageError(['purge old spans', String(err)], { cause: err });
       }
+      // Edge aggregates may have gone even when no span did: every cached hour is suspect.
+      this.dependencyHours.clear();
+      this.edgeHours.clear();
       if (deleted > 0) {
-        this.dependencyHours.clear();
-        this.edgeHours.clear();
         try {
           await this.loadCaches(w);
           if (this.path !== ':memory:') await w.run('CHECKPOINT');

@@ -6,15 +6,21 @@ import {
   valueToString,
 } from './attribute-codec.ts';
 
-/** One row of the `origins` table: a resource + scope pair, as JSON. */
+/**
+ * One row of the `origins` table: a resource + scope pair, as JSON, and the tenant whose
+ * spans reference it (two tenants sending the same resource get two origins, so a
+ * decoded span's resource says whose it is).
+ */
 export interface OriginRow {
   id: number;
   resource: string;
   scope: string;
+  tenant: string;
 }
 
 interface Origin {
   row: OriginRow;
+  tenant: string;
   /** Search terms of the resource and scope attributes, plus otel.scope.name/version. */
   terms: Set<string>;
 }
@@ -59,14 +65,21 @@ function encodeScope(s: Scope): string {
   ]);
 }
 
-export function decodeResource(json: string): Resource {
+/** The resource of an `origins` row; `tenant` is the row's (not part of the JSON). */
+export function decodeResource(json: string, tenant: string): Resource {
   const [serviceName, attrs, droppedAttributesCount, schemaUrl] = JSON.parse(json) as [
     string,
     string[],
     number,
     string,
   ];
-  return { serviceName, attributes: decodeAttributeList(attrs), droppedAttributesCount, schemaUrl };
+  return {
+    serviceName,
+    tenant,
+    attributes: decodeAttributeList(attrs),
+    droppedAttributesCount,
+    schemaUrl,
+  };
 }
 
 export function decodeScope(json: string): Scope {
@@ -84,6 +97,11 @@ export function decodeScope(json: string): Scope {
     droppedAttributesCount,
     schemaUrl,
   };
+}
+
+/** The registry key of an origin: tenant, resource JSON and scope JSON (tenant names hold no newline). */
+function originKey(tenant: string, resource: string, scope: string): string {
+  return tenant + '\n' + resource + '\n' + scope;
 }
 
 function originTerms(resource: Resource, scope: Scope): Set<string> {
@@ -117,10 +135,10 @@ export class OriginRegistry {
   }
 
   private add(row: OriginRow): void {
-    this.byKey.set(row.resource + '\n' + row.scope, row.id);
-    const resource = decodeResource(row.resource);
+    this.byKey.set(originKey(row.tenant, row.resource, row.scope), row.id);
+    const resource = decodeResource(row.resource, row.tenant);
     const scope = decodeScope(row.scope);
-    this.byId.set(row.id, { row, terms: originTerms(resource, scope) });
+    this.byId.set(row.id, { row, tenant: row.tenant, terms: originTerms(resource, scope) });
     if (row.id >= this.nextId) this.nextId = row.id + 1;
   }
 
@@ -135,7 +153,7 @@ export class OriginRegistry {
     if (known !== undefined) return known;
     const r = encodeResource(resource);
     const s = encodeScope(scope);
-    const key = r + '\n' + s;
+    const key = originKey(resource.tenant, r, s);
     let id = this.byKey.get(key) ?? batch.byKey.get(key);
     if (id === undefined) {
       const pending = this.pending.get(key);
@@ -145,7 +163,7 @@ export class OriginRegistry {
       } else {
         id = this.nextId++;
         batch.byKey.set(key, id);
-        batch.added.push({ id, resource: r, scope: s });
+        batch.added.push({ id, resource: r, scope: s, tenant: resource.tenant });
       }
     }
     scopes.set(scope, id);
@@ -177,10 +195,12 @@ export class OriginRegistry {
     return this.byId.get(id)?.row;
   }
 
-  /** Ids of the origins whose resource or scope carries `term`. */
-  idsWithTerm(term: string): number[] {
+  /** Ids of `tenant`'s origins whose resource or scope carries `term`. */
+  idsWithTerm(term: string, tenant: string): number[] {
     const ids: number[] = [];
-    for (const [id, origin] of this.byId) if (origin.terms.has(term)) ids.push(id);
+    for (const [id, origin] of this.byId) {
+      if (origin.tenant === tenant && origin.terms.has(term)) ids.push(id);
+    }
     return ids;
   }
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from '../../model/span.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ const LEASE = 'adaptive-sampling';
 
 function row(service: string, operation: string, probability: number): OperationProbabilityRow {
   return {
+    tenant: DEFAULT_TENANT,
     service,
     operation,
     probability,
@@ -136,6 +138,7 @@ describe('DuckDB sampling store', () => {
     const s = await memory();
     try {
       const t = {
+        tenant: DEFAULT_TENANT,
         service: 's',
         operation: 'o',
         roots: 3,

@@ -16,7 +16,7 @@ const ACQUIRE = `
   RETURNING holder, expires_at`;
 const ACQUIRE_TYPES: DuckDBType[] = [VARCHAR, VARCHAR, BIGINT, BIGINT];
 
-const PROBABILITY_TYPES: DuckDBType[] = [VARCHAR, VARCHAR, DOUBLE, DOUBLE, DOUBLE, BIGINT];
+const PROBABILITY_TYPES: DuckDBType[] = [VARCHAR, VARCHAR, DOUBLE, DOUBLE, DOUBLE, BIGINT, VARCHAR];
 const THROUGHPUT_TYPES: DuckDBType[] = [
   BIGINT,
   VARCHAR,
@@ -26,6 +26,7 @@ const THROUGHPUT_TYPES: DuckDBType[] = [
   BIGINT,
   DOUBLE,
   BIGINT,
+  VARCHAR,
 ];
 
 /**
@@ -137,7 +138,7 @@ export class DuckDbSamplingStore implements SamplingStore {
         await c.run('DELETE FROM sampling_probabilities');
         if (rows.length > 0) {
           const statement = await c.prepare(
-            'INSERT INTO sampling_probabilities VALUES ($1, $2, $3, $4, $5, $6)',
+            'INSERT INTO sampling_probabilities VALUES ($1, $2, $3, $4, $5, $6, $7)',
           );
           for (const r of rows) {
             statement.bind(
@@ -148,6 +149,7 @@ export class DuckDbSamplingStore implements SamplingStore {
                 r.tracesPerSecond,
                 r.sampledPerSecond,
                 BigInt(Math.trunc(r.updatedAt)),
+                r.tenant,
               ],
               PROBABILITY_TYPES,
             );
@@ -168,10 +170,12 @@ export class DuckDbSamplingStore implements SamplingStore {
   readSamplingProbabilities(): Promise<OperationProbabilityRow[]> {
     return this.#serial('read adaptive sampling probabilities', async (c) => {
       const result = await c.runAndReadAll(
-        `SELECT service, operation, probability, traces_per_second, sampled_per_second, updated_at
+        `SELECT service, operation, probability, traces_per_second, sampled_per_second, updated_at,
+                tenant
          FROM sampling_probabilities`,
       );
       return result.getRows().map((r) => ({
+        tenant: r[6] as string,
         service: r[0] as string,
         operation: r[1] as string,
         probability: r[2] as number,
@@ -188,7 +192,7 @@ export class DuckDbSamplingStore implements SamplingStore {
       try {
         await c.run('BEGIN TRANSACTION');
         const statement = await c.prepare(
-          'INSERT INTO sampling_throughput VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+          'INSERT INTO sampling_throughput VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
         );
         const atBig = BigInt(Math.trunc(at));
         for (const r of rows) {
@@ -202,6 +206,7 @@ export class DuckDbSamplingStore implements SamplingStore {
               BigInt(r.probabilistic),
               r.estimatedTraces,
               BigInt(r.unadaptable),
+              r.tenant,
             ],
             THROUGHPUT_TYPES,
           );
@@ -222,13 +227,14 @@ export class DuckDbSamplingStore implements SamplingStore {
         await c.run('BEGIN TRANSACTION');
         const taken = await c.runAndReadAll(
           `DELETE FROM sampling_throughput WHERE written_at >= $1
-           RETURNING service, operation, roots, probabilistic, estimated_traces, unadaptable`,
+           RETURNING service, operation, roots, probabilistic, estimated_traces, unadaptable, tenant`,
           [BigInt(Math.trunc(since))],
           [BIGINT],
         );
         await c.run('DELETE FROM sampling_throughput');
         await c.run('COMMIT');
         return taken.getRows().map((r) => ({
+          tenant: r[6] as string,
           service: r[0] as string,
           operation: r[1] as string,
           roots: Number(r[2]),

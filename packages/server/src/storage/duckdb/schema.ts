@@ -81,7 +81,7 @@ import type { DuckDBType } from '@duckdb/node-api';
  * self-join of `spans`, cached per hour (dependency-hours.ts): uncached, the join
  * costs ~0.15-0.3 s per million spans.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const CREATE_STATEMENTS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS skein_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
@@ -99,23 +99,26 @@ export const CREATE_STATEMENTS: readonly string[] = [
     origin_id UINTEGER NOT NULL,
     attr_types VARCHAR NOT NULL,
     tags VARCHAR[] NOT NULL,
-    extra VARCHAR
+    extra VARCHAR,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
   `CREATE TABLE IF NOT EXISTS traces (
     trace_id UHUGEINT NOT NULL,
     start_min BIGINT NOT NULL,
-    start_max BIGINT NOT NULL
+    start_max BIGINT NOT NULL,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
-  `CREATE INDEX IF NOT EXISTS traces_by_id ON traces (trace_id)`,
   `CREATE TABLE IF NOT EXISTS origins (
     id UINTEGER PRIMARY KEY,
     resource VARCHAR NOT NULL,
-    scope VARCHAR NOT NULL
+    scope VARCHAR NOT NULL,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
   `CREATE TABLE IF NOT EXISTS operations (
     service VARCHAR NOT NULL,
     name VARCHAR NOT NULL,
-    kind UTINYINT NOT NULL
+    kind UTINYINT NOT NULL,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
   `CREATE TABLE IF NOT EXISTS span_metrics (
     minute BIGINT NOT NULL,
@@ -126,26 +129,30 @@ export const CREATE_STATEMENTS: readonly string[] = [
     calls UBIGINT NOT NULL,
     duration_sum DOUBLE NOT NULL,
     latency_buckets USMALLINT[] NOT NULL,
-    latency_counts UINTEGER[] NOT NULL
+    latency_counts UINTEGER[] NOT NULL,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
   `CREATE TABLE IF NOT EXISTS completeness_roots (
     minute BIGINT NOT NULL,
     root_service VARCHAR NOT NULL,
     traces BIGINT NOT NULL,
-    complete BIGINT NOT NULL
+    complete BIGINT NOT NULL,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
   `CREATE TABLE IF NOT EXISTS completeness_services (
     minute BIGINT NOT NULL,
     service VARCHAR NOT NULL,
     spans BIGINT NOT NULL,
-    spans_in_complete BIGINT NOT NULL
+    spans_in_complete BIGINT NOT NULL,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
   `CREATE TABLE IF NOT EXISTS completeness_edges (
     minute BIGINT NOT NULL,
     caller VARCHAR NOT NULL,
     callee VARCHAR NOT NULL,
     calls BIGINT NOT NULL,
-    answered BIGINT NOT NULL
+    answered BIGINT NOT NULL,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
   `CREATE TABLE IF NOT EXISTS completeness_breaks (
     minute BIGINT NOT NULL,
@@ -153,14 +160,16 @@ export const CREATE_STATEMENTS: readonly string[] = [
     service VARCHAR NOT NULL,
     peer VARCHAR NOT NULL,
     count BIGINT NOT NULL,
-    examples VARCHAR[] NOT NULL
+    examples VARCHAR[] NOT NULL,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
   `CREATE TABLE IF NOT EXISTS dependency_edges (
     minute BIGINT NOT NULL,
     parent VARCHAR NOT NULL,
     child VARCHAR NOT NULL,
     calls BIGINT NOT NULL,
-    errors BIGINT NOT NULL
+    errors BIGINT NOT NULL,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
   `CREATE TABLE IF NOT EXISTS dependency_minutes (minute BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS intake_receipts (seq UBIGINT NOT NULL)`,
@@ -175,7 +184,8 @@ export const CREATE_STATEMENTS: readonly string[] = [
     probability DOUBLE NOT NULL,
     traces_per_second DOUBLE NOT NULL,
     sampled_per_second DOUBLE NOT NULL,
-    updated_at BIGINT NOT NULL
+    updated_at BIGINT NOT NULL,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
   `CREATE TABLE IF NOT EXISTS sampling_throughput (
     written_at BIGINT NOT NULL,
@@ -185,8 +195,37 @@ export const CREATE_STATEMENTS: readonly string[] = [
     roots BIGINT NOT NULL,
     probabilistic BIGINT NOT NULL,
     estimated_traces DOUBLE NOT NULL,
-    unadaptable BIGINT NOT NULL
+    unadaptable BIGINT NOT NULL,
+    tenant VARCHAR NOT NULL DEFAULT ''
   )`,
+];
+
+/**
+ * The tables with a `tenant` column. It is the LAST column of each, in a new file as in
+ * one migrated from schema version 1 (`ALTER TABLE ADD COLUMN` appends), so appenders
+ * and positional INSERTs see one column order either way (migrate-tenant.ts).
+ */
+export const TENANT_TABLES: readonly string[] = [
+  'spans',
+  'traces',
+  'origins',
+  'operations',
+  'span_metrics',
+  'completeness_roots',
+  'completeness_services',
+  'completeness_edges',
+  'completeness_breaks',
+  'dependency_edges',
+  'sampling_probabilities',
+  'sampling_throughput',
+];
+
+/**
+ * Indexes, created after the tenant migration: DuckDB refuses to alter a table an
+ * index depends on, so the migration drops `traces_by_id` and this recreates it.
+ */
+export const INDEX_STATEMENTS: readonly string[] = [
+  `CREATE INDEX IF NOT EXISTS traces_by_id ON traces (trace_id)`,
 ];
 
 /** Column types of `spans`, in table order, for the appender's data chunks. */
@@ -205,9 +244,10 @@ export const SPAN_COLUMN_TYPES: readonly DuckDBType[] = [
   VARCHAR,
   LIST(VARCHAR),
   VARCHAR,
+  VARCHAR,
 ];
 
-export const TRACE_COLUMN_TYPES: readonly DuckDBType[] = [UHUGEINT, BIGINT, BIGINT];
+export const TRACE_COLUMN_TYPES: readonly DuckDBType[] = [UHUGEINT, BIGINT, BIGINT, VARCHAR];
 
 /** Column types of `span_metrics`, in table order, for the appender's data chunks. */
 export const SPAN_METRICS_COLUMN_TYPES: readonly DuckDBType[] = [
@@ -220,6 +260,7 @@ export const SPAN_METRICS_COLUMN_TYPES: readonly DuckDBType[] = [
   DOUBLE,
   LIST(USMALLINT),
   LIST(UINTEGER),
+  VARCHAR,
 ];
 
 /** The columns a reader selects to rebuild a span, in the order `decodeSpanRow` expects. */

@@ -1,4 +1,5 @@
 import type { DuckDBDataChunk, DuckDBListValue } from '@duckdb/node-api';
+import { DEFAULT_TENANT } from '../../model/span.ts';
 import type { Resource, Scope, Span, SpanKind, StatusCode } from '../../model/span.ts';
 import { attributeFromString, splitTerm } from './attribute-codec.ts';
 import { parentIdToHex, spanIdToHex, traceIdToHex } from './ids.ts';
@@ -25,6 +26,7 @@ export class SpanDecoder {
           ? {
               resource: {
                 serviceName: '',
+                tenant: DEFAULT_TENANT,
                 attributes: [],
                 droppedAttributesCount: 0,
                 schemaUrl: '',
@@ -37,7 +39,7 @@ export class SpanDecoder {
                 schemaUrl: '',
               },
             }
-          : { resource: decodeResource(row.resource), scope: decodeScope(row.scope) };
+          : { resource: decodeResource(row.resource, row.tenant), scope: decodeScope(row.scope) };
       this.resources.set(id, o);
     }
     return o;

@@ -117,6 +117,7 @@ export function encodeSpanChunk(
   const vName = vectorOf(chunk, 6);
   const vTypes = vectorOf(chunk, 11);
   const vExtra = vectorOf(chunk, 13);
+  const vTenant = vectorOf(chunk, 14);
   const terms: string[] = [];
   // Validity of `extra`: uint64 words, bit r = row r is not NULL (little-endian, so
   // byte r >> 3, bit r & 7); copied only if a row is NULL.
@@ -135,6 +136,7 @@ export function encodeSpanChunk(
     origin.view.setUint32(row * 4, origins.resolve(s.resource, s.scope, batch), true);
     duckdb.vector_assign_string_element(vService, row, s.resource.serviceName);
     duckdb.vector_assign_string_element(vName, row, s.name);
+    duckdb.vector_assign_string_element(vTenant, row, s.resource.tenant);
     const first = terms.length;
     let types = '';
     for (let i = 0; i < s.attributes.length; i++) {
@@ -177,26 +179,27 @@ export function encodeSpanChunk(
   return chunk;
 }
 
-/** The spans of one trace in a write batch: start time bounds and indexes into the batch. */
+/** The spans of one trace of one tenant in a write batch: start time bounds and indexes into the batch. */
 export interface TraceInBatch {
+  traceId: string;
+  tenant: string;
   min: number;
   max: number;
   spans: number[];
 }
 
-/** A `traces` data chunk: (trace id, min start, max start) per trace of a batch. */
-export function encodeTraceChunk(
-  ids: readonly string[],
-  traces: ReadonlyMap<string, TraceInBatch>,
-): DuckDBDataChunk {
-  const n = ids.length;
+/** A `traces` data chunk: (trace id, min start, max start, tenant) per trace of a batch. */
+export function encodeTraceChunk(traces: readonly TraceInBatch[]): DuckDBDataChunk {
+  const n = traces.length;
   const chunk = DuckDBDataChunk.create(TRACE_COLUMN_TYPES, n);
   const id = new FixedColumn(n, 16);
   const min = new FixedColumn(n, 8);
   const max = new FixedColumn(n, 8);
+  const vTenant = vectorOf(chunk, 3);
   for (let row = 0; row < n; row++) {
-    const t = traces.get(ids[row])!;
-    writeHexId(id.view, row * 16, ids[row], 16);
+    const t = traces[row];
+    writeHexId(id.view, row * 16, t.traceId, 16);
+    duckdb.vector_assign_string_element(vTenant, row, t.tenant);
     writeMicros(min.view, row * 8, t.min);
     writeMicros(max.view, row * 8, t.max);
   }

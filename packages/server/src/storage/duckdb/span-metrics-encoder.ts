@@ -46,12 +46,14 @@ export function encodeSpanMetricsChunk(
   const counts = new Uint32Array(items);
   const vService = vectorOf(chunk, 1);
   const vOperation = vectorOf(chunk, 2);
+  const vTenant = vectorOf(chunk, 9);
   let item = 0;
   for (let row = 0; row < n; row++) {
     const r = rows[from + row];
     minute.setBigInt64(row * 8, BigInt(Math.trunc(r.minute)), true);
     duckdb.vector_assign_string_element(vService, row, r.service);
     duckdb.vector_assign_string_element(vOperation, row, r.operation);
+    duckdb.vector_assign_string_element(vTenant, row, r.tenant);
     kind[row] = r.kind;
     status[row] = r.statusCode;
     writeUint64(calls, row * 8, r.calls);

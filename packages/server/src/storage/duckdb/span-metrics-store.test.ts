@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { SpanKind, StatusCode } from '../../model/span.ts';
+import { DEFAULT_TENANT, SpanKind, StatusCode } from '../../model/span.ts';
 import { runMetricsConformance } from '../conformance/metrics-conformance.ts';
 import { METRICS_MINUTE } from '../metrics-reader.ts';
 import type { MetricsQuery } from '../metrics-reader.ts';
@@ -18,6 +18,7 @@ runMetricsConformance('duckdb (:memory:)', () =>
 const T0 = Date.UTC(2026, 1, 1, 8, 0, 0) * 1000;
 
 const ROW: SpanMetricsRow = {
+  tenant: DEFAULT_TENANT,
   minute: T0,
   service: 'svc',
   operation: 'op',
@@ -29,6 +30,7 @@ const ROW: SpanMetricsRow = {
 };
 
 const QUERY: MetricsQuery = {
+  tenant: DEFAULT_TENANT,
   services: ['svc'],
   groupByOperation: true,
   spanKinds: [SpanKind.Server],

@@ -18,6 +18,8 @@ import {
 } from '../metrics-windows.ts';
 import type { CallColumns, LatencyColumns, QueryPlan, SeriesColumns } from '../metrics-windows.ts';
 import type { SpanMetricsRow } from '../span-metrics-writer.ts';
+import type { PurgeScope } from '../storage.ts';
+import { purgeScopeSql } from './purge-scope.ts';
 import { encodeSpanMetricsChunk } from './span-metrics-encoder.ts';
 import { CHUNK_ROWS } from './span-encoder.ts';
 
@@ -86,9 +88,14 @@ export class SpanMetricsStore {
     }
   }
 
-  /** Deletes the minutes that ended at or before `cutoff` (µs), on the purge's connection and transaction. */
-  static async purge(c: DuckDBConnection, cutoff: bigint): Promise<void> {
-    await c.run('DELETE FROM span_metrics WHERE minute <= $1', [cutoff - MINUTE_BIG], [BIGINT]);
+  /** Deletes the minutes (of the scope's tenants) that ended at or before `cutoff` (µs), on the purge's connection and transaction. */
+  static async purge(c: DuckDBConnection, cutoff: bigint, scope?: PurgeScope): Promise<void> {
+    const only = purgeScopeSql(scope, 2);
+    await c.run(
+      `DELETE FROM span_metrics WHERE minute <= $1${only.sql}`,
+      [cutoff - MINUTE_BIG, ...only.values],
+      [BIGINT, ...only.types],
+    );
   }
 
   async calls(q: MetricsQuery): Promise<MetricSeries[]> {
@@ -211,11 +218,12 @@ export class SpanMetricsStore {
       BigInt(plan.toMinute),
       listValue([...q.services]),
       listValue([...q.spanKinds]),
+      q.tenant,
     ];
     const bySeries = new Map<string, S>();
     const unsorted = new Set<S>();
     await this.read(operation, async (c) => {
-      const r = await c.run(sql, values, [BIGINT, BIGINT, LIST(VARCHAR), LIST(UTINYINT)]);
+      const r = await c.run(sql, values, [BIGINT, BIGINT, LIST(VARCHAR), LIST(UTINYINT), VARCHAR]);
       for (let k = 0; k < r.chunkCount; k++) {
         const chunk = r.getChunk(k);
         const services = chunk.getColumnVector(0);
@@ -272,7 +280,7 @@ export class SpanMetricsStore {
 const MINUTE_BIG = BigInt(METRICS_MINUTE);
 
 /** Bounded by minute first: `span_metrics` is appended in time order, so zonemaps prune. */
-const WHERE = `minute >= $1 AND minute < $2
+const WHERE = `minute >= $1 AND minute < $2 AND tenant = $5
   AND list_contains($3, service) AND list_contains($4, kind)`;
 
 function opColumn(q: MetricsQuery): string {

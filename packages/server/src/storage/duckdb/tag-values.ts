@@ -30,24 +30,25 @@ export function keyCondition(
   return '(' + alternatives.join(' OR ') + ')';
 }
 
-/** Distinct values of attribute `q.key` on spans in the window, sorted. */
+/** Distinct values of attribute `q.key` on `q.tenant`'s spans in the window, sorted. */
 export async function readTagValues(c: DuckDBConnection, q: TagValueQuery): Promise<string[]> {
   const values: DuckDBValue[] = [
     tagTerm(q.key, ''),
     BigInt(Math.trunc(q.startTimeMin)),
     BigInt(Math.trunc(q.startTimeMax)),
     Math.max(1, Math.trunc(q.limit)),
+    q.tenant,
   ];
-  const types: DuckDBType[] = [VARCHAR, BIGINT, BIGINT, UINTEGER];
+  const types: DuckDBType[] = [VARCHAR, BIGINT, BIGINT, UINTEGER, VARCHAR];
   let service = '';
   if (q.serviceName) {
     values.push(q.serviceName);
     types.push(VARCHAR);
-    service = 'AND service = $5';
+    service = 'AND service = $6';
   }
   const r = await c.runAndReadAll(
     `SELECT DISTINCT unnest(list_filter(tags, lambda t: starts_with(t, $1))) AS term FROM spans
-     WHERE start_time >= $2 AND start_time <= $3 ${service} ORDER BY term LIMIT $4`,
+     WHERE start_time >= $2 AND start_time <= $3 AND tenant = $5 ${service} ORDER BY term LIMIT $4`,
     values,
     types,
   );

@@ -32,7 +32,7 @@ export interface BoundSql {
 }
 
 /**
- * Builds the trace-id search. Only SQL text this module writes goes into the
+ * Builds the trace-id search, confined to `q.tenant`. Only SQL text this module writes goes into the
  * statement; every value from the query is a bound parameter.
  *
  * A trace matches when one span meets every condition; a tag condition holds when
@@ -56,6 +56,8 @@ export function buildTraceSearch(
     // Stored times are whole µs: a fractional bound rounds inwards (4.5 µs min → 5).
     `start_time >= ${param(BigInt(Math.ceil(q.startTimeMin)), BIGINT)}`,
     `start_time <= ${param(BigInt(Math.floor(q.startTimeMax)), BIGINT)}`,
+    // Only the asking tenant's spans, whatever else matches (schema.ts: tenant).
+    `tenant = ${param(q.tenant, VARCHAR)}`,
   ];
   if (q.serviceName) where.push(`service = ${param(q.serviceName, VARCHAR)}`);
   if (q.operationName) where.push(`name = ${param(q.operationName, VARCHAR)}`);
@@ -65,7 +67,7 @@ export function buildTraceSearch(
     const value = q.tags[key];
     const term = tagTerm(key, value);
     const alternatives = [`list_contains(tags, ${param(term, VARCHAR)})`];
-    const originIds = origins.idsWithTerm(term);
+    const originIds = origins.idsWithTerm(term, q.tenant);
     if (originIds.length > 0) {
       alternatives.push(`list_contains(${param(listValue(originIds), LIST(UINTEGER))}, origin_id)`);
     }
