@@ -119,3 +119,22 @@ test('composite: no sub-policy samples → not sampled, nothing spent', () => {
   for (let i = 0; i < 50; i++) assert.equal(policy.evaluate(okTrace(), 1_000), 'not_sampled');
   assert.equal(run(policy, { error: errorTrace }, 50, 1).error[0], 10);
 });
+
+test("composite: each tenant has its own shares and total; one tenant's traffic never spends another's", () => {
+  const policy = composite({
+    maxTotalSpansPerSecond: 2,
+    policyOrder: ['all'],
+    policies: [{ name: 'all', type: 'always' }],
+    rateAllocation: [{ policy: 'all', percent: 100 }],
+  });
+  const traceId = 'cd'.repeat(16);
+  const of = (tenant: string): HeldTrace => traceOf([{}], traceId, tenant);
+  const t = 1_700_000_000_000;
+  assert.equal(policy.evaluate(of('acme'), t), 'sampled');
+  assert.equal(policy.evaluate(of('acme'), t + 1), 'sampled');
+  assert.equal(policy.evaluate(of('acme'), t + 2), 'not_sampled', "acme's 2 spans are spent");
+  assert.equal(policy.evaluate(of(''), t + 3), 'sampled', 'the same trace id of another tenant');
+  assert.equal(policy.evaluate(of(''), t + 4), 'sampled');
+  assert.equal(policy.evaluate(of(''), t + 5), 'not_sampled');
+  assert.equal(policy.evaluate(of('acme'), t + 1000), 'sampled', 'a new second');
+});

@@ -18,43 +18,66 @@ export interface CompositeShare {
  * trace is sampled when its spans fit both in that sub-policy's share and in the
  * total for the current second (of `nowMs`); otherwise it is not sampled (later
  * sub-policies are not asked, as in the collector) and nothing is spent, so a smaller
- * trace may still fit later in the second. Budgets restart every second.
+ * trace may still fit later in the second. Budgets restart every second. Each tenant
+ * has its own budgets: one tenant's traffic never spends another's.
  */
 export class CompositePolicy implements TailSamplingPolicy {
   readonly name: string;
   readonly #policies: readonly TailSamplingPolicy[];
   readonly #shares: Float64Array;
-  readonly #spent: Float64Array;
   readonly #maxTotal: number;
-  #totalSpent = 0;
-  #second = -1;
+  /** Budgets by tenant (one entry per tenant seen). */
+  readonly #budgets = new Map<string, CompositeBudget>();
+  /** The budget used last (traces of one tenant usually come in runs). */
+  #last: CompositeBudget;
+  #lastTenant: string | undefined;
 
   constructor(name: string, maxTotalSpansPerSecond: number, shares: readonly CompositeShare[]) {
     this.name = name;
     this.#maxTotal = maxTotalSpansPerSecond;
     this.#policies = shares.map((share) => share.policy);
     this.#shares = Float64Array.from(shares, (share) => share.spansPerSecond);
-    this.#spent = new Float64Array(shares.length);
+    this.#last = new CompositeBudget(shares.length);
   }
 
   evaluate(trace: HeldTrace, nowMs: number): PolicyDecision {
+    let budget = this.#last;
+    if (trace.tenant !== this.#lastTenant) {
+      budget = this.#budgets.get(trace.tenant) as CompositeBudget;
+      if (budget === undefined) {
+        budget = new CompositeBudget(this.#shares.length);
+        this.#budgets.set(trace.tenant, budget);
+      }
+      this.#last = budget;
+      this.#lastTenant = trace.tenant;
+    }
     const second = Math.floor(nowMs / 1000);
-    if (second !== this.#second) {
-      this.#second = second;
-      this.#spent.fill(0);
-      this.#totalSpent = 0;
+    if (second !== budget.second) {
+      budget.second = second;
+      budget.spent.fill(0);
+      budget.totalSpent = 0;
     }
     const policies = this.#policies;
     const n = trace.spans.length;
     for (let i = 0; i < policies.length; i++) {
       if (!samplesAsSubPolicy(policies[i].evaluate(trace, nowMs))) continue;
-      const spent = this.#spent[i] + n;
-      const total = this.#totalSpent + n;
+      const spent = budget.spent[i] + n;
+      const total = budget.totalSpent + n;
       if (spent > this.#shares[i] || total > this.#maxTotal) return 'not_sampled';
-      this.#spent[i] = spent;
-      this.#totalSpent = total;
+      budget.spent[i] = spent;
+      budget.totalSpent = total;
       return 'sampled';
     }
     return 'not_sampled';
+  }
+}
+
+/** One tenant's spending in the current second: per sub-policy and in total. */
+class CompositeBudget {
+  second = -1;
+  totalSpent = 0;
+  readonly spent: Float64Array;
+  constructor(policies: number) {
+    this.spent = new Float64Array(policies);
   }
 }

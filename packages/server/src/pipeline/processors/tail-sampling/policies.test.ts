@@ -410,7 +410,7 @@ for (const row of rows) {
 }
 
 test('policy: a trace with no spans is sampled by always, by nothing that looks at spans', () => {
-  const empty: HeldTrace = { traceId: '0'.repeat(31) + '1', spans: [] };
+  const empty: HeldTrace = { tenant: '', traceId: '0'.repeat(31) + '1', spans: [] };
   assert.equal(policy({ type: 'always' }).evaluate(empty, 0), 'sampled');
   assert.equal(policy({ type: 'latency', thresholdMs: 0 }).evaluate(empty, 0), 'not_sampled');
   assert.equal(

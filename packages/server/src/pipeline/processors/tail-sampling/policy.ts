@@ -2,6 +2,8 @@ import type { Span } from '../../../model/span.ts';
 
 /** A whole trace, held in the trace buffer until its decision. */
 export interface HeldTrace {
+  /** The tenant whose trace this is (`Resource.tenant`); decided apart from other tenants' traces. */
+  tenant: string;
   traceId: string;
   /** Every span that arrived for the trace, in arrival order. Read-only for policies. */
   spans: readonly Span[];

@@ -31,3 +31,16 @@ test('rate limiting: a refused trace spends nothing, so a smaller one still fits
   assert.equal(policy.evaluate(traceOfSize(3), 1_200), 'sampled');
   assert.equal(policy.evaluate(traceOfSize(11), 9_000), 'not_sampled');
 });
+
+test("rate limiting: each tenant has its own budget; one tenant's traffic never spends another's", () => {
+  const policy = new RateLimitingPolicy('budget', 10);
+  const traceId = 'ab'.repeat(16);
+  assert.equal(policy.evaluate(traceOfSize(10, traceId, 'acme'), 1_000), 'sampled');
+  assert.equal(policy.evaluate(traceOfSize(1, traceId, 'acme'), 1_100), 'not_sampled');
+  // The same trace id from another tenant, in the same second: its own budget.
+  assert.equal(policy.evaluate(traceOfSize(10, traceId, ''), 1_200), 'sampled');
+  assert.equal(policy.evaluate(traceOfSize(1, traceId, ''), 1_300), 'not_sampled');
+  assert.equal(policy.evaluate(traceOfSize(4, traceId, 'globex'), 1_400), 'sampled');
+  assert.equal(policy.evaluate(traceOfSize(1, traceId, 'acme'), 1_500), 'not_sampled');
+  assert.equal(policy.evaluate(traceOfSize(6, traceId, 'globex'), 1_600), 'sampled');
+});

@@ -1,17 +1,27 @@
 import type { HeldTrace, PolicyDecision, TailSamplingPolicy } from './policy.ts';
 
+/** One tenant's budget in the current second. */
+interface Budget {
+  second: number;
+  spent: number;
+}
+
 /**
  * Samples traces while the spans sampled in the current second (of `nowMs`) plus this
  * trace's spans stay within `spansPerSecond` (inclusive): a budget per wall-clock second
  * shared by all traces, spent by the traces this policy samples (the collector's
  * original `rate_limiting`). A trace larger than the whole budget never passes; a
  * trace refused does not spend budget, so a smaller one later in the second may pass.
+ * Each tenant has its own budget: one tenant's traffic never uses up another's.
  */
 export class RateLimitingPolicy implements TailSamplingPolicy {
   readonly name: string;
   readonly #spansPerSecond: number;
-  #second = -1;
-  #spent = 0;
+  /** Budgets by tenant (one entry per tenant seen; a few numbers each). */
+  readonly #budgets = new Map<string, Budget>();
+  /** The budget used last (traces of one tenant usually come in runs). */
+  #last: Budget = { second: -1, spent: 0 };
+  #lastTenant: string | undefined;
 
   constructor(name: string, spansPerSecond: number) {
     this.name = name;
@@ -19,14 +29,24 @@ export class RateLimitingPolicy implements TailSamplingPolicy {
   }
 
   evaluate(trace: HeldTrace, nowMs: number): PolicyDecision {
-    const second = Math.floor(nowMs / 1000);
-    if (second !== this.#second) {
-      this.#second = second;
-      this.#spent = 0;
+    let budget = this.#last;
+    if (trace.tenant !== this.#lastTenant) {
+      budget = this.#budgets.get(trace.tenant) as Budget;
+      if (budget === undefined) {
+        budget = { second: -1, spent: 0 };
+        this.#budgets.set(trace.tenant, budget);
+      }
+      this.#last = budget;
+      this.#lastTenant = trace.tenant;
     }
-    const spent = this.#spent + trace.spans.length;
+    const second = Math.floor(nowMs / 1000);
+    if (second !== budget.second) {
+      budget.second = second;
+      budget.spent = 0;
+    }
+    const spent = budget.spent + trace.spans.length;
     if (spent > this.#spansPerSecond) return 'not_sampled';
-    this.#spent = spent;
+    budget.spent = spent;
     return 'sampled';
   }
 }

@@ -16,14 +16,14 @@ export interface TailSamplingSettings {
  * they followed. Spans dropped are also in `skein_processor_spans_dropped_total`.
  */
 export class TailSamplingMetrics {
-  readonly decisions: Counter<'decision' | 'reason' | 'policy'>;
+  readonly decisions: Counter<'decision' | 'reason' | 'policy' | 'tenant'>;
   readonly lateSpans: Counter<'decision'>;
 
   constructor(registry: Registry) {
     this.decisions = new Counter({
       name: 'skein_tail_sampling_traces_total',
-      help: 'Traces decided by tail sampling: decision (kept, dropped), reason (sampled, dropped, not_sampled, debug, no_policies) and the deciding policy.',
-      labelNames: ['decision', 'reason', 'policy'],
+      help: 'Traces decided by tail sampling: decision (kept, dropped), reason (sampled, dropped, not_sampled, debug, no_policies), the deciding policy and the tenant.',
+      labelNames: ['decision', 'reason', 'policy', 'tenant'],
       registers: [registry],
     });
     this.lateSpans = new Counter({
@@ -42,6 +42,8 @@ export class TailSamplingMetrics {
  * whole trace with one decision (`decide`). Spans arriving later follow it (the
  * buffer remembers recent decisions). Decisions depend only on the trace's spans,
  * its id and the policies' rate budgets, so deployments that route by trace id agree.
+ * A trace is one tenant's (the buffer keys traces by tenant and trace id): two tenants
+ * sending the same trace id get a decision each, and rate budgets are per tenant.
  */
 export class TailSamplingProcessor implements TraceProcessor<TailSamplingSettings> {
   readonly name = 'tailSampling' as const;
@@ -51,7 +53,7 @@ export class TailSamplingProcessor implements TraceProcessor<TailSamplingSetting
   readonly #metrics: TailSamplingMetrics;
   readonly #now: () => number;
   /** Reused for every decision (policies read it synchronously and keep nothing). */
-  readonly #trace: { traceId: string; spans: readonly Span[] } = { traceId: '', spans: [] };
+  readonly #trace: HeldTrace = { tenant: '', traceId: '', spans: [] };
 
   constructor(
     settings: TailSamplingSettings,
@@ -69,14 +71,16 @@ export class TailSamplingProcessor implements TraceProcessor<TailSamplingSetting
   assembled(trace: AssembledTrace, counters: ProcessorCounters): boolean {
     const held = trace.held ?? [];
     const view = this.#trace;
+    view.tenant = trace.tenant;
     view.traceId = trace.traceId;
     view.spans = held;
-    const decision = decide(this.#policies, view as HeldTrace, this.#now());
+    const decision = decide(this.#policies, view, this.#now());
     view.spans = [];
     this.#metrics.decisions.inc({
       decision: decision.keep ? 'kept' : 'dropped',
       reason: decision.reason,
       policy: decision.policy ?? '',
+      tenant: trace.tenant,
     });
     if (!decision.keep) counters.dropped(decision.reason, held.length);
     return decision.keep;

@@ -76,7 +76,11 @@ export interface SpanSpec {
 const T0_US = 1_700_000_000_000_000;
 
 /** A trace with one span per spec (default: one 10 ms OK-unset span of `checkout`). */
-export function traceOf(specs: SpanSpec[] = [{}], traceId = randomTraceId()): HeldTrace {
+export function traceOf(
+  specs: SpanSpec[] = [{}],
+  traceId = randomTraceId(),
+  tenant = '',
+): HeldTrace {
   const spans: Span[] = specs.map((spec, i) => ({
     traceId,
     spanId: (i + 1).toString(16).padStart(16, '0'),
@@ -98,14 +102,15 @@ export function traceOf(specs: SpanSpec[] = [{}], traceId = randomTraceId()): He
     resource: spec.resource ?? DEFAULT_RESOURCE,
     scope: spec.scope ?? OTEL_SCOPE,
   }));
-  return { traceId, spans };
+  return { tenant, traceId, spans };
 }
 
-/** A trace of `n` default spans. */
-export function traceOfSize(n: number, traceId = randomTraceId()): HeldTrace {
+/** A trace of `n` default spans (of `tenant`). */
+export function traceOfSize(n: number, traceId = randomTraceId(), tenant = ''): HeldTrace {
   return traceOf(
     Array.from({ length: n }, () => ({})),
     traceId,
+    tenant,
   );
 }
 
