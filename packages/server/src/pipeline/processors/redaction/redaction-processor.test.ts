@@ -454,6 +454,34 @@ describe('redaction: counting, shared objects, hot update', () => {
     assert.equal(resource.serviceName, 'worker-ip');
   });
 
+  test("the tenant is never an attribute: each tenant's resource keeps its tenant, even with every attribute dropped", () => {
+    const settings = settingsFor({
+      rules: [
+        { keys: ['host.owner'], action: 'hash' },
+        { keys: ['*'], action: 'drop' },
+      ],
+    });
+    const processor = redactionFactory.create(settings);
+    const plain = makeResource('shop', [str('host.owner', 'ops@example.com')]);
+    const acme = {
+      ...makeResource('shop', [str('host.owner', 'ops@example.com')]),
+      tenant: 'acme',
+    };
+    const spans = [
+      spanWith([str('x', 'y')], { resource: plain }),
+      spanWith([], { resource: acme }),
+    ];
+    processor.process(spans, new CountingCounters());
+    assert.deepEqual(
+      spans.map((s) => [s.resource.tenant, s.resource.attributes.map((a) => [a.key, a.value])]),
+      [
+        ['', [['host.owner', expectedHash('ops@example.com')]]],
+        ['acme', [['host.owner', expectedHash('ops@example.com')]]],
+      ],
+    );
+    assert.equal(acme.serviceName, 'unknown_service', 'service.name was dropped');
+  });
+
   test('decisions and clean values remembered per position never hide a secret', () => {
     const settings = settingsFor({
       rules: [
