@@ -12,6 +12,7 @@
  * generator and the client share the cores: a functional figure, not a capacity claim.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_TENANT } from '../packages/server/src/model/span.ts';
 import type { Span } from '../packages/server/src/model/span.ts';
 import { ClickHouseStorage } from '../packages/server/src/storage/clickhouse/index.ts';
 import { startClickHouseCluster } from '../packages/server/test/support/clickhouse-cluster.ts';
@@ -100,19 +101,20 @@ try {
   const replicas = cluster.nodes.filter((n) => n.shard === 1).length;
   const stored = Number(await sql(cluster.urls[0], 'SELECT count() FROM skein_bench.spans'));
 
-  const services = await store.getServices();
+  const services = await store.getServices(DEFAULT_TENANT);
   let k = 0;
   const pick = <T>(list: readonly T[]): T => list[k++ % list.length];
   const rows: [string, string, string][] = [];
   const row = (name: string, t: { p50: number; p95: number }): void => {
     rows.push([name, t.p50.toFixed(1) + ' ms', t.p95.toFixed(1) + ' ms']);
   };
-  row('getTrace', await time(() => store.getTrace(pick(sampleIds)), reps));
+  row('getTrace', await time(() => store.getTrace(DEFAULT_TENANT, pick(sampleIds)), reps));
   row(
     'findTraces service+tag+minDuration, 1 h, limit 20',
     await time(
       () =>
         store.findTraces({
+          tenant: DEFAULT_TENANT,
           serviceName: pick(services),
           tags: { 'http.method': 'POST' },
           durationMin: 1000,
@@ -128,6 +130,7 @@ try {
     await time(
       () =>
         store.findTraceIds({
+          tenant: DEFAULT_TENANT,
           serviceName: pick(services),
           tags: {},
           startTimeMin: now - 24 * HOUR,
@@ -137,13 +140,19 @@ try {
       reps,
     ),
   );
-  row('getServices', await time(() => store.getServices(), reps));
+  row('getServices', await time(() => store.getServices(DEFAULT_TENANT), reps));
   row(
     'getOperations',
-    await time(() => store.getOperations({ serviceName: pick(services) }), reps),
+    await time(
+      () => store.getOperations({ tenant: DEFAULT_TENANT, serviceName: pick(services) }),
+      reps,
+    ),
   );
-  row('getDependencies 1 h', await time(() => store.getDependencies(now, HOUR), 5));
-  row('getDependencies 24 h', await time(() => store.getDependencies(now, 24 * HOUR), 3));
+  row('getDependencies 1 h', await time(() => store.getDependencies(DEFAULT_TENANT, now, HOUR), 5));
+  row(
+    'getDependencies 24 h',
+    await time(() => store.getDependencies(DEFAULT_TENANT, now, 24 * HOUR), 3),
+  );
   await store.close();
 
   console.log(`ClickHouse ${store.serverFeatures?.version}, 2 shards × ${replicas} replicas`);

@@ -6,6 +6,7 @@ import {
   startClickHouseCluster,
 } from '../../../test/support/clickhouse-cluster.ts';
 import type { ClickHouseCluster } from '../../../test/support/clickhouse-cluster.ts';
+import { DEFAULT_TENANT } from '../../model/span.ts';
 import type { Span } from '../../model/span.ts';
 import { hexId, makeSpan, testResource } from '../conformance/test-spans.ts';
 import { ClickHouseStorage } from './clickhouse-storage.ts';
@@ -121,6 +122,7 @@ describe(
         expected.set(s.traceId, set);
       }
       const query = {
+        tenant: DEFAULT_TENANT,
         serviceName: 'fault-service',
         tags: {},
         startTimeMin: now - 3_600_000_000,
@@ -148,7 +150,7 @@ describe(
       // Also through get-trace, on each replica once the victim is back.
       const sample = [...expected.keys()].filter((_, i) => i % 37 === 0);
       for (const id of sample) {
-        const t = await store.getTrace(id);
+        const t = await store.getTrace(DEFAULT_TENANT, id);
         assert.equal(t?.spans.length, SPANS_PER_TRACE, id);
       }
       // The victim fetched what its sibling replica took while it was down.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isSkeinError } from '../../errors.ts';
+import { DEFAULT_TENANT } from '../../model/span.ts';
 import type { Span } from '../../model/span.ts';
 import { hexId, makeSpan, testResource } from '../conformance/test-spans.ts';
 import { estimateAnswerBytes } from '../duckdb/span-stream.ts';
@@ -81,11 +82,14 @@ describe(
       test('a trace over the budget is AnswerTooLargeError; one within it reads whole', async () => {
         const id = traces[0][0].traceId;
         await assert.rejects(
-          store.getTrace(id, undefined, new ReadBudget(size(traces[0]) - 1)),
+          store.getTrace(DEFAULT_TENANT, id, undefined, new ReadBudget(size(traces[0]) - 1)),
           (err: unknown) => isSkeinError(err) && err.code === 'SKEIN_ANSWER_TOO_LARGE',
         );
         const budget = new ReadBudget(size(traces[0]));
-        assert.equal((await store.getTrace(id, undefined, budget))?.spans.length, 40);
+        assert.equal(
+          (await store.getTrace(DEFAULT_TENANT, id, undefined, budget))?.spans.length,
+          40,
+        );
         assert.equal(budget.used, size(traces[0]));
       });
 
@@ -93,6 +97,7 @@ describe(
         const budget = new ReadBudget(size(traces[2]) + size(traces[1]) + 10);
         const found = await store.findTraces(
           {
+            tenant: DEFAULT_TENANT,
             serviceName: 'budget-service',
             tags: {},
             startTimeMin: now - 3_600_000_000,

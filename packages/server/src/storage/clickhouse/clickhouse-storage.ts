@@ -24,14 +24,15 @@ import {
 } from '../metrics-windows.ts';
 import type { CallColumns, LatencyColumns, QueryPlan } from '../metrics-windows.ts';
 import type { SpanMetricsRow, SpanMetricsWriter } from '../span-metrics-writer.ts';
-import type { Storage } from '../storage.ts';
+import type { PurgeScope, Storage } from '../storage.ts';
 import type { ReadBudget } from '../read-budget.ts';
 import { estimateAnswerBytes } from '../duckdb/span-stream.ts';
 import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
 import { ClickHouseConnection } from './connection.ts';
 import type { ClickHouseTransport, ConnectionOptions } from './connection.ts';
-import { DAY_PARTITIONED_TABLES, schemaStatements, serverFeatures, tableNames } from './schema.ts';
+import { DAY_PARTITIONED_TABLES, serverFeatures, TENANT_TABLES, tableNames } from './schema.ts';
+import { applySchema } from './schema-init.ts';
 import type { SchemaOptions, ServerFeatures, TableNames } from './schema.ts';
 import {
   DAY_MICROS,
@@ -112,6 +113,50 @@ function normaliseTraceId(id: string): string | undefined {
   return id.toLowerCase().padStart(32, '0');
 }
 
+/** `tenant = '…'`: the condition every read starts with (the first sort key column). */
+function tenantIs(tenant: string): string {
+  return `tenant = ${sqlString(tenant)}`;
+}
+
+/** The rows a purge scope covers, as a condition on `tenant`. */
+function scopeCondition(scope: PurgeScope | undefined): string {
+  if (scope === undefined) return '1';
+  if ('tenant' in scope) return tenantIs(scope.tenant);
+  return `NOT has(${sqlStringArray(scope.exceptTenants)}, tenant)`;
+}
+
+/** A `purge_marks` group: one scope and its newest cutoff. */
+interface MarkRow {
+  scope: number;
+  tenant: string;
+  except_tenants: string[];
+  m: string;
+}
+
+/** The newest cutoff that applies to `tenant`'s rows. */
+function markFor(marks: readonly MarkRow[], tenant: string): number {
+  let mark = 0;
+  for (const r of marks) {
+    const applies =
+      Number(r.scope) === 0 ||
+      (Number(r.scope) === 1 && r.tenant === tenant) ||
+      (Number(r.scope) === 2 && !r.except_tenants.includes(tenant));
+    if (applies) mark = Math.max(mark, Number(r.m));
+  }
+  return mark;
+}
+
+/** A scope as a `purge_marks` row's columns (the except list sorted, so equal scopes group). */
+function markColumns(scope: PurgeScope | undefined): {
+  scope: number;
+  tenant: string;
+  except_tenants: string[];
+} {
+  if (scope === undefined) return { scope: 0, tenant: '', except_tenants: [] };
+  if ('tenant' in scope) return { scope: 1, tenant: scope.tenant, except_tenants: [] };
+  return { scope: 2, tenant: '', except_tenants: [...new Set(scope.exceptTenants)].sort() };
+}
+
 interface TraceBounds {
   trace_id: string;
   lo: string;
@@ -148,14 +193,15 @@ export class ClickHouseStorage
   private features: ServerFeatures | undefined;
   private closed = false;
   private opened = false;
-  /** `day NUL service NUL name NUL kind` of operations this process wrote. */
+  /** `day NUL tenant NUL service NUL name NUL kind` of operations this process wrote. */
   private readonly knownOperations = new Set<string>();
   /** `day NUL origin id` of origin rows this process wrote. */
   private readonly writtenOrigins = new Set<string>();
   /** Decoded origins by id (an id is a hash of the content: an entry never changes). */
   private readonly originCache = new Map<string, Origin>();
-  private mark = 0;
-  private markReadAt = -Infinity;
+  /** Every purge scope's newest cutoff, as last read. */
+  private marks: MarkRow[] = [];
+  private marksReadAt = -Infinity;
 
   constructor(private readonly options: ClickHouseStorageOptions) {
     this.connection = options.transport ?? new ClickHouseConnection(options);
@@ -172,9 +218,7 @@ export class ClickHouseStorage
       const [row] = await this.connection.select<{ v: string }>('SELECT version() AS v');
       this.features = serverFeatures(row.v);
       if (this.options.createSchema) {
-        for (const ddl of schemaStatements(this.options, this.features)) {
-          await this.connection.command(ddl);
-        }
+        await applySchema(this.connection, this.options, this.features);
       } else {
         await this.connection.select(`SELECT 1 FROM ${this.tables.read('spans')} LIMIT 0`);
       }
@@ -231,15 +275,20 @@ export class ClickHouseStorage
     }
   }
 
-  /** The newest purge cutoff (µs): rows older than it are hidden from reads. */
-  private async purgeMark(fresh = false): Promise<number> {
-    if (!fresh && performance.now() - this.markReadAt < MARK_TTL_MS) return this.mark;
-    const [row] = await this.connection.select<{ m: string }>(
-      `SELECT max(cutoff) AS m FROM ${this.tables.read('purge_marks')}`,
+  /** The newest cutoff of every purge scope (cached for MARK_TTL_MS unless `fresh`). */
+  private async purgeMarks(fresh = false): Promise<readonly MarkRow[]> {
+    if (!fresh && performance.now() - this.marksReadAt < MARK_TTL_MS) return this.marks;
+    this.marks = await this.connection.select<MarkRow>(
+      `SELECT scope, tenant, except_tenants, max(cutoff) AS m FROM ${this.tables.read('purge_marks')}
+       GROUP BY scope, tenant, except_tenants`,
     );
-    this.mark = Math.max(this.mark, Number(row?.m ?? 0));
-    this.markReadAt = performance.now();
-    return this.mark;
+    this.marksReadAt = performance.now();
+    return this.marks;
+  }
+
+  /** The newest purge cutoff (µs) for `tenant`: its rows older than it are hidden from reads. */
+  private async purgeMark(tenant: string): Promise<number> {
+    return markFor(await this.purgeMarks(), tenant);
   }
 
   write(spans: readonly Span[]): Promise<void> {
@@ -247,8 +296,11 @@ export class ClickHouseStorage
     return this.run('write spans', async () => {
       const encoder = new SpanRowEncoder();
       let body = '';
-      // Per trace and day: the start bounds, for trace_index.
-      const bounds = new Map<string, { day: number; min: number; max: number }>();
+      // Per tenant, trace and day: the start bounds, for trace_index.
+      const bounds = new Map<
+        string,
+        { tenant: string; traceId: string; day: number; min: number; max: number }
+      >();
       const newOps = new Set<string>();
       let ops = '';
       for (let i = 0; i < spans.length; i++) {
@@ -256,17 +308,30 @@ export class ClickHouseStorage
         body += encoder.encode(s);
         const start = Math.trunc(s.startTime);
         const day = dayOf(start);
-        const key = s.traceId + '\u0000' + day;
+        const tenant = s.resource.tenant;
+        const key = tenant + '\u0000' + s.traceId + '\u0000' + day;
         const b = bounds.get(key);
-        if (b === undefined) bounds.set(key, { day, min: start, max: start });
-        else if (start < b.min) b.min = start;
+        if (b === undefined) {
+          bounds.set(key, { tenant, traceId: s.traceId, day, min: start, max: start });
+        } else if (start < b.min) b.min = start;
         else if (start > b.max) b.max = start;
-        const op = day + '\u0000' + s.resource.serviceName + '\u0000' + s.name + '\u0000' + s.kind;
+        const op =
+          day +
+          '\u0000' +
+          tenant +
+          '\u0000' +
+          s.resource.serviceName +
+          '\u0000' +
+          s.name +
+          '\u0000' +
+          s.kind;
         if (!this.knownOperations.has(op) && !newOps.has(op)) {
           newOps.add(op);
           ops +=
             '{"day":' +
             encoder.day(start) +
+            ',"tenant":' +
+            JSON.stringify(tenant) +
             ',"service":' +
             JSON.stringify(s.resource.serviceName) +
             ',"name":' +
@@ -277,12 +342,14 @@ export class ClickHouseStorage
         }
       }
       let index = '';
-      for (const [key, b] of bounds) {
+      for (const b of bounds.values()) {
         index +=
           '{"day":' +
           JSON.stringify(dayString(b.day)) +
+          ',"tenant":' +
+          JSON.stringify(b.tenant) +
           ',"trace_id":' +
-          JSON.stringify(key.slice(0, key.indexOf('\u0000'))) +
+          JSON.stringify(b.traceId) +
           ',"start_min":' +
           b.min +
           ',"start_max":' +
@@ -297,6 +364,7 @@ export class ClickHouseStorage
         origins +=
           JSON.stringify({
             day: dayString(o.day),
+            tenant: o.row.tenant,
             origin_id: o.row.id,
             resource: o.row.resource,
             scope: o.row.scope,
@@ -319,11 +387,16 @@ export class ClickHouseStorage
     });
   }
 
-  getTrace(traceId: string, range?: TimeRange, budget?: ReadBudget): Promise<Trace | null> {
+  getTrace(
+    tenant: string,
+    traceId: string,
+    range?: TimeRange,
+    budget?: ReadBudget,
+  ): Promise<Trace | null> {
     return this.run('read a trace', async () => {
       const id = normaliseTraceId(traceId);
       if (id === undefined) return null;
-      const { traces, stoppedAt } = await this.readTraces([id], budget);
+      const { traces, stoppedAt } = await this.readTraces(tenant, [id], budget);
       if (stoppedAt !== undefined) {
         throw new AnswerTooLargeError([`trace ${traceId}`, budget!.maxBytes]);
       }
@@ -340,24 +413,26 @@ export class ClickHouseStorage
   }
 
   /**
-   * Every stored span of the traces, by trace id: their time bounds from trace_index
+   * Every stored span of `tenant`'s traces, by trace id: their time bounds from trace_index
    * (a primary-key lookup), then one read of `spans` bounded to those days and times,
    * streamed in the order of `ids`. With a budget, each span is charged as it is
    * decoded and the read stops once it is spent: `stoppedAt` is then the trace being
    * read (its spans so far are in `traces`, charged).
    */
   private async readTraces(
+    tenant: string,
     ids: readonly string[],
     budget?: ReadBudget,
   ): Promise<{ traces: Map<string, Span[]>; bytes: Map<string, number>; stoppedAt?: string }> {
     const traces = new Map<string, Span[]>();
     const bytes = new Map<string, number>();
     if (ids.length === 0) return { traces, bytes };
-    const mark = await this.purgeMark();
+    const mark = await this.purgeMark(tenant);
     const idList = sqlStringArray(ids);
     const bounds = await this.connection.select<TraceBounds>(
       `SELECT trace_id, toString(min(start_min)) AS lo, toString(max(start_max)) AS hi
-       FROM ${this.tables.read('trace_index')} WHERE has(${idList}, trace_id) GROUP BY trace_id`,
+       FROM ${this.tables.read('trace_index')} WHERE ${tenantIs(tenant)} AND has(${idList}, trace_id)
+       GROUP BY trace_id`,
     );
     if (bounds.length === 0) return { traces, bytes };
     let lo = Infinity;
@@ -375,7 +450,8 @@ export class ClickHouseStorage
       // itself, 18.16 moves the cheaper `day` condition there and reads them all).
       `SELECT ${SPAN_SELECT} FROM ${this.tables.read('spans')}
        PREWHERE has(${sqlStringArray(bounds.map((b) => b.trace_id))}, trace_id)
-       WHERE ${dayBounds(lo, hi)} AND start_time >= ${sqlInt(lo)} AND start_time <= ${sqlInt(hi)}
+       WHERE ${tenantIs(tenant)} AND ${dayBounds(lo, hi)}
+         AND start_time >= ${sqlInt(lo)} AND start_time <= ${sqlInt(hi)}
        ORDER BY indexOf(${idList}, trace_id), start_time, span_id ${ONE_COPY}`,
       (row) => {
         const span = decoder.decode(row);
@@ -400,13 +476,13 @@ export class ClickHouseStorage
   /** Puts the origins with these ids (from the `origins` table) in the cache. */
   private async fetchOrigins(ids: readonly string[]): Promise<void> {
     const missing = [...new Set(ids)];
-    const found = await this.connection.select<{ id: string; r: string; s: string }>(
-      `SELECT origin_id AS id, any(resource) AS r, any(scope) AS s
+    const found = await this.connection.select<{ id: string; t: string; r: string; s: string }>(
+      `SELECT origin_id AS id, any(tenant) AS t, any(resource) AS r, any(scope) AS s
        FROM ${this.tables.read('origins')} WHERE has(${sqlStringArray(missing)}, origin_id)
        GROUP BY origin_id`,
     );
     if (this.originCache.size + found.length > MAX_KNOWN_ORIGINS) this.originCache.clear();
-    for (const o of found) this.originCache.set(o.id, decodeOrigin(o.r, o.s));
+    for (const o of found) this.originCache.set(o.id, decodeOrigin(o.r, o.s, o.t));
   }
 
   /**
@@ -414,6 +490,7 @@ export class ClickHouseStorage
    * days: the condition then also holds for spans with one of those origin ids.
    */
   private async originsWithTerms(
+    tenant: string,
     terms: readonly string[],
     from: number,
     to: number,
@@ -424,7 +501,7 @@ export class ClickHouseStorage
     const rows = await this.connection.select<{ term: string; id: string }>(
       `SELECT DISTINCT arrayJoin(arrayFilter(t -> has(${list}, t), terms)) AS term, origin_id AS id
        FROM ${this.tables.read('origins')}
-       WHERE ${dayBounds(from, to)} AND arrayExists(t -> has(${list}, t), terms)`,
+       WHERE ${tenantIs(tenant)} AND ${dayBounds(from, to)} AND arrayExists(t -> has(${list}, t), terms)`,
     );
     for (const r of rows) {
       const ids = out.get(r.term);
@@ -444,6 +521,7 @@ export class ClickHouseStorage
     const to = Math.floor(q.startTimeMax);
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from > to) return undefined;
     const where = [
+      tenantIs(q.tenant),
       dayBounds(from, to),
       `start_time >= ${sqlInt(from)}`,
       `start_time <= ${sqlInt(to)}`,
@@ -454,6 +532,7 @@ export class ClickHouseStorage
     if (q.durationMax) where.push(`duration <= ${sqlInt(Math.floor(q.durationMax))}`);
     const keysOf = Object.keys(q.tags);
     const origins = await this.originsWithTerms(
+      q.tenant,
       keysOf.map((key) => tagTerm(key, q.tags[key])),
       from,
       to,
@@ -484,7 +563,7 @@ export class ClickHouseStorage
   }
 
   private async searchIds(q: TraceQuery | KeyedTraceQuery): Promise<string[]> {
-    const where = await this.searchConditions(q, await this.purgeMark());
+    const where = await this.searchConditions(q, await this.purgeMark(q.tenant));
     if (where === undefined) return [];
     const limit = Math.max(1, Math.trunc(q.limit));
     const rows = await this.connection.select<{ trace_id: string }>(
@@ -511,7 +590,7 @@ export class ClickHouseStorage
   findTraces(q: TraceQuery, budget?: ReadBudget): Promise<Trace[]> {
     return this.run('search traces', async () => {
       const ids = await this.searchIds(q);
-      const { traces, bytes, stoppedAt } = await this.readTraces(ids, budget);
+      const { traces, bytes, stoppedAt } = await this.readTraces(q.tenant, ids, budget);
       const out: Trace[] = [];
       for (const traceId of ids) {
         if (traceId === stoppedAt) {
@@ -527,7 +606,7 @@ export class ClickHouseStorage
 
   getTagValues(q: TagValueQuery): Promise<string[]> {
     return this.run('read tag values', async () => {
-      const mark = await this.purgeMark();
+      const mark = await this.purgeMark(q.tenant);
       const from = Math.max(Math.trunc(q.startTimeMin), mark);
       const to = Math.trunc(q.startTimeMax);
       if (from > to) return [];
@@ -536,18 +615,19 @@ export class ClickHouseStorage
       const rows = await this.connection.select<{ term: string }>(
         `SELECT DISTINCT arrayJoin(arrayFilter(t -> substring(t, 1, ${sqlInt(Buffer.byteLength(prefix))}) = ${sqlString(prefix)}, tags)) AS term
          FROM ${this.tables.read('spans')}
-         WHERE ${dayBounds(from, to)} AND start_time >= ${sqlInt(from)} AND start_time <= ${sqlInt(to)} ${service}
+         WHERE ${tenantIs(q.tenant)} AND ${dayBounds(from, to)}
+           AND start_time >= ${sqlInt(from)} AND start_time <= ${sqlInt(to)} ${service}
          ORDER BY term LIMIT ${sqlInt(Math.max(1, Math.trunc(q.limit)))}`,
       );
       return rows.map((r) => splitTerm(r.term)[1]);
     });
   }
 
-  getServices(): Promise<string[]> {
+  getServices(tenant: string): Promise<string[]> {
     return this.run('list services', async () => {
       const rows = await this.connection.select<{ service: string }>(
         `SELECT DISTINCT service FROM ${this.tables.read('operations')}
-         WHERE day >= ${dateLiteral(dayOf(await this.purgeMark()))}`,
+         WHERE ${tenantIs(tenant)} AND day >= ${dateLiteral(dayOf(await this.purgeMark(tenant)))}`,
       );
       return rows.map((r) => r.service).sort(compareText);
     });
@@ -563,8 +643,8 @@ export class ClickHouseStorage
       }
       const rows = await this.connection.select<{ name: string; kind: number }>(
         `SELECT DISTINCT name, kind FROM ${this.tables.read('operations')}
-         WHERE service = ${sqlString(q.serviceName)}${kind}
-           AND day >= ${dateLiteral(dayOf(await this.purgeMark()))}`,
+         WHERE ${tenantIs(q.tenant)} AND service = ${sqlString(q.serviceName)}${kind}
+           AND day >= ${dateLiteral(dayOf(await this.purgeMark(q.tenant)))}`,
       );
       return rows
         .map((r) => ({ name: r.name, spanKind: SPAN_KIND_NAMES[Number(r.kind)] ?? '' }))
@@ -580,6 +660,7 @@ export class ClickHouseStorage
         edges +=
           JSON.stringify({
             day: dayString(dayOf(e.minute)),
+            tenant: e.tenant,
             minute: e.minute,
             parent: e.parent,
             child: e.child,
@@ -611,13 +692,16 @@ export class ClickHouseStorage
    * spans for the rest (partial end minutes, spans written without the processor).
    * The join runs on each shard (a trace lives on one; the right side reads the
    * shard-local table); a parent is looked up within an hour of its child, and each
-   * child span counts once however many copies are stored.
+   * child span counts once however many copies are stored. Only `tenant`'s edges and
+   * spans count: both sides of the join are the tenant's (minutes the processor
+   * counted are global: it counts every tenant's edges of a minute at once).
    */
-  getDependencies(endTs: number, lookback: number): Promise<DependencyLink[]> {
+  getDependencies(tenant: string, endTs: number, lookback: number): Promise<DependencyLink[]> {
     return this.run('read dependencies', async () => {
+      const only = tenantIs(tenant);
       // (endTs - lookback, endTs] in whole µs is [from, to).
       const to = Math.floor(endTs) + 1;
-      const from = Math.max(Math.floor(endTs - lookback) + 1, await this.purgeMark());
+      const from = Math.max(Math.floor(endTs - lookback) + 1, await this.purgeMark(tenant));
       if (from >= to) return [];
       const firstWhole = Math.ceil(from / METRICS_MINUTE) * METRICS_MINUTE;
       const endWhole = Math.floor(to / METRICS_MINUTE) * METRICS_MINUTE;
@@ -637,7 +721,7 @@ export class ClickHouseStorage
       if (covered.length > 0) {
         const rows = await this.connection.select<{ parent: string; child: string; n: string }>(
           `SELECT parent, child, sum(calls) AS n FROM ${this.tables.read('dependency_edges')}
-           WHERE ${dayBounds(firstWhole, endWhole)} AND has(${sqlIntArray(covered)}, minute)
+           WHERE ${only} AND ${dayBounds(firstWhole, endWhole)} AND has(${sqlIntArray(covered)}, minute)
            GROUP BY parent, child`,
         );
         for (const r of rows) add(r.parent, r.child, Number(r.n));
@@ -654,9 +738,9 @@ export class ClickHouseStorage
          ALL INNER JOIN (
            SELECT trace_id, span_id AS parent_span_id, service AS parent_service
            FROM ${this.tables.local('spans')}
-           WHERE ${dayBounds(pFrom, pTo)} AND start_time >= ${sqlInt(pFrom)} AND start_time < ${sqlInt(pTo)}
+           WHERE ${only} AND ${dayBounds(pFrom, pTo)} AND start_time >= ${sqlInt(pFrom)} AND start_time < ${sqlInt(pTo)}
          ) AS parents USING (trace_id, parent_span_id)
-         WHERE ${dayBounds(from, to)} AND start_time >= ${sqlInt(from)} AND start_time < ${sqlInt(to)}
+         WHERE ${only} AND ${dayBounds(from, to)} AND start_time >= ${sqlInt(from)} AND start_time < ${sqlInt(to)}
            AND parent_span_id != '' AND parent_service != service ${notCovered}
          GROUP BY parent, child`,
       );
@@ -685,6 +769,7 @@ export class ClickHouseStorage
         body +=
           JSON.stringify({
             day: dayString(dayOf(r.minute)),
+            tenant: r.tenant,
             minute: r.minute,
             service: r.service,
             operation: r.operation,
@@ -703,7 +788,7 @@ export class ClickHouseStorage
   private metricsWhere(q: MetricsQuery, plan: QueryPlan, mark: number): string {
     // Purged minutes are those that ended at or before the mark.
     const from = Math.max(plan.fromMinute, mark - METRICS_MINUTE + 1);
-    return `${dayBounds(from, plan.toMinute)} AND minute >= ${sqlInt(from)} AND minute < ${sqlInt(plan.toMinute)}
+    return `${tenantIs(q.tenant)} AND ${dayBounds(from, plan.toMinute)} AND minute >= ${sqlInt(from)} AND minute < ${sqlInt(plan.toMinute)}
       AND has(${sqlStringArray(q.services)}, service) AND has(${sqlIntArray(q.spanKinds)}, kind)`;
   }
 
@@ -719,7 +804,7 @@ export class ClickHouseStorage
       // Aliases differ from column names: on 18.16 an alias shadows the column.
       `SELECT service, ${op} AS op, minute, sum(calls) AS n,
               sumIf(calls, status_code = ${StatusCode.Error}) AS e
-       FROM ${this.tables.read('span_metrics')} WHERE ${this.metricsWhere(q, plan, await this.purgeMark())}
+       FROM ${this.tables.read('span_metrics')} WHERE ${this.metricsWhere(q, plan, await this.purgeMark(q.tenant))}
        GROUP BY service, op, minute ORDER BY service, op, minute`,
     );
     const out: CallColumns[] = [];
@@ -778,7 +863,7 @@ export class ClickHouseStorage
         counts: (number | string)[];
       }>(
         `SELECT service, ${op} AS op, minute, latency_buckets AS buckets, latency_counts AS counts
-         FROM ${this.tables.read('span_metrics')} WHERE ${this.metricsWhere(q, plan, await this.purgeMark())}
+         FROM ${this.tables.read('span_metrics')} WHERE ${this.metricsWhere(q, plan, await this.purgeMark(q.tenant))}
          ORDER BY service, op, minute`,
       );
       const out: LatencyColumns[] = [];
@@ -823,6 +908,7 @@ export class ClickHouseStorage
         t.read('completeness_roots'),
         lines(roots, (r) => ({
           day: day(r.minute),
+          tenant: r.tenant,
           minute: r.minute,
           root_service: r.rootService,
           traces: r.traces,
@@ -834,6 +920,7 @@ export class ClickHouseStorage
         t.read('completeness_services'),
         lines(services, (r) => ({
           day: day(r.minute),
+          tenant: r.tenant,
           minute: r.minute,
           service: r.service,
           spans: r.spans,
@@ -845,6 +932,7 @@ export class ClickHouseStorage
         t.read('completeness_edges'),
         lines(edges, (r) => ({
           day: day(r.minute),
+          tenant: r.tenant,
           minute: r.minute,
           caller: r.caller,
           callee: r.callee,
@@ -857,6 +945,7 @@ export class ClickHouseStorage
         t.read('completeness_breaks'),
         lines(breaks, (r) => ({
           day: day(r.minute),
+          tenant: r.tenant,
           minute: r.minute,
           cause: r.cause,
           service: r.service,
@@ -873,9 +962,9 @@ export class ClickHouseStorage
     const plan = planQuery(q);
     if (plan === undefined) return emptyReport();
     return this.run('read completeness', async () => {
-      const mark = await this.purgeMark();
+      const mark = await this.purgeMark(q.tenant);
       const from = Math.max(plan.fromMinute, mark - METRICS_MINUTE + 1);
-      const window = `${dayBounds(from, plan.toMinute)} AND minute >= ${sqlInt(from)} AND minute < ${sqlInt(plan.toMinute)}`;
+      const window = `${tenantIs(q.tenant)} AND ${dayBounds(from, plan.toMinute)} AND minute >= ${sqlInt(from)} AND minute < ${sqlInt(plan.toMinute)}`;
       const service = q.service === undefined ? undefined : sqlString(q.service);
       const where = (condition: (s: string) => string): string =>
         service === undefined ? window : `${window} AND (${condition(service)})`;
@@ -923,42 +1012,105 @@ export class ClickHouseStorage
   }
 
   /**
-   * Hides everything older than `cutoff` at once (a purge mark readers apply), then
-   * drops the day partitions that ended at or before it. Returns how many spans it
-   * hid (those between the previous mark and this one).
+   * Hides everything of the scope's tenants older than `cutoff` at once (a purge mark
+   * with the scope, which readers apply to their tenant), then removes the days that
+   * ended at or before it: without a scope every such day partition is dropped (a
+   * metadata operation); with one, a day partition that holds only the scope's rows is
+   * dropped, and from one shared with other tenants the scope's rows are deleted (an
+   * `ALTER … DELETE` mutation, which ClickHouse runs in the background; the mark hides
+   * them meanwhile). Returns how many spans it hid (those of each tenant in the scope
+   * between that tenant's previous mark and this cutoff).
    */
-  purgeBefore(cutoff: number): Promise<number> {
+  purgeBefore(cutoff: number, scope?: PurgeScope): Promise<number> {
     return this.run('purge old spans', async () => {
       const at = Math.trunc(cutoff);
-      const previous = await this.purgeMark(true);
+      const inScope = scopeCondition(scope);
+      const marks = await this.purgeMarks(true);
+      const spans = this.tables.read('spans');
+      // Each tenant's rows newer than its own previous mark are the ones hidden now.
+      const tenants = await this.connection.select<{ tenant: string }>(
+        `SELECT DISTINCT tenant FROM ${spans} WHERE start_time < ${sqlInt(at)} AND ${inScope}`,
+      );
+      const byMark = new Map<number, string[]>();
+      for (const { tenant } of tenants) {
+        const m = markFor(marks, tenant);
+        if (m >= at) continue;
+        const list = byMark.get(m);
+        if (list === undefined) byMark.set(m, [tenant]);
+        else list.push(tenant);
+      }
       let deleted = 0;
-      if (at > previous) {
+      if (byMark.size > 0) {
+        const newer = [...byMark].map(
+          ([m, list]) => `(has(${sqlStringArray(list)}, tenant) AND start_time >= ${sqlInt(m)})`,
+        );
         const [row] = await this.connection.select<{ n: string }>(
-          `SELECT count() AS n FROM (SELECT trace_id FROM ${this.tables.read('spans')}
-           WHERE start_time >= ${sqlInt(previous)} AND start_time < ${sqlInt(at)} ${ONE_COPY})`,
+          `SELECT count() AS n FROM (SELECT trace_id FROM ${spans}
+           WHERE start_time < ${sqlInt(at)} AND (${newer.join(' OR ')}) ${ONE_COPY})`,
         );
         deleted = Number(row?.n ?? 0);
+      }
+      const columns = markColumns(scope);
+      const sameScope = marks.find(
+        (r) =>
+          Number(r.scope) === columns.scope &&
+          r.tenant === columns.tenant &&
+          r.except_tenants.join('\u0000') === columns.except_tenants.join('\u0000'),
+      );
+      if (sameScope === undefined || Number(sameScope.m) < at) {
         await this.connection.insert(
           this.tables.read('purge_marks'),
-          JSON.stringify({ day: dayString(dayOf(at)), cutoff: at }) + '\n',
+          JSON.stringify({ day: dayString(dayOf(at)), cutoff: at, ...columns }) + '\n',
           SPAN_INSERT_SETTINGS,
         );
-        this.mark = at;
       }
-      // Days that ended at or before the cutoff go as a whole.
+      this.marksReadAt = -Infinity;
+      // Days that ended at or before the cutoff go as a whole (the scope's part of them).
       const lastDay = Math.floor(at / DAY_MICROS) - 1;
+      const sharedEdgeDays = new Set<string>();
       for (const table of DAY_PARTITIONED_TABLES) {
-        const days = await this.connection.select<{ d: string }>(
-          `SELECT DISTINCT toString(day) AS d FROM ${this.tables.read(table)} WHERE day <= ${dateLiteral(lastDay)}`,
+        if (scope === undefined) {
+          const days = await this.connection.select<{ d: string }>(
+            `SELECT DISTINCT toString(day) AS d FROM ${this.tables.read(table)} WHERE day <= ${dateLiteral(lastDay)}`,
+          );
+          for (const { d } of days) await this.dropDay(table, d);
+          continue;
+        }
+        if (!TENANT_TABLES.has(table)) {
+          // dependency_minutes is global: a day goes once no other tenant's edges are left in it.
+          const days = await this.connection.select<{ d: string }>(
+            `SELECT DISTINCT toString(day) AS d FROM ${this.tables.read(table)} WHERE day <= ${dateLiteral(lastDay)}`,
+          );
+          for (const { d } of days) if (!sharedEdgeDays.has(d)) await this.dropDay(table, d);
+          continue;
+        }
+        // count() - countIf(…), not countIf(NOT …): 18.16 loses a doubly negated
+        // aggregate's column in a Distributed query.
+        const days = await this.connection.select<{ d: string; mine: string; rows: string }>(
+          `SELECT toString(day) AS d, countIf(${inScope}) AS mine, count() AS rows
+           FROM ${this.tables.read(table)} WHERE day <= ${dateLiteral(lastDay)} GROUP BY day`,
         );
-        for (const { d } of days) {
+        for (const { d, mine, rows } of days) {
+          if (Number(mine) === Number(rows)) {
+            await this.dropDay(table, d);
+            continue;
+          }
+          if (table === 'dependency_edges') sharedEdgeDays.add(d);
+          if (Number(mine) === 0) continue;
           await this.connection.command(
-            `ALTER TABLE ${this.tables.local(table)}${this.tables.onCluster} DROP PARTITION ${sqlString(d)}`,
+            `ALTER TABLE ${this.tables.local(table)}${this.tables.onCluster}
+             DELETE WHERE day = toDate(${sqlString(d)}) AND ${inScope}`,
           );
         }
       }
       return deleted;
     });
+  }
+
+  private async dropDay(table: string, day: string): Promise<void> {
+    await this.connection.command(
+      `ALTER TABLE ${this.tables.local(table)}${this.tables.onCluster} DROP PARTITION ${sqlString(day)}`,
+    );
   }
 
   async close(): Promise<void> {

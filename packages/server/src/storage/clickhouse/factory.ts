@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { ClickHouseStorage } from './clickhouse-storage.ts';
 import { ClickHouseConnection } from './connection.ts';
-import { schemaStatements, serverFeatures } from './schema.ts';
+import { serverFeatures } from './schema.ts';
+import { applySchema } from './schema-init.ts';
 import type { ServerFeatures } from './schema.ts';
 
 /** `storage.clickhouse` in the configuration (docs/configuration.md). */
@@ -29,7 +30,8 @@ export function createClickHouseStorage(
 
 /**
  * `skein schema init`: creates the database and every table (ON CLUSTER when a cluster
- * is named). Idempotent: every statement is IF NOT EXISTS. Returns the statements run
+ * is named), and adds the tenant columns to tables an older Skein created. Idempotent:
+ * a second run changes nothing. Returns the statements run
  * and the server's features (which decided the modern-only DDL).
  */
 export async function initClickHouseSchema(
@@ -39,8 +41,7 @@ export async function initClickHouseSchema(
   try {
     const [row] = await connection.select<{ v: string }>('SELECT version() AS v');
     const features = serverFeatures(row.v);
-    const statements = schemaStatements(config, features);
-    for (const ddl of statements) await connection.command(ddl);
+    const statements = await applySchema(connection, config, features);
     return { features, statements };
   } finally {
     await connection.close();

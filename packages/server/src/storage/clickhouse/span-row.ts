@@ -65,10 +65,15 @@ function originTerms(resource: Resource, scope: Scope): string[] {
   return terms;
 }
 
-/** A resource + scope pair as the `origins` table keeps it. */
+/** A resource + scope pair of one tenant, as the `origins` table keeps it. */
 export interface OriginRow {
-  /** 16 hex digits of the SHA-256 of the two JSON texts: the same pair, the same id, in every process. */
+  /**
+   * 16 hex digits of the SHA-256 of the two JSON texts and the tenant (when not the
+   * default one, so ids written before tenants existed stay the same): the same pair
+   * of the same tenant, the same id, in every process; two tenants' pairs never share one.
+   */
   id: string;
+  tenant: string;
   resource: string;
   scope: string;
   /** Search terms of the resource and scope attributes, plus otel.scope.name/version. */
@@ -78,15 +83,23 @@ export interface OriginRow {
 /** One pair's id, and its row text for `origins`. */
 interface OriginEntry {
   row: OriginRow;
-  /** `,"origin_id":"…"`: the span row's column. */
+  /** `,"tenant":"…","origin_id":"…"`: the span row's columns. */
   column: string;
 }
 
 export function originRow(resource: Resource, scope: Scope): OriginRow {
   const r = encodeResource(resource);
   const s = encodeScope(scope);
-  const id = createHash('sha256').update(r).update('\n').update(s).digest('hex').slice(0, 16);
-  return { id, resource: r, scope: s, terms: originTerms(resource, scope) };
+  const hash = createHash('sha256').update(r).update('\n').update(s);
+  if (resource.tenant !== '') hash.update('\n').update(resource.tenant);
+  const id = hash.digest('hex').slice(0, 16);
+  return {
+    id,
+    tenant: resource.tenant,
+    resource: r,
+    scope: s,
+    terms: originTerms(resource, scope),
+  };
 }
 
 /**
@@ -112,7 +125,11 @@ export class SpanRowEncoder {
     let o = scopes.get(scope);
     if (o === undefined) {
       const row = originRow(resource, scope);
-      o = { row, column: ',"origin_id":' + JSON.stringify(row.id) };
+      o = {
+        row,
+        column:
+          ',"tenant":' + JSON.stringify(row.tenant) + ',"origin_id":' + JSON.stringify(row.id),
+      };
       scopes.set(scope, o);
     }
     const key = day + '\u0000' + o.row.id;
@@ -223,12 +240,19 @@ export interface Origin {
   scope: Scope;
 }
 
-export function decodeOrigin(resource: string, scope: string): Origin {
-  return { resource: decodeResource(resource), scope: decodeScope(scope) };
+/** An `origins` row's resource (with its tenant) and scope. */
+export function decodeOrigin(resource: string, scope: string, tenant: string): Origin {
+  return { resource: decodeResource(resource, tenant), scope: decodeScope(scope) };
 }
 
 const UNRESOLVED: Origin = {
-  resource: { serviceName: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
+  resource: {
+    serviceName: '',
+    tenant: '',
+    attributes: [],
+    droppedAttributesCount: 0,
+    schemaUrl: '',
+  },
   scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
 };
 
