@@ -30,6 +30,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { DEFAULT_TENANT } from '../packages/server/src/model/span.ts';
 import type { Span } from '../packages/server/src/model/span.ts';
 import { DedupeFilter } from '../packages/server/src/pipeline/dedupe/dedupe-filter.ts';
 import { DependencyAggregates } from '../packages/server/src/pipeline/processors/dependencies/dependency-aggregates.ts';
@@ -176,15 +177,16 @@ if (!args['deps-only']) {
     await store.open();
     const r = rng(7);
     const pick = <T>(xs: T[]): T => xs[(r() * xs.length) | 0];
-    const services = await store.getServices();
+    const services = await store.getServices(DEFAULT_TENANT);
     const d0 = performance.now();
-    await store.getDependencies(now, 24 * HOUR);
+    await store.getDependencies(DEFAULT_TENANT, now, 24 * HOUR);
     const depsCold = performance.now() - d0;
-    const depsWarm = await time(() => store.getDependencies(now, 24 * HOUR), reps);
-    const trace = await time(() => store.getTrace(pick(sample)), reps);
+    const depsWarm = await time(() => store.getDependencies(DEFAULT_TENANT, now, 24 * HOUR), reps);
+    const trace = await time(() => store.getTrace(DEFAULT_TENANT, pick(sample)), reps);
     const search = await time(
       () =>
         store.findTraces({
+          tenant: DEFAULT_TENANT,
           serviceName: pick(services),
           tags: { 'http.method': 'POST' },
           durationMin: 10_000,
@@ -196,9 +198,12 @@ if (!args['deps-only']) {
     );
     // Every answer of this store, to compare with `once`.
     const parts = {
-      deps: await store.getDependencies(now, 24 * HOUR),
-      traces: await Promise.all(sample.slice(0, 50).map((id) => store.getTrace(id))),
+      deps: await store.getDependencies(DEFAULT_TENANT, now, 24 * HOUR),
+      traces: await Promise.all(
+        sample.slice(0, 50).map((id) => store.getTrace(DEFAULT_TENANT, id)),
+      ),
       search: await store.findTraces({
+        tenant: DEFAULT_TENANT,
         serviceName: services[0],
         tags: {},
         startTimeMin: now - 24 * HOUR,
@@ -261,10 +266,10 @@ if (!args['deps-only']) {
   const store = new DuckDbStorage({ path });
   await store.open();
   const d0 = performance.now();
-  const first = await store.getDependencies(now, windowUs);
+  const first = await store.getDependencies(DEFAULT_TENANT, now, windowUs);
   const aggFirst = performance.now() - d0;
-  const aggP50 = await time(() => store.getDependencies(now, windowUs), reps);
-  const day = await time(() => store.getDependencies(now, 24 * HOUR), reps);
+  const aggP50 = await time(() => store.getDependencies(DEFAULT_TENANT, now, windowUs), reps);
+  const day = await time(() => store.getDependencies(DEFAULT_TENANT, now, 24 * HOUR), reps);
   await store.close();
   console.log(
     `spans ${written} over ${args.days} d (load ${loadS.toFixed(0)} s), load avg ${uptime()}, p50 of ${reps}`,
@@ -289,9 +294,9 @@ if (!args['deps-only']) {
   const joined = new DuckDbStorage({ path });
   await joined.open();
   const j0 = performance.now();
-  const viaJoin = await joined.getDependencies(now, windowUs);
+  const viaJoin = await joined.getDependencies(DEFAULT_TENANT, now, windowUs);
   const joinCold = performance.now() - j0;
-  const joinWarm = await time(() => joined.getDependencies(now, windowUs), Math.min(reps, 5));
+  const joinWarm = await time(() => joined.getDependencies(DEFAULT_TENANT, now, windowUs), Math.min(reps, 5));
   await joined.close();
   console.log(
     `| getDependencies ${args.days} d, span join (no aggregates), first | ${joinCold.toFixed(0)} ms |`,

@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_TENANT } from '../packages/server/src/model/span.ts';
 import { encodeJaegerTrace } from '../packages/server/src/query/jaeger/encode-jaeger-trace.ts';
 import { DuckDbStorage } from '../packages/server/src/storage/duckdb/duckdb-storage.ts';
 import type { TraceQuery } from '../packages/server/src/storage/trace-reader.ts';
@@ -79,6 +80,7 @@ function reads(services: string[]): Read[] {
   const nextId = () => pick(meta.sampleIds);
   const nextService = () => (service = pick(services));
   const searchQuery = (tagged: boolean): TraceQuery => ({
+    tenant: DEFAULT_TENANT,
     serviceName: service,
     tags: tagged ? { 'http.method': 'POST' } : {},
     durationMin: tagged ? 10_000 : undefined,
@@ -108,7 +110,7 @@ function reads(services: string[]): Read[] {
       target: 'p50 ≤ 5 ms',
       reps,
       inProcess: async (store) => {
-        const t = await store.getTrace(nextId());
+        const t = await store.getTrace(DEFAULT_TENANT, nextId());
         return t === null ? 0 : encode([t]);
       },
       http: () => `/api/traces/${nextId()}`,
@@ -143,7 +145,7 @@ function reads(services: string[]): Read[] {
       name: 'services',
       target: '',
       reps,
-      inProcess: (store) => store.getServices(),
+      inProcess: (store) => store.getServices(DEFAULT_TENANT),
       http: () => '/api/services',
     },
   ];
@@ -157,9 +159,9 @@ async function inProcessRound(): Promise<Map<string, { p50: number; p95: number 
     // As over HTTP: after the background dependency pass (see httpRound).
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     const d0 = performance.now();
-    await store.getDependencies(1000, 1000);
+    await store.getDependencies(DEFAULT_TENANT, 1000, 1000);
     backgroundPassMs.inProcess = performance.now() - d0;
-    for (const read of reads(await store.getServices())) {
+    for (const read of reads(await store.getServices(DEFAULT_TENANT))) {
       for (let i = 0; i < 5; i++) await read.inProcess(store);
       out.set(read.name, await time(() => read.inProcess(store), read.reps));
     }

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { defaultConfig } from '../packages/server/src/config/config.ts';
 import type { Resource, Scope, Span } from '../packages/server/src/model/span.ts';
-import { SpanKind, StatusCode } from '../packages/server/src/model/span.ts';
+import { DEFAULT_TENANT, SpanKind, StatusCode } from '../packages/server/src/model/span.ts';
 import {
   createSpanMetricsFactory,
   renderSpanMetrics,
@@ -109,6 +109,7 @@ function buildBatches(s: Scenario): Span[][] {
   for (let i = 0; i < s.services; i++) {
     resources.push({
       serviceName: `service-${i}`,
+      tenant: DEFAULT_TENANT,
       attributes: [],
       droppedAttributesCount: 0,
       schemaUrl: '',

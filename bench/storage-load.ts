@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_TENANT } from '../packages/server/src/model/span.ts';
 import type { Span } from '../packages/server/src/model/span.ts';
 import { DuckDbStorage } from '../packages/server/src/storage/duckdb/duckdb-storage.ts';
 import { createWorkload, rng } from './storage-workload.ts';
@@ -147,7 +148,7 @@ await store.open();
 const openMs = performance.now() - o0;
 
 const r = rng(7);
-const services = await store.getServices();
+const services = await store.getServices(DEFAULT_TENANT);
 const pick = <T>(xs: T[]): T => xs[(r() * xs.length) | 0];
 const results: [string, string, string, string][] = [];
 const row = (name: string, target: string, t: { p50: number; p95: number }): void => {
@@ -158,7 +159,7 @@ let searchHits = 0;
 // dependency cache: this is the cold cost, and afterwards that pass has nothing left
 // to join, so it does not compete with the reads measured below.
 const d0 = performance.now();
-await store.getDependencies(now, 24 * HOUR);
+await store.getDependencies(DEFAULT_TENANT, now, 24 * HOUR);
 results.push([
   'getDependencies 24 h, first call (cold)',
   (performance.now() - d0).toFixed(2) + ' ms',
@@ -168,13 +169,14 @@ results.push([
 row(
   'getTrace (random known id)',
   TARGETS.getTrace,
-  await time(() => store.getTrace(pick(sampleIds)), reps),
+  await time(() => store.getTrace(DEFAULT_TENANT, pick(sampleIds)), reps),
 );
 row(
   'findTraces service+tag+minDuration, 1 h, limit 20',
   TARGETS.search,
   await time(async () => {
     const found = await store.findTraces({
+      tenant: DEFAULT_TENANT,
       serviceName: pick(services),
       tags: { 'http.method': 'POST' },
       durationMin: 10_000,
@@ -185,18 +187,24 @@ row(
     searchHits += found.length;
   }, reps),
 );
-row('getServices', TARGETS.services, await time(() => store.getServices(), reps));
+row('getServices', TARGETS.services, await time(() => store.getServices(DEFAULT_TENANT), reps));
 row(
   'getOperations',
   TARGETS.operations,
-  await time(() => store.getOperations({ serviceName: pick(services) }), reps),
+  await time(
+    () => store.getOperations({ tenant: DEFAULT_TENANT, serviceName: pick(services) }),
+    reps,
+  ),
 );
 row(
   'getDependencies 24 h (per-hour cache warm)',
   TARGETS.dependencies,
-  await time(() => store.getDependencies(now, 24 * HOUR), Math.max(5, Math.floor(reps / 5))),
+  await time(
+    () => store.getDependencies(DEFAULT_TENANT, now, 24 * HOUR),
+    Math.max(5, Math.floor(reps / 5)),
+  ),
 );
-const deps = await store.getDependencies(now, 24 * HOUR);
+const deps = await store.getDependencies(DEFAULT_TENANT, now, 24 * HOUR);
 await store.close();
 
 const table: [string, string, string, string][] = [

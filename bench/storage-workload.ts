@@ -1,4 +1,9 @@
-import { SpanKind, StatusCode, ValueType } from '../packages/server/src/model/span.ts';
+import {
+  DEFAULT_TENANT,
+  SpanKind,
+  StatusCode,
+  ValueType,
+} from '../packages/server/src/model/span.ts';
 import type { Attribute, Resource, Scope, Span } from '../packages/server/src/model/span.ts';
 
 /**
@@ -103,6 +108,7 @@ export function createWorkload(seed: number): Workload {
   for (const s of SERVICES) {
     const instance = (i: number): Resource => ({
       serviceName: s.name,
+      tenant: DEFAULT_TENANT,
       attributes: [
         str('service.name', s.name),
         str('service.version', '1.4.' + i),
