@@ -28,7 +28,7 @@ const API_AUDIENCE = 'skein-api';
 interface SigningKey {
   kid: string;
   privateJwk: JWK;
-  privateKey: CryptoKey;
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 }
 
 async function signingKey(kid: string): Promise<SigningKey> {
@@ -266,7 +266,11 @@ security:
         'the sign-in cookie is cleared',
       );
       assert.equal(
-        await page.evaluate(() => document.cookie.includes('skein_session')),
+        await page.evaluate(() =>
+          (globalThis as unknown as { document: { cookie: string } }).document.cookie.includes(
+            'skein_session',
+          ),
+        ),
         false,
         'scripts cannot read the session cookie',
       );
