@@ -121,7 +121,8 @@ async function signIn(page: Page, skein: string, issuer: string, user: string): 
   await page.locator('input[name=password]').fill('any-password');
   await page.locator('button[type=submit]').click();
   await page.locator('button', { hasText: 'Continue' }).click();
-  await page.waitForURL(`${skein}/search`);
+  // 'commit': the callback has answered (the session started); the page may still load.
+  await page.waitForURL(`${skein}/search`, { waitUntil: 'commit' });
 }
 
 const skipReason = browserTestsUnavailable();
