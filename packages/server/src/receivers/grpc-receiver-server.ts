@@ -13,7 +13,8 @@ import type {
   SpanLimitsConfig,
 } from '../config/config.ts';
 import { grpcServerOptions } from '../listeners/grpc-server-options.ts';
-import { GrpcGuardSlot, type GrpcGuard } from '../security/index.ts';
+import { DEFAULT_TENANT } from '../model/span.ts';
+import { GrpcGuardSlot, tenantOf, type GrpcGuard } from '../security/index.ts';
 import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { grpcErrorStatus } from './grpc-error-status.ts';
 import { DEFAULT_STOP_GRACE_MS } from './receiver.ts';
@@ -154,14 +155,15 @@ export abstract class GrpcReceiverServer implements Receiver {
   }
 
   /**
-   * Decodes one request message, hands its spans on and returns the encoded
-   * response once the spans are durable (the durable intake). A thrown SkeinError keeps
-   * its gRPC code; anything else is INTERNAL.
+   * Decodes one request message, hands its spans on under `tenant` (the one the guard
+   * resolved from the call's metadata, `tenantOf`, else the default tenant) and returns
+   * the encoded response once the spans are durable (the durable intake). A thrown
+   * SkeinError keeps its gRPC code; anything else is INTERNAL.
    */
-  protected abstract handle(request: Buffer): Promise<Buffer>;
+  protected abstract handle(request: Buffer, tenant: string): Promise<Buffer>;
 
   readonly #unary = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-    this.handle(call.request).then(
+    this.handle(call.request, tenantOf(call.metadata) ?? DEFAULT_TENANT).then(
       (response) => callback(null, response),
       (err: unknown) => callback(grpcErrorStatus(err, this.name, this.metrics, this.logger)),
     );

@@ -5,9 +5,10 @@ import type { Logger } from 'pino';
 import type { ListenerConfig, SkeinConfig } from '../config/config.ts';
 import { BodyTooLargeError, GrpcStatus, ShuttingDownError, isSkeinError } from '../errors.ts';
 import type { SkeinError } from '../errors.ts';
+import { DEFAULT_TENANT } from '../model/span.ts';
 import type { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
-import { HttpGuardSlot, type HttpGuard } from '../security/index.ts';
+import { HttpGuardSlot, identityOf, type HttpGuard } from '../security/index.ts';
 import { declaresTooLarge, gunzipBody, isGzipEncoded, readBody } from './http-body.ts';
 import { DEFAULT_STOP_GRACE_MS } from './receiver.ts';
 import { SpanLimits } from './span-limits.ts';
@@ -42,11 +43,13 @@ export const plainTextError: ErrorEncoding = (_grpcCode, message) => ({
 
 /**
  * Decodes a request body (already decompressed and within the limit), hands its
- * spans on and returns the success answer, or a promise of it that settles once the
- * spans are durable (the durable intake). Throws (or rejects with) a SkeinError to
- * refuse the request; anything else is answered as an internal error.
+ * spans on under `tenant` (the tenant the request was admitted for, security's
+ * `identityOf(req)`, else the default tenant) and returns the success answer, or a
+ * promise of it that settles once the spans are durable (the durable intake). Throws
+ * (or rejects with) a SkeinError to refuse the request; anything else is answered as
+ * an internal error.
  */
-export type BodyHandler = (body: Buffer) => HttpAnswer | Promise<HttpAnswer>;
+export type BodyHandler = (body: Buffer, tenant: string) => HttpAnswer | Promise<HttpAnswer>;
 
 export interface HttpReceiverOptions {
   /** The receiver's name in logs and metrics, e.g. "otlp_http". */
@@ -198,9 +201,10 @@ export abstract class HttpReceiverServer implements Receiver {
       this.refuse(res, new BodyTooLargeError([this.#maxBodyBytes]), encoding);
       return;
     }
+    const tenant = identityOf(req)?.tenant ?? DEFAULT_TENANT;
     readBody(req, this.#maxBodyBytes)
       .then(
-        (raw) => this.#handle(res, encoding, handle, gzip, raw),
+        (raw) => this.#handle(res, encoding, handle, gzip, raw, tenant),
         (err: unknown) => {
           if (isSkeinError(err)) this.refuse(res, err, encoding);
         },
@@ -214,10 +218,11 @@ export abstract class HttpReceiverServer implements Receiver {
     handle: BodyHandler,
     gzip: boolean,
     raw: Buffer,
+    tenant: string,
   ): Promise<void> {
     let answer: HttpAnswer;
     try {
-      answer = await handle(gzip ? await gunzipBody(raw, this.#maxBodyBytes) : raw);
+      answer = await handle(gzip ? await gunzipBody(raw, this.#maxBodyBytes) : raw, tenant);
     } catch (err) {
       if (isSkeinError(err)) {
         this.refuse(res, err, encoding);

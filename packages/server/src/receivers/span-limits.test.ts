@@ -41,6 +41,7 @@ function link(attributes: Attribute[] = []): SpanLink {
 
 const resource = (): Resource => ({
   serviceName: 's',
+  tenant: '',
   attributes: [str('service.name', 's')],
   droppedAttributesCount: 0,
   schemaUrl: '',

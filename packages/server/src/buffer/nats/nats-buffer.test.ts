@@ -11,10 +11,13 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { defaultConfig } from '../../config/config.ts';
 import type { BufferConfig } from '../../config/config.ts';
-import { BufferUnavailableError } from '../../errors.ts';
-import type { Span } from '../../model/span.ts';
+import { BufferUnavailableError, TenantRateLimitedError } from '../../errors.ts';
+import { DEFAULT_TENANT, type Span } from '../../model/span.ts';
 import { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import { Pipeline } from '../../pipeline/pipeline.ts';
+import { metricValue } from '../../pipeline/test-support/metric-value.ts';
+import { compileTenantSettings } from '../../pipeline/tenant-limits/tenant-settings.ts';
+import { TenantRateLimiter } from '../../pipeline/tenant-limits/tenant-rate-limiter.ts';
 import { hexId, makeSpan, testResource } from '../../storage/conformance/test-spans.ts';
 import type { SpanWriter } from '../../storage/span-writer.ts';
 import { eventually } from '../../../test/e2e/eventually.ts';
@@ -31,6 +34,9 @@ import {
 
 const logger = pino({ level: 'silent' });
 
+/** The tenant each span id was written under. */
+const writtenTenants = new Map<string, string>();
+
 /** Records every span id written, with which ingester wrote it. */
 class RecordingWriter implements SpanWriter {
   readonly written: Map<string, number>;
@@ -44,6 +50,7 @@ class RecordingWriter implements SpanWriter {
   async write(spans: readonly Span[]): Promise<void> {
     for (const s of spans) {
       this.written.set(s.spanId, (this.written.get(s.spanId) ?? 0) + 1);
+      writtenTenants.set(s.spanId, s.resource.tenant);
       const owner = this.traces.get(s.traceId);
       this.traces.set(s.traceId, owner === undefined || owner === this.name ? this.name : 'both');
     }
@@ -129,8 +136,12 @@ describe(
     }
 
     /** `traceCount` traces of `spansPerTrace` spans, ids unique per call. */
-    function makeTraces(traceCount: number, spansPerTrace: number): Span[] {
-      const resource = testResource('buffer-test');
+    function makeTraces(
+      traceCount: number,
+      spansPerTrace: number,
+      tenant = DEFAULT_TENANT,
+    ): Span[] {
+      const resource = { ...testResource('buffer-test'), tenant };
       const spans: Span[] = [];
       const run = ++sequence;
       for (let t = 0; t < traceCount; t++) {
@@ -183,11 +194,21 @@ describe(
         );
 
         const spans = makeTraces(200, 5);
-        // Published in requests of 50 spans that mix traces (a request is split by partition).
+        // Published in requests of 50 spans that mix traces (a request is split by
+        // partition), every other request for tenant acme.
         for (let i = 0; i < spans.length; i += 50) {
-          await publisher.consume(spans.slice(i, i + 50), 5000, 'test');
+          await publisher.consume(
+            spans.slice(i, i + 50),
+            5000,
+            'test',
+            i % 100 === 0 ? 'acme' : DEFAULT_TENANT,
+          );
         }
         await allWritten(spans, 'all 1000 spans written');
+        // The tenant the collector stamped travels in the span batches to the ingesters.
+        spans.forEach((s, i) =>
+          assert.equal(writtenTenants.get(s.spanId), i % 100 < 50 ? 'acme' : DEFAULT_TENANT),
+        );
         for (const s of spans)
           assert.equal(written.get(s.spanId), 1, `span ${s.spanId} written once`);
         const owners = new Set<string>();
@@ -218,7 +239,7 @@ describe(
           20_000,
         );
         const more = makeTraces(40, 3);
-        await publisher.consume(more, 5000, 'test');
+        await publisher.consume(more, 5000, 'test', DEFAULT_TENANT);
         await allWritten(more, 'spans after the rebalance written');
         for (const s of more) {
           assert.equal(written.get(s.spanId), 1);
@@ -255,12 +276,57 @@ describe(
         );
         await publisherBuffer.buffer.whenReady();
         const spans = makeTraces(20, 2);
-        await publisher.consume(spans, 1000, 'test');
+        await publisher.consume(spans, 1000, 'test', DEFAULT_TENANT);
         await allWritten(spans, 'spans after the corrupt one');
         await publisherBuffer.buffer.close();
       } finally {
         await nc.close();
         await a.stop();
+      }
+    });
+
+    test("the collector's publisher enforces each tenant's rate before publishing", async () => {
+      const publisherBuffer = startBuffer('collector-4', new Registry());
+      const registry = new Registry();
+      const limits = new TenantRateLimiter(
+        compileTenantSettings({
+          ...defaultConfig,
+          tenants: { ...defaultConfig.tenants, overrides: { slow: { maxSpansPerSecond: 10 } } },
+        }),
+      );
+      const publisher = new NatsSpanPublisher(
+        publisherBuffer.buffer,
+        publisherBuffer.metrics,
+        new IngestMetrics(registry),
+        limits,
+      );
+      const a = startIngester('ingester-e');
+      try {
+        await publisherBuffer.buffer.whenReady();
+        const first = makeTraces(5, 2);
+        await publisher.consume(first, 1000, 'test', 'slow');
+        const published = await metricValue(registry, 'skein_tenant_spans_accepted_total', {
+          tenant: 'slow',
+        });
+        assert.equal(published, 10);
+        assert.throws(
+          () => publisher.consume(makeTraces(1, 1), 100, 'test', 'slow'),
+          (err: unknown) => err instanceof TenantRateLimitedError && err.retryAfterSeconds === 1,
+        );
+        const other = makeTraces(50, 2);
+        await publisher.consume(other, 10_000, 'test', 'fast');
+        await allWritten([...first, ...other], 'both tenants written');
+        for (const s of first) assert.equal(writtenTenants.get(s.spanId), 'slow');
+        assert.equal(
+          await metricValue(registry, 'skein_tenant_spans_refused_total', {
+            tenant: 'slow',
+            reason: 'rate_limited',
+          }),
+          1,
+        );
+      } finally {
+        await a.stop();
+        await publisherBuffer.buffer.close();
       }
     });
 
@@ -274,14 +340,14 @@ describe(
       try {
         await publisherBuffer.buffer.whenReady();
         const before = makeTraces(30, 2);
-        await publisher.consume(before, 1000, 'test');
+        await publisher.consume(before, 1000, 'test', DEFAULT_TENANT);
         await nats.stopProcess();
         await eventually(
           async () => (publisherBuffer.buffer.ready ? undefined : true),
           'the publisher noticing',
         );
         assert.throws(
-          () => publisher.consume(makeTraces(1, 1), 100, 'test'),
+          () => publisher.consume(makeTraces(1, 1), 100, 'test', DEFAULT_TENANT),
           (err: unknown) => {
             assert.ok(err instanceof BufferUnavailableError);
             assert.equal(err.statusCode, 503);
@@ -296,7 +362,7 @@ describe(
           20_000,
         );
         const after = makeTraces(30, 2);
-        await publisher.consume(after, 1000, 'test');
+        await publisher.consume(after, 1000, 'test', DEFAULT_TENANT);
         // An ingester started now finds both, the batch acknowledged before the restart included.
         const d = startIngester('ingester-d');
         try {

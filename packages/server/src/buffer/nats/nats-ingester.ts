@@ -15,7 +15,7 @@ const FETCH_EXPIRES_MS = 1000;
 
 /** What the ingester feeds: the pipeline (its queue bound and its processors). */
 export interface IngestTarget {
-  consume(spans: Span[], bytes: number, protocol: string): Promise<void>;
+  consume(spans: Span[], bytes: number, protocol: string, tenant: undefined): Promise<void>;
   whenRoom(spans: number): Promise<void>;
 }
 
@@ -258,7 +258,9 @@ export class NatsIngester implements IntakeJournal, PartitionOwner {
     try {
       // Settles at once (record() says the batch is durable: JetStream holds it);
       // committed() acknowledges it later.
-      void target.consume(spans, msg.data.byteLength, 'nats');
+      // The spans carry their tenant (the span-batch codec): stamped and rate-limited
+      // at the collector.
+      void target.consume(spans, msg.data.byteLength, 'nats', undefined);
     } catch (err) {
       // Refused (queue full, stopping): back to JetStream, delivered again shortly.
       this.#settled(loop);

@@ -1,7 +1,9 @@
 import { BufferUnavailableError } from '../../errors.ts';
-import type { Span } from '../../model/span.ts';
+import { DEFAULT_TENANT, type Span } from '../../model/span.ts';
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
+import { stampTenant } from '../../pipeline/tenant-limits/stamp-tenant.ts';
+import type { TenantRateLimiter } from '../../pipeline/tenant-limits/tenant-rate-limiter.ts';
 import { encodeSpanBatch } from '../../codecs/span-batch/index.ts';
 import type { BufferMetrics } from './buffer-metrics.ts';
 import type { NatsBuffer } from './nats-buffer.ts';
@@ -20,6 +22,10 @@ import { partitionOf } from './partition-of.ts';
  *   acknowledged (timeout, stream full, connection lost). Parts already stored stay
  *   stored: the client's retry publishes them again, and the ingesters' dedupe and
  *   idempotent writes make that harmless.
+ * - Stamps the request's tenant on the spans' resources (the span-batch codec carries
+ *   it to the ingesters) and refuses a batch over its tenant's rate with
+ *   `TenantRateLimitedError` before publishing anything: collectors enforce the
+ *   per-tenant limits (each collector its own buckets), ingesters do not.
  */
 export class NatsSpanPublisher implements SpanConsumer {
   readonly #buffer: NatsBuffer;
@@ -30,9 +36,16 @@ export class NatsSpanPublisher implements SpanConsumer {
   readonly #timeout: number;
   /** Reused per call: the spans of each partition (cleared after each batch). */
   readonly #groups: Span[][];
+  readonly #tenantLimits: TenantRateLimiter | undefined;
   #stopping = false;
 
-  constructor(buffer: NatsBuffer, metrics: BufferMetrics, ingest: IngestMetrics) {
+  constructor(
+    buffer: NatsBuffer,
+    metrics: BufferMetrics,
+    ingest: IngestMetrics,
+    tenantLimits?: TenantRateLimiter,
+  ) {
+    this.#tenantLimits = tenantLimits?.unlimited === false ? tenantLimits : undefined;
     this.#buffer = buffer;
     this.#metrics = metrics;
     this.#ingest = ingest;
@@ -42,12 +55,20 @@ export class NatsSpanPublisher implements SpanConsumer {
     this.#groups = Array.from({ length: this.#partitions }, () => []);
   }
 
-  consume(spans: Span[], bytes: number, protocol: string): Promise<void> {
+  consume(
+    spans: Span[],
+    bytes: number,
+    protocol: string,
+    tenant: string | undefined,
+  ): Promise<void> {
     const ingest = this.#ingest;
     const count = spans.length;
     ingest.spansReceived.inc({ protocol }, count);
+    if (tenant !== undefined) stampTenant(spans, tenant);
+    const label = tenant ?? spans[0]?.resource.tenant ?? DEFAULT_TENANT;
     if (!this.#buffer.ready || this.#stopping) {
       ingest.spansRefused.inc({ protocol, reason: 'buffer_unavailable' }, count);
+      ingest.tenantRefused(label, 'buffer_unavailable', count);
       this.#metrics.publishFailures.inc({ reason: 'not_ready' });
       throw new BufferUnavailableError(
         [this.#stopping ? 'this collector is stopping' : this.#buffer.problem],
@@ -57,6 +78,16 @@ export class NatsSpanPublisher implements SpanConsumer {
       );
     }
     if (count === 0) return Promise.resolve();
+    const limits = tenant === undefined ? undefined : this.#tenantLimits;
+    if (limits !== undefined) {
+      try {
+        limits.admit(label, count);
+      } catch (err) {
+        ingest.spansRefused.inc({ protocol, reason: 'rate_limited' }, count);
+        ingest.tenantRefused(label, 'rate_limited', count);
+        throw err;
+      }
+    }
     const groups = this.#groups;
     const partitions = this.#partitions;
     for (let i = 0; i < count; i++) {
@@ -81,11 +112,14 @@ export class NatsSpanPublisher implements SpanConsumer {
       () => {
         endTimer();
         ingest.spansAccepted.inc({ protocol }, count);
+        ingest.tenantAccepted(label, count, bytes);
         this.#metrics.publishedSpans.inc(count);
       },
       (err: unknown) => {
         endTimer();
         ingest.spansRefused.inc({ protocol, reason: 'buffer_unavailable' }, count);
+        ingest.tenantRefused(label, 'buffer_unavailable', count);
+        limits?.refund(label, count);
         this.#metrics.publishFailures.inc({ reason: 'not_acknowledged' });
         throw new BufferUnavailableError([(err as Error).message], {
           retryAfterSeconds: this.#retryAfterSeconds,

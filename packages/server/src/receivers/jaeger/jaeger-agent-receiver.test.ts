@@ -17,6 +17,7 @@ import {
   sendClientTrace,
 } from './test-support/jaeger-client-trace.ts';
 import { encodeEmitBatch, sampleBatch, str } from './test-support/jaeger-thrift-payloads.ts';
+import { DEFAULT_TENANT } from '../../model/span.ts';
 
 /** UDP has no answer: tests wait for the effect, never longer than this. */
 const DEADLINE_MS = 10_000;
@@ -258,7 +259,10 @@ describe('Jaeger agent UDP receivers', () => {
     const before = harness.written.count;
     await sendPacket(binaryPort, packet);
     await harness.written.atLeast(before + 2);
-    const stored = await harness.storage.getTrace('00000000000012348494a2b3c4d5e6ff');
+    const stored = await harness.storage.getTrace(
+      DEFAULT_TENANT,
+      '00000000000012348494a2b3c4d5e6ff',
+    );
     const big = stored?.spans.flatMap((s) => s.attributes).find((a) => a.key === 'big.value');
     assert.equal(big?.value, 'x'.repeat(63_000));
   });

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { defaultConfig } from '../../config/config.ts';
 import type { SkeinConfig, SpanLimitsConfig, UdpListenerConfig } from '../../config/config.ts';
 import { isSkeinError } from '../../errors.ts';
+import { DEFAULT_TENANT } from '../../model/span.ts';
 import type { IngestMetrics } from '../../pipeline/ingest-metrics.ts';
 import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import { BurstLog } from '../burst-log.ts';
@@ -147,8 +148,11 @@ export class JaegerAgentReceiver implements Receiver {
     }
     try {
       // UDP has no answer to wait for: a journal failure after this point is counted
-      // by the pipeline and logged by the journal.
-      this.#consumer.consume(result.spans, packet.length, this.name).catch(() => {});
+      // by the pipeline and logged by the journal. UDP carries no credentials: the
+      // default tenant (docs/security.md).
+      this.#consumer
+        .consume(result.spans, packet.length, this.name, DEFAULT_TENANT)
+        .catch(() => {});
     } catch (err) {
       this.#metrics.requestRefused(this.name, isSkeinError(err) ? err.code : 'internal_error');
       this.#refusedPackets.problem(err, `dropped a packet of ${result.spans.length} spans`);

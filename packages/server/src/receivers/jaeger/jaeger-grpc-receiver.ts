@@ -42,13 +42,13 @@ export class JaegerGrpcReceiver extends GrpcReceiverServer {
     this.#consumer = consumer;
   }
 
-  protected async handle(request: Buffer): Promise<Buffer> {
+  protected async handle(request: Buffer, tenant: string): Promise<Buffer> {
     const result = decodePostSpansRequest(request, this.spanLimits);
     if (result.rejectedSpans > 0) {
       countRejectedSpans(this.metrics, this.name, result);
       this.logger.warn({ rejected: result.rejectedSpans }, result.errorMessage);
     }
-    await this.#consumer.consume(result.spans, request.length, this.name);
+    await this.#consumer.consume(result.spans, request.length, this.name, tenant);
     return EMPTY_RESPONSE;
   }
 }

@@ -1,5 +1,11 @@
 import type { Attribute, Resource, Scope, Span, SpanEvent, SpanKind } from '../../model/span.ts';
-import { DEFAULT_TENANT, SpanKind as Kind, StatusCode, UNKNOWN_SERVICE, ValueType } from '../../model/span.ts';
+import {
+  DEFAULT_TENANT,
+  SpanKind as Kind,
+  StatusCode,
+  UNKNOWN_SERVICE,
+  ValueType,
+} from '../../model/span.ts';
 import type { DecodeResult } from '../decode-result.ts';
 import { SpanRejections } from '../otlp/span-rejections.ts';
 import { DEFAULT_SPAN_LIMITS } from '../span-limits.ts';

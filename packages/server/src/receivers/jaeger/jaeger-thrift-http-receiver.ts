@@ -58,13 +58,13 @@ export class JaegerThriftHttpReceiver extends HttpReceiverServer {
     }
   }
 
-  readonly #accept = async (body: Buffer): Promise<HttpAnswer> => {
+  readonly #accept = async (body: Buffer, tenant: string): Promise<HttpAnswer> => {
     const result = decodeJaegerThriftBatch(body, this.spanLimits);
     if (result.rejectedSpans > 0) {
       countRejectedSpans(this.metrics, this.name, result);
       this.logger.warn({ rejected: result.rejectedSpans }, result.errorMessage);
     }
-    await this.#consumer.consume(result.spans, body.length, this.name);
+    await this.#consumer.consume(result.spans, body.length, this.name, tenant);
     // The body names the spans the decoder rejected, if any.
     return result.rejectedSpans === 0 ? ACCEPTED : { type: TEXT_PLAIN, body: result.errorMessage };
   };

@@ -13,6 +13,7 @@ import {
 import { startReceiver } from '../test-support/started-receiver.ts';
 import { OtlpGrpcReceiver } from './otlp-grpc-receiver.ts';
 import { loadOtlpRoot } from './test-support/reference-otlp.ts';
+import { DEFAULT_TENANT } from '../../model/span.ts';
 
 type Compression = NonNullable<ConstructorParameters<typeof GrpcExporter>[0]>['compression'];
 
@@ -129,7 +130,10 @@ describe('OtlpGrpcReceiver', () => {
     assert.equal(response.partialSuccess.rejectedSpans, 1);
     assert.match(response.partialSuccess.errorMessage, /1 span rejected/);
     await harness.written.atLeast(before + 2);
-    assert.equal((await harness.storage.getTrace(traceIdHex(0xd1)))?.spans.length, 2);
+    assert.equal(
+      (await harness.storage.getTrace(DEFAULT_TENANT, traceIdHex(0xd1)))?.spans.length,
+      2,
+    );
     assert.equal(
       await metricValue(harness.registry, 'skein_spans_refused_total', {
         protocol: 'otlp_grpc',
@@ -181,7 +185,7 @@ describe('OtlpGrpcReceiver', () => {
     assert.equal(plain.error?.code, status.RESOURCE_EXHAUSTED);
     const compressed = await rawExport(port, big, true);
     assert.equal(compressed.error?.code, status.RESOURCE_EXHAUSTED);
-    assert.equal(await harness.storage.getTrace(traceIdHex(0xd3)), null);
+    assert.equal(await harness.storage.getTrace(DEFAULT_TENANT, traceIdHex(0xd3)), null);
   });
 });
 
@@ -245,7 +249,10 @@ describe('OtlpGrpcReceiver backpressure and shutdown', () => {
     assert.equal(receiver.listening, false);
     await harness.pipeline.stop();
     for (const trace of traces) {
-      assert.equal((await harness.storage.getTrace(traceIdHex(trace)))?.spans.length, 25);
+      assert.equal(
+        (await harness.storage.getTrace(DEFAULT_TENANT, traceIdHex(trace)))?.spans.length,
+        25,
+      );
     }
     await harness.close();
   });

@@ -11,8 +11,8 @@ import { encodeExportTraceResponseProto } from './otlp-response.ts';
  * OTLP/gRPC trace receiver: `opentelemetry.proto.collector.trace.v1.TraceService`
  * with its one unary method, Export.
  *
- * Status mapping: undecodable body → INVALID_ARGUMENT; queue full →
- * RESOURCE_EXHAUSTED with a google.rpc.RetryInfo in `grpc-status-details-bin`;
+ * Status mapping: undecodable body → INVALID_ARGUMENT; queue full or the tenant over
+ * its rate → RESOURCE_EXHAUSTED with a google.rpc.RetryInfo in `grpc-status-details-bin`;
  * shutting down → UNAVAILABLE; spans the decoder rejected → OK with
  * partial_success.
  */
@@ -34,10 +34,10 @@ export class OtlpGrpcReceiver extends GrpcReceiverServer {
     this.#consumer = consumer;
   }
 
-  protected async handle(request: Buffer): Promise<Buffer> {
+  protected async handle(request: Buffer, tenant: string): Promise<Buffer> {
     const result = decodeOtlpProto(request, this.spanLimits);
     countRejectedSpans(this.metrics, this.name, result);
-    await this.#consumer.consume(result.spans, request.length, this.name);
+    await this.#consumer.consume(result.spans, request.length, this.name, tenant);
     return encodeExportTraceResponseProto(result.rejectedSpans, result.errorMessage);
   }
 }

@@ -17,6 +17,7 @@ import type { RawRequestOptions, RawResponse } from '../test-support/raw-http.ts
 import { startReceiver } from '../test-support/started-receiver.ts';
 import { OtlpHttpReceiver } from './otlp-http-receiver.ts';
 import { loadOtlpRoot } from './test-support/reference-otlp.ts';
+import { DEFAULT_TENANT } from '../../model/span.ts';
 
 type Compression = NonNullable<ConstructorParameters<typeof ProtoExporter>[0]>['compression'];
 
@@ -127,7 +128,7 @@ describe('OtlpHttpReceiver', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body.toString(), '{}');
     await harness.written.atLeast(before + 4);
-    const stored = await harness.storage.getTrace(ids(1, 0xa2)[0].traceId);
+    const stored = await harness.storage.getTrace(DEFAULT_TENANT, ids(1, 0xa2)[0].traceId);
     assert.equal(stored?.spans.length, 4);
   });
 
@@ -331,7 +332,7 @@ describe('OtlpHttpReceiver backpressure and shutdown', () => {
     await harness.pipeline.stop();
     assert.equal(harness.written.count, 37);
     for (const trace of [0xc1, 0xc2, 0xc3, 0xc4]) {
-      const stored = await harness.storage.getTrace(ids(1, trace)[0].traceId);
+      const stored = await harness.storage.getTrace(DEFAULT_TENANT, ids(1, trace)[0].traceId);
       assert.equal(stored?.spans.length, trace === 0xc4 ? 7 : 10);
     }
     await harness.close();

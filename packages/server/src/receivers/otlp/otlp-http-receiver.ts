@@ -84,25 +84,27 @@ export class OtlpHttpReceiver extends HttpReceiverServer {
     }
   }
 
-  readonly #exportProto = async (body: Buffer): Promise<HttpAnswer> => {
+  readonly #exportProto = async (body: Buffer, tenant: string): Promise<HttpAnswer> => {
     const { rejectedSpans, errorMessage } = await this.#consume(
       decodeOtlpProto(body, this.spanLimits),
       body.length,
+      tenant,
     );
     return { type: PROTOBUF, body: encodeExportTraceResponseProto(rejectedSpans, errorMessage) };
   };
 
-  readonly #exportJson = async (body: Buffer): Promise<HttpAnswer> => {
+  readonly #exportJson = async (body: Buffer, tenant: string): Promise<HttpAnswer> => {
     const { rejectedSpans, errorMessage } = await this.#consume(
       decodeOtlpJson(parseJson(body), this.spanLimits),
       body.length,
+      tenant,
     );
     return { type: JSON_TYPE, body: encodeExportTraceResponseJson(rejectedSpans, errorMessage) };
   };
 
-  async #consume(result: DecodeResult, bytes: number): Promise<DecodeResult> {
+  async #consume(result: DecodeResult, bytes: number, tenant: string): Promise<DecodeResult> {
     countRejectedSpans(this.metrics, this.name, result);
-    await this.#consumer.consume(result.spans, bytes, this.name);
+    await this.#consumer.consume(result.spans, bytes, this.name, tenant);
     return result;
   }
 }

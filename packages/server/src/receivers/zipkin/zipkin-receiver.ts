@@ -156,19 +156,19 @@ export class ZipkinReceiver extends HttpReceiverServer {
       this.refuse(res, new UnsupportedMediaTypeError([media, accepted]), plainTextError);
       return;
     }
-    this.receive(req, res, plainTextError, (body) =>
-      this.#accept(decode(body, this.spanLimits), body.length),
+    this.receive(req, res, plainTextError, (body, tenant) =>
+      this.#accept(decode(body, this.spanLimits), body.length, tenant),
     );
   }
 
-  async #accept(result: DecodeResult, bytes: number): Promise<HttpAnswer> {
+  async #accept(result: DecodeResult, bytes: number, tenant: string): Promise<HttpAnswer> {
     if (result.rejectedSpans > 0) {
       countRejectedSpans(this.metrics, this.name, result);
       this.#rejectedLog.problem(undefined, result.errorMessage);
     } else {
       this.#rejectedLog.ok();
     }
-    await this.#consumer.consume(result.spans, bytes, this.name);
+    await this.#consumer.consume(result.spans, bytes, this.name, tenant);
     return ACCEPTED;
   }
 }
