@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { hexId, makeSpan, testResource } from './conformance/test-spans.ts';
 import { DuckDbStorage } from './duckdb/duckdb-storage.ts';
+import { DEFAULT_TENANT } from '../model/span.ts';
 import { Retention } from './retention.ts';
 import type { PurgeReport } from './retention.ts';
 
@@ -30,11 +31,11 @@ function logCapture(): { logger: pino.Logger; lines: Record<string, unknown>[] }
   return { logger: pino({ level: 'debug' }, stream), lines };
 }
 
-function spanAt(n: number, startMs: number) {
+function spanAt(n: number, startMs: number, tenant = DEFAULT_TENANT) {
   return makeSpan({
     traceId: hexId(0x7e7, n, 32),
     spanId: hexId(0x7e7, n, 16),
-    resource: testResource('retention-test'),
+    resource: { ...testResource('retention-test'), tenant },
     startTime: startMs * 1000,
   });
 }
@@ -63,8 +64,8 @@ test('retention purges spans older than retentionHours from a real store, on sta
     const [report] = await first;
     assert.equal(report.deleted, 1);
     assert.equal(report.cutoff, (now - 24 * HOUR_MS) * 1000);
-    assert.equal(await store.getTrace(old.traceId), null);
-    assert.ok(await store.getTrace(fresh.traceId));
+    assert.equal(await store.getTrace(DEFAULT_TENANT, old.traceId), null);
+    assert.ok(await store.getTrace(DEFAULT_TENANT, fresh.traceId));
     const info = lines.find((l) => l.msg === 'retention purged old spans');
     assert.ok(info, 'the purge is logged');
     assert.equal(info.deleted, 1);
@@ -79,8 +80,8 @@ test('retention purges spans older than retentionHours from a real store, on sta
         break;
       }
     }
-    assert.equal(await store.getTrace(late.traceId), null);
-    assert.ok(await store.getTrace(fresh.traceId));
+    assert.equal(await store.getTrace(DEFAULT_TENANT, late.traceId), null);
+    assert.ok(await store.getTrace(DEFAULT_TENANT, fresh.traceId));
   } finally {
     await retention.stop();
     await store.close();
@@ -137,4 +138,84 @@ test('stop() waits for a purge in progress and no run starts afterwards', async 
   release();
   await stopping;
   assert.equal(calls, 1);
+});
+
+test('tenants with their own retention are purged at their cutoff, everyone else at the default', async () => {
+  const store = new DuckDbStorage({ path: ':memory:' });
+  await store.open();
+  const now = Date.now();
+  const calls: unknown[] = [];
+  const retention = new Retention({
+    storage: {
+      purgeBefore: (cutoff, scope) => {
+        calls.push([cutoff, scope]);
+        return store.purgeBefore(cutoff, scope);
+      },
+    },
+    retentionHours: 24,
+    tenantRetentionHours: new Map([
+      ['short', 2],
+      ['long', 72],
+    ]),
+    purgeIntervalMinutes: 60,
+    now: () => now,
+  });
+  try {
+    // Each tenant has a 3 h old span and a 30 h old one; "long" also a 100 h old one.
+    const spans = {
+      short: [spanAt(11, now - 3 * HOUR_MS, 'short'), spanAt(12, now - 30 * HOUR_MS, 'short')],
+      long: [
+        spanAt(21, now - 3 * HOUR_MS, 'long'),
+        spanAt(22, now - 30 * HOUR_MS, 'long'),
+        spanAt(23, now - 100 * HOUR_MS, 'long'),
+      ],
+      other: [spanAt(31, now - 3 * HOUR_MS, 'other'), spanAt(32, now - 30 * HOUR_MS, 'other')],
+      default: [spanAt(41, now - 3 * HOUR_MS), spanAt(42, now - 30 * HOUR_MS)],
+    };
+    await store.write(Object.values(spans).flat());
+    const deleted = await retention.purgeOnce();
+    assert.deepEqual(calls, [
+      [(now - 2 * HOUR_MS) * 1000, { tenant: 'short' }],
+      [(now - 72 * HOUR_MS) * 1000, { tenant: 'long' }],
+      [(now - 24 * HOUR_MS) * 1000, { exceptTenants: ['short', 'long'] }],
+    ]);
+    const kept = async (tenant: string, span: ReturnType<typeof spanAt>) =>
+      (await store.getTrace(tenant, span.traceId)) !== null;
+    assert.deepEqual(
+      await Promise.all(spans.short.map((s) => kept('short', s))),
+      [false, false],
+      'short (2 h): both gone',
+    );
+    assert.deepEqual(
+      await Promise.all(spans.long.map((s) => kept('long', s))),
+      [true, true, false],
+      'long (72 h): only the 100 h old one gone',
+    );
+    assert.deepEqual(await Promise.all(spans.other.map((s) => kept('other', s))), [true, false]);
+    assert.deepEqual(await Promise.all(spans.default.map((s) => kept(DEFAULT_TENANT, s))), [
+      true,
+      false,
+    ]);
+    assert.equal(deleted, 2 + 1 + 1 + 1);
+  } finally {
+    await retention.stop();
+    await store.close();
+  }
+});
+
+test('without per-tenant retention one unscoped purge runs (backends without scopes keep working)', async () => {
+  const calls: unknown[][] = [];
+  const retention = new Retention({
+    storage: {
+      purgeBefore: (...args: unknown[]) => {
+        calls.push(args);
+        return Promise.resolve(3);
+      },
+    },
+    retentionHours: 1,
+    purgeIntervalMinutes: 60,
+    now: () => 10 * HOUR_MS,
+  });
+  assert.equal(await retention.purgeOnce(), 3);
+  assert.deepEqual(calls, [[9 * HOUR_MS * 1000]]);
 });
