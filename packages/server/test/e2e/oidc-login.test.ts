@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import Provider from 'oidc-provider';
+import { pino } from 'pino';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { Registry } from 'prom-client';
+import { defaultConfig } from '../../src/config/config.ts';
+import { createQueryApp } from '../../src/query/query-app.ts';
+import { SecurityLayer } from '../../src/security/security-layer.ts';
 import { browserTestsUnavailable, launchChromium } from '../ui/browser.ts';
 import { eventually } from './eventually.ts';
 import { startSkein, type SkeinProcess } from './skein-process.ts';
@@ -376,6 +381,59 @@ security:
       assert.match(await refused.text(), /session has ended/);
     } finally {
       await context.close();
+    }
+  });
+
+  test('cookieSecure marks the cookies Secure on plain HTTP and the redirect URI follows the Host; without a client id the routes say sign-in is off', async () => {
+    const logger = pino({ level: 'silent' });
+    const app = async (clientId: string) => {
+      const config = structuredClone(defaultConfig);
+      config.security.oidc.issuer = issuer;
+      config.security.oidc.clientId = clientId;
+      config.security.oidc.cookieSecure = true;
+      const layer = new SecurityLayer({ config, registry: new Registry(), logger });
+      return createQueryApp({
+        reader: {} as never,
+        defaultLimit: 20,
+        maxLimit: 100,
+        protect: (a) => layer.fastify(a, 'query'),
+      });
+    };
+    const withLogin = await app(CLIENT_ID);
+    try {
+      const res = await withLogin.inject({ url: '/login', headers: { host: 'skein.test:8080' } });
+      assert.equal(res.statusCode, 302);
+      assert.match(
+        String(res.headers['set-cookie']),
+        /^skein_login=.*; HttpOnly; SameSite=Lax; Secure$/,
+      );
+      assert.equal(
+        new URL(String(res.headers.location)).searchParams.get('redirect_uri'),
+        'http://skein.test:8080/login/callback',
+      );
+      const logout = await withLogin.inject({ method: 'POST', url: '/logout' });
+      assert.equal(logout.statusCode, 200);
+      assert.match(
+        String(logout.headers['set-cookie']),
+        /^skein_session=; Path=\/; Max-Age=0; .*Secure$/,
+      );
+    } finally {
+      await withLogin.close();
+    }
+    const without = await app('');
+    try {
+      const res = await without.inject({ url: '/login' });
+      assert.equal(res.statusCode, 404);
+      assert.match(
+        res.body,
+        /sign-in is not configured here; set security\.oidc\.issuer and security\.oidc\.clientId/,
+      );
+      assert.deepEqual((await without.inject({ url: '/api/session' })).json(), {
+        login: false,
+        signedIn: false,
+      });
+    } finally {
+      await without.close();
     }
   });
 
