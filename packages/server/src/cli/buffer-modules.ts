@@ -7,6 +7,7 @@ import {
   PartitionLeases,
 } from '../buffer/nats/index.ts';
 import { ConfigError } from '../errors.ts';
+import { compileTenantSettings, TenantRateLimiter } from '../pipeline/tenant-limits/index.ts';
 import type { ModuleDefinition, RunningModule } from './app.ts';
 import type { AppContext, ModuleName } from './roles.ts';
 
@@ -53,7 +54,13 @@ export const bufferModule: ModuleDefinition<AppContext, ModuleName> = {
     ];
     if (role === 'collector') {
       if (ctx.metrics === undefined) throw new Error('module wiring: metrics is not started');
-      const publisher = new NatsSpanPublisher(buffer, metrics, ctx.metrics);
+      // A collector enforces the per-tenant rates (ingesters take what it published).
+      const publisher = new NatsSpanPublisher(
+        buffer,
+        metrics,
+        ctx.metrics,
+        new TenantRateLimiter(compileTenantSettings(ctx.config)),
+      );
       ctx.consumer = publisher;
       notes.push('pipeline: in the ingesters; accepted batches are acknowledged once in JetStream');
       return {

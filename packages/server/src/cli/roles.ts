@@ -4,6 +4,7 @@ import { AdminServer } from '../admin/admin-server.ts';
 import type { ListenerConfig, SkeinConfig } from '../config/config.ts';
 import { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
+import { compileTenantSettings, TenantRateLimiter } from '../pipeline/tenant-limits/index.ts';
 import { DurableIntake } from '../intake/index.ts';
 import { DedupeFilter, DedupeMetrics, compileDedupeSettings } from '../pipeline/dedupe/index.ts';
 import { join } from 'node:path';
@@ -300,7 +301,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
   metrics: {
     dependsOn: [],
     async start(ctx) {
-      ctx.metrics = new IngestMetrics(ctx.registry);
+      ctx.metrics = new IngestMetrics(ctx.registry, ctx.config.tenants.maxTrackedTenants);
       return NOTHING_TO_STOP;
     },
   },
@@ -372,6 +373,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       const retention = new Retention({
         storage: need(ctx.storage, 'storage'),
         retentionHours,
+        tenantRetentionHours: compileTenantSettings(ctx.config).retentionHours,
         purgeIntervalMinutes,
         logger: ctx.logger.child({ component: 'retention' }),
       });
@@ -409,6 +411,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         dedupe: dedupe.enabled
           ? new DedupeFilter(dedupe.windowSpans, new DedupeMetrics(ctx.registry))
           : undefined,
+        tenantLimits: new TenantRateLimiter(compileTenantSettings(ctx.config)),
         onAccepted:
           ctx.adaptiveSampling === undefined
             ? undefined
