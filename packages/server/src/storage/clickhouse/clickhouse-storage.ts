@@ -1027,9 +1027,11 @@ export class ClickHouseStorage
       const inScope = scopeCondition(scope);
       const marks = await this.purgeMarks(true);
       const spans = this.tables.read('spans');
-      // Each tenant's rows newer than its own previous mark are the ones hidden now.
+      // Each tenant's rows newer than its own previous mark are the ones hidden now
+      // (the tenants from `operations`, which has a row per tenant, service and day).
       const tenants = await this.connection.select<{ tenant: string }>(
-        `SELECT DISTINCT tenant FROM ${spans} WHERE start_time < ${sqlInt(at)} AND ${inScope}`,
+        `SELECT DISTINCT tenant FROM ${this.tables.read('operations')}
+         WHERE day <= ${dateLiteral(dayOf(at))} AND ${inScope}`,
       );
       const byMark = new Map<number, string[]>();
       for (const { tenant } of tenants) {
@@ -1042,11 +1044,14 @@ export class ClickHouseStorage
       let deleted = 0;
       if (byMark.size > 0) {
         const newer = [...byMark].map(
-          ([m, list]) => `(has(${sqlStringArray(list)}, tenant) AND start_time >= ${sqlInt(m)})`,
+          ([m, list]) =>
+            `(has(${sqlStringArray(list)}, tenant) AND day >= ${dateLiteral(dayOf(m))} AND start_time >= ${sqlInt(m)})`,
         );
+        // One copy per tenant: two tenants' spans with the same ids are two spans.
         const [row] = await this.connection.select<{ n: string }>(
           `SELECT count() AS n FROM (SELECT trace_id FROM ${spans}
-           WHERE start_time < ${sqlInt(at)} AND (${newer.join(' OR ')}) ${ONE_COPY})`,
+           WHERE day <= ${dateLiteral(dayOf(at))} AND start_time < ${sqlInt(at)} AND (${newer.join(' OR ')})
+           LIMIT 1 BY tenant, trace_id, span_id, kind, start_time, duration)`,
         );
         deleted = Number(row?.n ?? 0);
       }
