@@ -72,12 +72,12 @@ function makeProvider(issuer: string, redirectUris: string[], key: SigningKey): 
     jwks: { keys: [key.privateJwk] },
     cookies: { keys: ['oidc-login-test-cookie-key'] },
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 3600 },
-    claims: { openid: ['sub'], profile: ['name'], skein: ['skein_roles'] },
+    claims: { openid: ['sub'], profile: ['name'], skein: ['skein_roles', 'org'] },
     // The ID token carries the scopes claim itself (as Skein maps it), not only userinfo.
     conformIdTokenClaims: false,
     findAccount: (_ctx, sub) => ({
       accountId: sub,
-      claims: () => ({ sub, name: sub, skein_roles: ['skein:read', 'skein:ingest'] }),
+      claims: () => ({ sub, name: sub, org: 'acme', skein_roles: ['skein:read', 'skein:ingest'] }),
     }),
   });
   provider.on('server_error', (_ctx, err) => console.error('oidc-provider:', err));
@@ -157,7 +157,7 @@ describe('OIDC sign-in for the UI, with a real provider', { skip: skipReason ?? 
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const config = (ttl: number) => `
+    const config = (ttl: number, tenantClaim: string) => `
 security:
   tokens:
     - { name: ingest, secret: "${INGEST_SECRET}", scopes: [ingest] }
@@ -170,9 +170,10 @@ security:
     clientSecret: "\${env:SKEIN_TEST_OIDC_CLIENT_SECRET}"
     loginScope: openid profile skein
     sessionTtlSeconds: ${ttl}
+    tenantClaim: "${tenantClaim}"
 `;
-    writeFileSync(join(dir, 'skein.yaml'), config(3600));
-    writeFileSync(join(dir, 'short.yaml'), config(5));
+    writeFileSync(join(dir, 'skein.yaml'), config(3600, ''));
+    writeFileSync(join(dir, 'short.yaml'), config(5, 'org'));
     process.env.SKEIN_TEST_OIDC_CLIENT_SECRET = CLIENT_SECRET;
     [skein, shortSkein, browser] = await Promise.all([
       startSkein('all', ['--config', join(dir, 'skein.yaml'), `--storage.duckdb.path=:memory:`]),
@@ -373,7 +374,10 @@ security:
       );
       const headers = { cookie: `skein_session=${session.value}` };
       const first = await fetch(`${shortQuery}/api/session`, { headers });
-      assert.equal(((await first.json()) as { name?: string }).name, 'bob');
+      // Claims map as a bearer JWT's do: here the tenant claim binds the session to "acme".
+      const info = (await first.json()) as { name?: string; tenant?: string };
+      assert.equal(info.name, 'bob');
+      assert.equal(info.tenant, 'acme');
       const refused = await eventually(async () => {
         const res = await fetch(`${shortQuery}/api/services`, { headers });
         return res.status === 401 ? res : undefined;
