@@ -7,6 +7,7 @@ import type { TraceQuery } from '../trace-reader.ts';
 import { fixtureShiftMicros, loadFixtureSpans, loadQueryCases } from './jaeger-fixtures.ts';
 import { duplicateWriteCases } from './duplicate-conformance.ts';
 import { tagValueReaderCases } from './tag-value-conformance.ts';
+import { tenantIsolationCases } from './tenant-isolation-conformance.ts';
 import { fullFidelitySpan, hexId, makeSpan, testResource } from './test-spans.ts';
 
 /**
@@ -27,6 +28,7 @@ export function runStorageConformance(name: string, createStorage: () => Promise
     duplicateWriteCases(createStorage);
     purge(createStorage);
     tagValueReaderCases(createStorage);
+    tenantIsolationCases(createStorage);
   });
 }
 
