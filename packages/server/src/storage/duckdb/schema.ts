@@ -14,6 +14,28 @@ import type { DuckDBType } from '@duckdb/node-api';
 /**
  * The embedded store's tables. Why this shape (measured with bench/storage-load.ts):
  *
+ * - Tenants (issue 15): every table holding spans or rows derived from them (spans,
+ *   traces, origins, operations, span_metrics, completeness_*, dependency_edges,
+ *   sampling_probabilities, sampling_throughput) has `tenant VARCHAR NOT NULL DEFAULT
+ *   ''`, '' being DEFAULT_TENANT (data sent without naming a tenant), as its LAST
+ *   column: a store made before tenants gains it in place (migrate-tenant.ts; its rows
+ *   read as DEFAULT_TENANT) and has the same column order as a new one. Every read
+ *   binds `tenant = $n`; nothing is string-built. Cost: a one-tenant install writes a
+ *   constant column, which DuckDB stores as one dictionary entry and a tiny index per
+ *   row group: 91.2 → 92.3 B/span at 1M spans (+1.1 B, +1.2%; one DuckDB block per
+ *   ~16 row groups). Per-tenant reads stay fast because the tenant never widens a scan:
+ *   the start_time zonemap bounds it as before and the tenant is one more pushed-down
+ *   filter on a dictionary-coded column (a write batch appends each tenant's traces
+ *   together, so the column is a few runs per batch and its own min/max zonemap skips
+ *   row groups holding only other tenants). A trace lookup probes `traces_by_id` by
+ *   id, then keeps its tenant's rows of the few found (two tenants may use one id), and
+ *   scans `spans` in those bounds for `trace_id = $id AND tenant = $t`. Services and
+ *   operations come from the in-memory `operations` mirror, keyed by tenant; origins
+ *   are per tenant (`origins.tenant` is part of an origin's identity, so a decoded
+ *   span's Resource carries its tenant and a resource tag search resolves to the
+ *   asking tenant's origin ids only). `dependency_minutes` stays global (the
+ *   dependencies processor vouches for a minute for every tenant at once).
+ *
  * - `spans` holds one row per span, appended in batches sorted by start time, so the
  *   per-row-group min/max (zonemap) of `start_time` prunes every time-bounded scan.
  *   Ids are integers (UHUGEINT / UBIGINT), not hex text: half the bytes and cheap
@@ -70,9 +92,9 @@ import type { DuckDBType } from '@duckdb/node-api';
  * - `sampling_leases`, `sampling_probabilities` and `sampling_throughput` are adaptive
  *   sampling's (storage/sampling-store.ts, duckdb/sampling-store.ts): a lease row per
  *   name (holder, expiry in ms) taken with one conditional upsert; the probabilities the
- *   lease holder computed, one row per service operation, replaced as a whole; and the
- *   root-span counts each process observed per interval, deleted by the holder as it
- *   reads them. A few hundred rows; not purged with the spans.
+ *   lease holder computed, one row per tenant and service operation, replaced as a
+ *   whole; and the root-span counts each process observed per interval, deleted by the
+ *   holder as it reads them. A few hundred rows; not purged with the spans.
  *
  * Measured and not taken: an ART index on `spans.trace_id` (get-trace 2.4 ms instead
  * of ~3.3, but ~18 MB of memory per million spans and a file twice the size after
@@ -81,6 +103,7 @@ import type { DuckDBType } from '@duckdb/node-api';
  * self-join of `spans`, cached per hour (dependency-hours.ts): uncached, the join
  * costs ~0.15-0.3 s per million spans.
  */
+/** 1: before tenants; 2: a `tenant` column on every table of TENANT_TABLES. */
 export const SCHEMA_VERSION = 2;
 
 export const CREATE_STATEMENTS: readonly string[] = [
