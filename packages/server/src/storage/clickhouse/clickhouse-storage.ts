@@ -1095,16 +1095,20 @@ export class ClickHouseStorage
           `SELECT toString(day) AS d, countIf(${inScope}) AS mine, count() AS rows
            FROM ${this.tables.read(table)} WHERE day <= ${dateLiteral(lastDay)} GROUP BY day`,
         );
+        const shared: string[] = [];
         for (const { d, mine, rows } of days) {
           if (Number(mine) === Number(rows)) {
             await this.dropDay(table, d);
             continue;
           }
           if (table === 'dependency_edges') sharedEdgeDays.add(d);
-          if (Number(mine) === 0) continue;
+          if (Number(mine) > 0) shared.push(`toDate(${sqlString(d)})`);
+        }
+        // One mutation per table (each ON CLUSTER statement waits for every host).
+        if (shared.length > 0) {
           await this.connection.command(
             `ALTER TABLE ${this.tables.local(table)}${this.tables.onCluster}
-             DELETE WHERE day = toDate(${sqlString(d)}) AND ${inScope}`,
+             DELETE WHERE day IN (${shared.join(', ')}) AND ${inScope}`,
           );
         }
       }
