@@ -6,7 +6,8 @@ import { applyHttpTimeouts } from '../listeners/http-timeouts.ts';
 import type { ReceiverAddress } from '../receivers/receiver.ts';
 import type { ServedStrategies, StrategyServed } from './served-strategies.ts';
 import { strategyJson } from './strategy-json.ts';
-import { HttpGuardSlot, type HttpGuard } from '../security/index.ts';
+import { DEFAULT_TENANT } from '../model/span.ts';
+import { HttpGuardSlot, identityOf, type HttpGuard } from '../security/index.ts';
 import type { SamplingStrategyResponse } from './strategy-source.ts';
 
 export interface SamplingHttpServerOptions {
@@ -26,7 +27,9 @@ const STOP_GRACE_MS = 2_000;
  * `GET /sampling?service=NAME` (jaeger-client, `@opentelemetry/sampler-jaeger-remote`)
  * and `GET /?service=NAME` (older Jaeger clients) answer the service's strategy as
  * JSON (strategy-json.ts). The `service` parameter is required exactly once (400
- * otherwise, as Jaeger); other paths are 404, other methods 405.
+ * otherwise, as Jaeger); other paths are 404, other methods 405. The strategy is the
+ * one of the tenant the guard admitted the request for (`identityOf(req)`), the
+ * default tenant's when none was named.
  */
 export class SamplingHttpServer {
   readonly #options: SamplingHttpServerOptions;
@@ -119,7 +122,8 @@ export class SamplingHttpServer {
           : `the "service" parameter is required: GET ${url.pathname}?service=NAME (the service.name of the SDK asking)`,
       );
     }
-    const resolved = this.#options.strategies.strategyFor(services[0]);
+    const tenant = identityOf(req)?.tenant ?? DEFAULT_TENANT;
+    const resolved = this.#options.strategies.strategyFor(services[0], tenant);
     let body = this.#json.get(resolved.strategy);
     if (body === undefined) {
       body = strategyJson(resolved.strategy);

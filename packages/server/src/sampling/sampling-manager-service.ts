@@ -6,6 +6,8 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { isSkeinError } from '../errors.ts';
+import { DEFAULT_TENANT } from '../model/span.ts';
+import { tenantOf } from '../security/index.ts';
 import { decodeServiceName, encodeSamplingStrategyResponse } from './sampling-manager-proto.ts';
 import type { ServedStrategies, StrategyServed } from './served-strategies.ts';
 import type { SamplingStrategyResponse } from './strategy-source.ts';
@@ -27,7 +29,9 @@ function passthrough(buffer: Buffer): Buffer {
  * grpc-js service to add to any server: the sampling gRPC port (:5779) and the
  * Jaeger collector gRPC port (:14250), as Jaeger v1's collector served it there.
  * Messages stay raw bytes (sampling-manager-proto.ts encodes and decodes them).
- * An empty or missing service name is INVALID_ARGUMENT.
+ * An empty or missing service name is INVALID_ARGUMENT. The strategy is the one of the
+ * tenant the server's guard resolved from the call's metadata (`tenantOf`), the default
+ * tenant's when none was named.
  */
 export function samplingManagerService(
   strategies: ServedStrategies,
@@ -65,7 +69,7 @@ export function samplingManagerService(
       });
       return;
     }
-    const resolved = strategies.strategyFor(service);
+    const resolved = strategies.strategyFor(service, tenantOf(call.metadata) ?? DEFAULT_TENANT);
     let response = encoded.get(resolved.strategy);
     if (response === undefined) {
       response = encodeSamplingStrategyResponse(resolved.strategy);

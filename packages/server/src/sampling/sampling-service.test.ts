@@ -13,6 +13,9 @@ import { Registry } from 'prom-client';
 import { defaultConfig, type SkeinConfig } from '../config/config.ts';
 import { JaegerGrpcReceiver } from '../receivers/jaeger/jaeger-grpc-receiver.ts';
 import { startReceiver, type StartedReceiver } from '../receivers/test-support/started-receiver.ts';
+import { SecurityLayer } from '../security/security-layer.ts';
+import { AdaptiveStrategySource } from './adaptive/adaptive-strategy-source.ts';
+import { compileAdaptiveSection } from './adaptive/adaptive-settings.ts';
 import { SamplingService } from './sampling-service.ts';
 import { pollUntil } from './test-support/poll.ts';
 import {
@@ -296,5 +299,103 @@ describe('remote sampling service', () => {
       await provider.shutdown();
       await new Promise<void>((resolve) => jaeger.close(resolve));
     }
+  });
+});
+
+describe('remote sampling service per tenant', () => {
+  const ACME_TOKEN = 'acme-sdk-token-0123456789abcdef';
+  const OPEN_TOKEN = 'open-sdk-token-0123456789abcdef';
+  let service: SamplingService;
+  let security: SecurityLayer;
+  let httpPort: number;
+  let grpcClient: SamplingManagerClient;
+
+  before(async () => {
+    const config: SkeinConfig = structuredClone(defaultConfig);
+    config.sampling.http = { enabled: true, host: '127.0.0.1', port: 0 };
+    config.sampling.grpc = { enabled: true, host: '127.0.0.1', port: 0 };
+    config.security.tokens = [
+      { name: 'acme-sdk', secret: ACME_TOKEN, scopes: ['ingest'], tenant: 'acme' },
+      { name: 'open-sdk', secret: OPEN_TOKEN, scopes: ['ingest'] },
+    ];
+    const logger = pino({ level: 'silent' });
+    security = new SecurityLayer({ config, registry: new Registry(), logger });
+    // Adaptive probabilities for the same service and operation in two tenants.
+    const adaptive = new AdaptiveStrategySource();
+    const settings = compileAdaptiveSection({ ...defaultConfig.sampling.adaptive, enabled: true });
+    adaptive.publish(
+      [
+        ['', 0.002],
+        ['acme', 0.04],
+      ].map(([tenant, probability]) => ({
+        tenant: tenant as string,
+        service: 'shop',
+        operation: 'GET /cart',
+        probability: probability as number,
+        tracesPerSecond: 100,
+        sampledPerSecond: 1,
+        updatedAt: 0,
+      })),
+      settings,
+    );
+    service = new SamplingService({ config, logger, adaptive, security });
+    const { http, grpc: g } = await service.start();
+    assert.ok(http && g);
+    httpPort = http.port;
+    grpcClient = samplingManagerClient(`127.0.0.1:${g.port}`);
+  });
+
+  after(async () => {
+    grpcClient.close();
+    await service.stop();
+    security.close();
+  });
+
+  /** The probability served for GET /cart (HTTP JSON or the gRPC client's decoding alike). */
+  interface CartStrategy {
+    operationSampling?: {
+      perOperationStrategies: {
+        operation: string;
+        probabilisticSampling: { samplingRate: number } | null;
+      }[];
+    } | null;
+  }
+  const cartRate = (strategy: CartStrategy): number | undefined =>
+    strategy.operationSampling?.perOperationStrategies.find((o) => o.operation === 'GET /cart')
+      ?.probabilisticSampling?.samplingRate;
+
+  test("HTTP: an SDK is served its tenant's adaptive strategy: the token's tenant, else the header's, else the default", async () => {
+    const ask = async (headers: Record<string, string>) => {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/sampling?service=shop`, { headers });
+      assert.equal(res.status, 200);
+      return cartRate((await res.json()) as CartStrategy);
+    };
+    assert.equal(await ask({ authorization: `Bearer ${OPEN_TOKEN}` }), 0.002);
+    assert.equal(await ask({ authorization: `Bearer ${ACME_TOKEN}` }), 0.04);
+    assert.equal(
+      await ask({ authorization: `Bearer ${OPEN_TOKEN}`, 'x-scope-orgid': 'acme' }),
+      0.04,
+    );
+    // A tenant nothing was computed for falls through to the default strategy.
+    assert.equal(
+      await ask({ authorization: `Bearer ${OPEN_TOKEN}`, 'x-scope-orgid': 'globex' }),
+      undefined,
+    );
+  });
+
+  test("gRPC: GetSamplingStrategy answers with the tenant the guard resolved from the call's metadata", async () => {
+    const ask = async (metadata: Record<string, string>) =>
+      cartRate(await getSamplingStrategy(grpcClient, 'shop', metadata));
+    assert.equal(await ask({ authorization: `Bearer ${OPEN_TOKEN}` }), 0.002);
+    assert.equal(await ask({ authorization: `Bearer ${ACME_TOKEN}` }), 0.04);
+    assert.equal(
+      await ask({ authorization: `Bearer ${OPEN_TOKEN}`, 'x-scope-orgid': 'acme' }),
+      0.04,
+    );
+    // A client cannot name the tenant by sending the guard's own metadata key.
+    assert.equal(
+      await ask({ authorization: `Bearer ${OPEN_TOKEN}`, 'skein-tenant': 'acme' }),
+      0.002,
+    );
   });
 });

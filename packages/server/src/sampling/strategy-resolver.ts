@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from '../model/span.ts';
 import { BUILT_IN_PROBABILITY } from './compiled-strategies.ts';
 import type { FileStrategySource } from './file-strategy-source.ts';
 import type {
@@ -34,6 +35,10 @@ export interface StrategyExplanation {
  * strategy in force would not have sampled it.
  *
  * `strategyFor` allocates nothing: it returns the sources' shared objects.
+ *
+ * Per tenant: the operator's strategies are every tenant's; the adaptive source's are
+ * computed from each tenant's own traffic, so a tenant is served its own probabilities
+ * (`tenant` defaults to `DEFAULT_TENANT`).
  */
 export class StrategyResolver {
   readonly #file: FileStrategySource;
@@ -53,19 +58,19 @@ export class StrategyResolver {
     return this.#adaptive;
   }
 
-  /** The strategy `service` is served now. The returned object is shared: do not modify it. */
-  strategyFor(service: string): ResolvedStrategy {
+  /** The strategy `service` of `tenant` is served now. The returned object is shared: do not modify it. */
+  strategyFor(service: string, tenant: string = DEFAULT_TENANT): ResolvedStrategy {
     return (
       this.#file.strategyFor(service) ??
-      this.#adaptive?.strategyFor(service) ??
+      this.#adaptive?.strategyFor(service, tenant) ??
       this.#file.defaultStrategy()
     );
   }
 
-  /** Services some source has something specific for, sorted. */
-  services(): string[] {
+  /** Services of `tenant` some source has something specific for, sorted. */
+  services(tenant: string = DEFAULT_TENANT): string[] {
     const names = new Set(this.#file.services());
-    for (const name of this.#adaptive?.services() ?? []) names.add(name);
+    for (const name of this.#adaptive?.services(tenant) ?? []) names.add(name);
     return [...names].sort();
   }
 
@@ -88,9 +93,9 @@ export class StrategyResolver {
         };
   }
 
-  /** What `service` gets and why. */
-  explain(service: string): StrategyExplanation {
-    const resolved = this.strategyFor(service);
+  /** What `service` of `tenant` gets and why. */
+  explain(service: string, tenant: string = DEFAULT_TENANT): StrategyExplanation {
+    const resolved = this.strategyFor(service, tenant);
     const file = this.#file;
     let reason: string;
     let warnings: readonly string[] = [];

@@ -46,9 +46,13 @@ export interface ResolvedStrategy {
  * process); it returns undefined when this source has nothing specific for the
  * service, so the next source (or the default) answers. Returned objects are
  * shared and must not be modified by the caller.
+ *
+ * `tenant` is the tenant of the SDK asking (`DEFAULT_TENANT` when none): a source that
+ * learns from traffic (adaptive) answers from that tenant's traffic only; the
+ * operator's strategies are the same for every tenant (a source may ignore it).
  */
 export interface StrategySource {
-  strategyFor(service: string): ResolvedStrategy | undefined;
-  /** Services this source has something specific for (for the strategies page). */
-  services(): string[];
+  strategyFor(service: string, tenant: string): ResolvedStrategy | undefined;
+  /** Services of `tenant` this source has something specific for (for the strategies page). */
+  services(tenant: string): string[];
 }

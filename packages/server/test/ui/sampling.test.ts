@@ -345,6 +345,7 @@ describe(
         [
           // Busy: 1% of 200 traces/s gives the target of 2.
           {
+            tenant: '',
             service: 'sp-shop',
             operation: 'GET /item',
             probability: 0.01,
@@ -354,6 +355,7 @@ describe(
           },
           // Under its overridden target of 5: every trace kept.
           {
+            tenant: '',
             service: 'sp-shop',
             operation: 'GET /cart',
             probability: 1,
@@ -363,6 +365,7 @@ describe(
           },
           // Just measured: no traffic estimate yet (-1).
           {
+            tenant: '',
             service: 'sp-shop',
             operation: 'POST /order',
             probability: 0.001,
@@ -371,6 +374,7 @@ describe(
             updatedAt,
           },
           {
+            tenant: '',
             service: 'sp-pinned',
             operation: 'GET /',
             probability: 0.04,

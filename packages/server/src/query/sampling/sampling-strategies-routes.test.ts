@@ -10,6 +10,9 @@ import {
   type StrategySource,
 } from '../../sampling/index.ts';
 import type { AdaptiveOperationRate } from '../../sampling/adaptive/index.ts';
+import { Registry } from 'prom-client';
+import { AdaptiveStrategySource, compileAdaptiveSection } from '../../sampling/adaptive/index.ts';
+import { SecurityLayer } from '../../security/security-layer.ts';
 import { DuckDbStorage } from '../../storage/duckdb/duckdb-storage.ts';
 import { createQueryApp } from '../query-app.ts';
 import { makeResource, makeSpan } from '../test-support/span-builders.ts';
@@ -213,5 +216,93 @@ describe('GET /api/sampling/strategies', () => {
       res.json<{ errors: { msg: string }[] }>().errors[0].msg,
       /the sampling service does not run in this process; it runs in the all and collector roles/,
     );
+  });
+});
+
+describe('GET /api/sampling/strategies per tenant', () => {
+  let store: DuckDbStorage;
+  let app: FastifyInstance;
+  let security: SecurityLayer;
+
+  before(async () => {
+    store = new DuckDbStorage({ path: ':memory:' });
+    await store.open();
+    const acme = { ...makeResource('acme-only'), tenant: 'acme' };
+    await store.write([
+      makeSpan({
+        traceId: 'c'.repeat(32),
+        spanId: '00000000000000c1',
+        resource: makeResource('shop'),
+      }),
+      // The same trace and span ids in acme, from a service only acme has.
+      makeSpan({ traceId: 'c'.repeat(32), spanId: '00000000000000c1', resource: acme }),
+    ]);
+    const sampling = structuredClone(defaultConfig.sampling);
+    const file = new FileStrategySource(sampling, { logger: pino({ level: 'silent' }) });
+    const adaptive = new AdaptiveStrategySource();
+    adaptive.publish(
+      [
+        ['', 0.002],
+        ['acme', 0.04],
+      ].map(([tenant, probability]) => ({
+        tenant: tenant as string,
+        service: 'shop',
+        operation: 'GET /cart',
+        probability: probability as number,
+        tracesPerSecond: 100,
+        sampledPerSecond: 1,
+        updatedAt: 0,
+      })),
+      compileAdaptiveSection({ ...defaultConfig.sampling.adaptive, enabled: true }),
+    );
+    const resolver = new StrategyResolver({ file, adaptive });
+    const logger = pino({ level: 'silent' });
+    // Auth off (no tokens): the tenant comes from the X-Scope-OrgID header, as the guard resolves it.
+    security = new SecurityLayer({ config: defaultConfig, registry: new Registry(), logger });
+    app = await createQueryApp({
+      reader: store,
+      defaultLimit: 20,
+      maxLimit: 1500,
+      sampling: () => resolver,
+      protect: (a) => security.fastify(a, 'query'),
+    });
+  });
+
+  after(async () => {
+    await app.close();
+    await store.close();
+    security.close();
+  });
+
+  async function asTenant(tenant: string | undefined): Promise<SamplingStrategiesResponse> {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/sampling/strategies',
+      headers: tenant === undefined ? {} : { 'x-scope-orgid': tenant },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    return res.json<{ data: SamplingStrategiesResponse }>().data;
+  }
+
+  test('each tenant sees its own services, its own adaptive probabilities and rates', async () => {
+    const mine = await asTenant(undefined);
+    const acme = await asTenant('acme');
+    assert.deepEqual(
+      mine.services.map((s) => [s.service, s.origin]),
+      [['shop', 'adaptive']],
+    );
+    assert.deepEqual(
+      acme.services.map((s) => [s.service, s.origin]),
+      [
+        ['acme-only', 'default'],
+        ['shop', 'adaptive'],
+      ],
+    );
+    const rate = (data: SamplingStrategiesResponse) =>
+      data.services.find((s) => s.service === 'shop')?.adaptiveOperations?.[0]?.probability;
+    assert.equal(rate(mine), 0.002);
+    assert.equal(rate(acme), 0.04);
+    const globex = await asTenant('globex');
+    assert.deepEqual(globex.services, [], 'nothing stored or computed for globex');
   });
 });

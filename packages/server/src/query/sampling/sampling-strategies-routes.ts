@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidParameterError, SamplingUnavailableError } from '../../errors.ts';
+import { DEFAULT_TENANT } from '../../model/span.ts';
+import { identityOf } from '../../security/identity.ts';
 import {
   strategyJson,
   type StrategyExplanation,
@@ -33,7 +35,7 @@ export interface ServedStrategyRow extends Omit<StrategyExplanation, 'strategy'>
 
 /** What an adaptive source may add to the page (AdaptiveStrategySource does). */
 interface ObservedRates {
-  operationRates(service: string): readonly AdaptiveOperationRate[];
+  operationRates(service: string, tenant: string): readonly AdaptiveOperationRate[];
 }
 
 function observedRates(source: unknown): ObservedRates | undefined {
@@ -58,6 +60,8 @@ export interface SamplingStrategiesResponse {
  * or seen in stored traces) the strategy it is served now and why: `origin` is
  * `file`, `adaptive` or `default`, `reason` says which entry or source. With
  * `service`, just that service (known or not). In Jaeger's `{data, errors}` envelope.
+ * Everything is the requesting tenant's (`identityOf(req)?.tenant`, the default tenant
+ * when none): its stored services, its adaptive probabilities and observed rates.
  */
 export function registerSamplingStrategiesRoutes(
   app: FastifyInstance,
@@ -77,17 +81,21 @@ export function registerSamplingStrategiesRoutes(
       const err = new SamplingUnavailableError([]);
       return reply.code(err.statusCode).send(errorEnvelope(err.statusCode, err.message));
     }
+    const tenant = identityOf(request.raw)?.tenant ?? DEFAULT_TENANT;
     let names: string[];
     if (one !== undefined) {
       names = [one];
     } else {
-      const known = new Set([...resolver.services(), ...(await opts.reader.getServices())]);
+      const known = new Set([
+        ...resolver.services(tenant),
+        ...(await opts.reader.getServices(tenant)),
+      ]);
       names = [...known].sort();
     }
     const rates = observedRates(resolver.adaptive);
     const services = names.map((service) => {
-      const r = row(resolver.explain(service));
-      if (rates !== undefined) r.adaptiveOperations = rates.operationRates(service);
+      const r = row(resolver.explain(service, tenant));
+      if (rates !== undefined) r.adaptiveOperations = rates.operationRates(service, tenant);
       return r;
     });
     const fallback = resolver.explainDefault();

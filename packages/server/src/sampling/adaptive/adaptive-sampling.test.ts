@@ -397,4 +397,61 @@ describe('AdaptiveSampling', () => {
       await storage.close();
     }
   });
+
+  test('two tenants with the same service and operation: each is computed from its own traffic, stored with its tenant and served its own strategy', async () => {
+    const storage = new DuckDbStorage({ path: ':memory:' });
+    await storage.open();
+    const time = clock();
+    const make = () =>
+      new AdaptiveSampling({
+        store: storage,
+        settings: settings({ initialProbability: 0.002 }),
+        now: time.now,
+        timer: false,
+      });
+    const sampling = make();
+    try {
+      await sampling.start();
+      const random = seededRandom(11);
+      // The default tenant's 's GET /' gets 5000 req/s; acme's, 500 req/s (target 1/s).
+      for (const [tenant, rate] of [
+        ['', 5000],
+        ['acme', 500],
+      ] as const) {
+        const source: TrafficSource = {
+          service: 's',
+          operation: 'GET /',
+          rate,
+          reports: 'jaeger-tags',
+          tenant,
+        };
+        sampling.observe(sampledRoots(source, INTERVAL_S, 0.002, random));
+      }
+      time.advance(INTERVAL_S);
+      assert.equal(await sampling.tick(), 'calculated');
+      const rateOf = (tenant: string) =>
+        appliedProbability(sampling.source.strategyFor('s', tenant)?.strategy, 'GET /', -1);
+      const plain = rateOf('');
+      const acme = rateOf('acme');
+      assert.ok(Math.abs(plain - 1 / 5000) / (1 / 5000) < 0.3, `default tenant: ${plain}`);
+      assert.ok(Math.abs(acme - 1 / 500) / (1 / 500) < 0.3, `acme: ${acme}`);
+      assert.equal(sampling.source.strategyFor('s', 'globex'), undefined, 'globex saw nothing');
+      assert.deepEqual(sampling.source.services('acme'), ['s']);
+      assert.deepEqual(sampling.source.services('globex'), []);
+      assert.equal(sampling.source.operationRates('s', 'acme').length, 1);
+
+      // What was stored keeps the tenants apart: a restart serves the same.
+      await sampling.stop();
+      const restarted = make();
+      await restarted.start();
+      const again = (tenant: string) =>
+        appliedProbability(restarted.source.strategyFor('s', tenant)?.strategy, 'GET /', -1);
+      assert.equal(again(''), plain);
+      assert.equal(again('acme'), acme);
+      await restarted.stop();
+    } finally {
+      await sampling.stop();
+      await storage.close();
+    }
+  });
 });

@@ -16,9 +16,16 @@ function settings(over: Partial<AdaptiveSamplingConfig> = {}) {
  * The throughput an SDK sampling at probability `p` produces when the operation gets
  * `rate` requests per second, in expectation (exact numbers: no sampling noise here).
  */
-function expected(service: string, operation: string, rate: number, p: number): ThroughputRow {
+function expected(
+  service: string,
+  operation: string,
+  rate: number,
+  p: number,
+  tenant = '',
+): ThroughputRow {
   const roots = rate * p * SECONDS;
   return {
+    tenant,
     service,
     operation,
     roots,
@@ -85,6 +92,7 @@ describe('ProbabilityCalculator', () => {
   test('a rise that sampling noise explains is smoothed, not taken at once', () => {
     const c = new ProbabilityCalculator(settings({ targetSamplesPerSecond: 1 }));
     const row = {
+      tenant: '',
       service: 's',
       operation: 'op',
       probability: 0.01,
@@ -98,6 +106,7 @@ describe('ProbabilityCalculator', () => {
     c.calculate(
       [
         {
+          tenant: '',
           service: 's',
           operation: 'op',
           roots: 10,
@@ -116,6 +125,7 @@ describe('ProbabilityCalculator', () => {
     c.calculate(
       [
         {
+          tenant: '',
           service: 's',
           operation: 'op',
           roots: 900,
@@ -148,6 +158,7 @@ describe('ProbabilityCalculator', () => {
     );
     c.load([
       {
+        tenant: '',
         service: 's',
         operation: 'op',
         probability: 0.01,
@@ -184,6 +195,7 @@ describe('ProbabilityCalculator', () => {
         ['checkout', 'GET /cart'],
         ['search', 'GET /q'],
       ].map(([service, operation]) => ({
+        tenant: '',
         service,
         operation,
         probability: 0.5,
@@ -209,6 +221,7 @@ describe('ProbabilityCalculator', () => {
   test('operations whose SDK ignores served probabilities are not adapted', () => {
     const c = new ProbabilityCalculator(settings());
     const unadaptable = {
+      tenant: '',
       service: 's',
       operation: 'rl',
       roots: 120,
@@ -220,6 +233,7 @@ describe('ProbabilityCalculator', () => {
     assert.deepEqual(c.rows(), [], 'not taken on as an adaptive operation');
     c.load([
       {
+        tenant: '',
         service: 's',
         operation: 'rl',
         probability: 0.2,
@@ -238,6 +252,7 @@ describe('ProbabilityCalculator', () => {
     c.calculate(
       [
         {
+          tenant: '',
           service: 's',
           operation: 'op',
           roots: 2,
@@ -265,6 +280,7 @@ describe('ProbabilityCalculator', () => {
     );
     c.load([
       {
+        tenant: '',
         service: 's',
         operation: 'op',
         probability: 0.01,
@@ -278,10 +294,47 @@ describe('ProbabilityCalculator', () => {
     assert.equal(c.probabilityOf('s', 'op'), 1 / 400);
   });
 
+  test("each tenant's operations are computed from its own traffic, even with the same names", () => {
+    const c = new ProbabilityCalculator(
+      settings({ targetSamplesPerSecond: 1, initialProbability: 0.01 }),
+    );
+    c.load(
+      ['', 'acme'].map((tenant) => ({
+        tenant,
+        service: 's',
+        operation: 'op',
+        probability: 0.01,
+        tracesPerSecond: 100,
+        sampledPerSecond: 1,
+        updatedAt: 0,
+      })),
+    );
+    // The default tenant's 'op' gets 400 req/s, acme's 'op' 1000 req/s.
+    c.calculate(
+      [expected('s', 'op', 400, 0.01), expected('s', 'op', 1000, 0.01, 'acme')],
+      SECONDS,
+      1,
+    );
+    assert.equal(c.probabilityOf('s', 'op'), 1 / 400);
+    assert.equal(c.probabilityOf('s', 'op', 'acme'), 1 / 1000);
+    assert.equal(c.probabilityOf('s', 'op', 'globex'), 0.01, 'unknown to globex: the initial one');
+    assert.deepEqual(
+      c
+        .rows()
+        .map((r) => [r.tenant, r.service, r.operation])
+        .sort(),
+      [
+        ['', 's', 'op'],
+        ['acme', 's', 'op'],
+      ],
+    );
+  });
+
   test('update applies new bounds to the served probabilities at once', () => {
     const c = new ProbabilityCalculator(settings());
     c.load([
       {
+        tenant: '',
         service: 's',
         operation: 'op',
         probability: 0.9,

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from '../../model/span.ts';
 import type { OperationProbabilityRow, ThroughputRow } from '../../storage/sampling-store.ts';
 import { targetFor } from './adaptive-settings.ts';
 import type { AdaptiveSettings } from './adaptive-settings.ts';
@@ -16,6 +17,7 @@ export const MAX_INCREASE = 2;
 export const IDLE_INTERVALS = 60;
 
 interface OperationState {
+  tenant: string;
   service: string;
   operation: string;
   probability: number;
@@ -27,9 +29,19 @@ interface OperationState {
 }
 
 /**
+ * The key of a tenant's service in the calculator's maps. Tenant names hold no NUL
+ * (`isTenantName`), so the first NUL ends the tenant: no two (tenant, service) pairs
+ * share a key.
+ */
+function serviceKey(tenant: string, service: string): string {
+  return `${tenant}\0${service}`;
+}
+
+/**
  * Turns root-span throughput into per-operation probabilities (issue #9).
  *
- * Each interval, per service and root operation:
+ * Each interval, per tenant, service and root operation (two tenants' services are
+ * computed apart, from each one's own traffic, even with the same names):
  * 1. **Traffic**: the interval's estimate is Σ(1/p) over the roots that reported their
  *    probability p, divided by the interval's length: every such root stands for 1/p
  *    requests. The smoothed estimate takes a rise at once when it exceeds both
@@ -51,7 +63,7 @@ interface OperationState {
  */
 export class ProbabilityCalculator {
   #settings: AdaptiveSettings;
-  /** service → operation → state */
+  /** `serviceKey(tenant, service)` → operation → state */
   readonly #state = new Map<string, Map<string, OperationState>>();
 
   constructor(settings: AdaptiveSettings) {
@@ -76,6 +88,7 @@ export class ProbabilityCalculator {
     for (const r of rows) {
       if (!(r.probability > 0 && r.probability <= 1)) continue;
       this.#put({
+        tenant: r.tenant,
         service: r.service,
         operation: r.operation,
         probability: this.#bound(r.probability),
@@ -88,9 +101,10 @@ export class ProbabilityCalculator {
   }
 
   /** The probability served for an operation (the initial one for an unknown operation). */
-  probabilityOf(service: string, operation: string): number {
+  probabilityOf(service: string, operation: string, tenant: string = DEFAULT_TENANT): number {
     return (
-      this.#state.get(service)?.get(operation)?.probability ?? this.#settings.initialProbability
+      this.#state.get(serviceKey(tenant, service))?.get(operation)?.probability ??
+      this.#settings.initialProbability
     );
   }
 
@@ -101,10 +115,11 @@ export class ProbabilityCalculator {
   calculate(throughput: readonly ThroughputRow[], seconds: number, now: number): void {
     const sums = new Map<string, Map<string, ThroughputRow>>();
     for (const r of throughput) {
-      let ops = sums.get(r.service);
+      const key = serviceKey(r.tenant, r.service);
+      let ops = sums.get(key);
       if (ops === undefined) {
         ops = new Map();
-        sums.set(r.service, ops);
+        sums.set(key, ops);
       }
       const sum = ops.get(r.operation);
       if (sum === undefined) {
@@ -117,12 +132,13 @@ export class ProbabilityCalculator {
       }
     }
     // New operations: only those whose SDK follows probabilities (probabilistic or lower-bound roots).
-    for (const [service, ops] of sums) {
+    for (const [key, ops] of sums) {
       for (const [operation, t] of ops) {
-        if (this.#state.get(service)?.has(operation) === true) continue;
+        if (this.#state.get(key)?.has(operation) === true) continue;
         if (t.roots - t.unadaptable <= 0) continue;
         this.#put({
-          service,
+          tenant: t.tenant,
+          service: t.service,
           operation,
           probability: this.#settings.initialProbability,
           tracesPerSecond: -1,
@@ -132,9 +148,9 @@ export class ProbabilityCalculator {
         });
       }
     }
-    for (const [service, ops] of this.#state) {
+    for (const [key, ops] of this.#state) {
       for (const [operation, s] of ops) {
-        const t = sums.get(service)?.get(operation);
+        const t = sums.get(key)?.get(operation);
         if (t === undefined && ++s.idleIntervals >= IDLE_INTERVALS) {
           ops.delete(operation);
           continue;
@@ -142,7 +158,7 @@ export class ProbabilityCalculator {
         if (t !== undefined) s.idleIntervals = 0;
         this.#step(s, t, seconds, now);
       }
-      if (ops.size === 0) this.#state.delete(service);
+      if (ops.size === 0) this.#state.delete(key);
     }
   }
 
@@ -183,10 +199,11 @@ export class ProbabilityCalculator {
   }
 
   #put(s: OperationState): void {
-    let ops = this.#state.get(s.service);
+    const key = serviceKey(s.tenant, s.service);
+    let ops = this.#state.get(key);
     if (ops === undefined) {
       ops = new Map();
-      this.#state.set(s.service, ops);
+      this.#state.set(key, ops);
     }
     ops.set(s.operation, s);
   }
@@ -197,6 +214,7 @@ export class ProbabilityCalculator {
     for (const ops of this.#state.values()) {
       for (const s of ops.values()) {
         rows.push({
+          tenant: s.tenant,
           service: s.service,
           operation: s.operation,
           probability: s.probability,

@@ -20,6 +20,7 @@ describe('ThroughputObserver', () => {
       .sort((p, q) => (p.service + p.operation).localeCompare(q.service + q.operation));
     assert.deepEqual(rows, [
       {
+        tenant: '',
         service: 'a',
         operation: 'GET /x',
         roots: 3,
@@ -28,6 +29,7 @@ describe('ThroughputObserver', () => {
         unadaptable: 0,
       },
       {
+        tenant: '',
         service: 'a',
         operation: 'GET /y',
         roots: 1,
@@ -36,6 +38,7 @@ describe('ThroughputObserver', () => {
         unadaptable: 0,
       },
       {
+        tenant: '',
         service: 'b',
         operation: 'GET /x',
         roots: 2,
@@ -44,6 +47,30 @@ describe('ThroughputObserver', () => {
         unadaptable: 2,
       },
     ]);
+  });
+
+  test('two tenants with the same service and operation names are tallied apart', () => {
+    const o = new ThroughputObserver();
+    const tags = samplerTags('probabilistic', 0.5);
+    o.observe([
+      rootSpan({ service: 'a', name: 'GET /x', attributes: tags }),
+      rootSpan({ service: 'a', name: 'GET /x', attributes: tags, tenant: 'acme' }),
+    ]);
+    o.observe([
+      rootSpan({ service: 'a', name: 'GET /x', attributes: tags, tenant: 'acme' }),
+      rootSpan({ service: 'a', name: 'GET /x', attributes: tags }),
+      rootSpan({ service: 'a', name: 'GET /x', attributes: tags, tenant: 'globex' }),
+      rootSpan({ service: 'a', name: 'GET /x', attributes: tags, tenant: 'acme' }),
+    ]);
+    const rows = o
+      .drain()
+      .map((r) => [r.tenant, r.service, r.operation, r.roots, r.estimatedTraces]);
+    assert.deepEqual(rows.sort(), [
+      ['', 'a', 'GET /x', 2, 4],
+      ['acme', 'a', 'GET /x', 3, 6],
+      ['globex', 'a', 'GET /x', 1, 2],
+    ]);
+    assert.deepEqual(o.drain(), [], 'the next interval starts from zero');
   });
 
   test('which spans are roots: no parent; or SERVER/CONSUMER with sampler tags; never a child by its th', () => {
@@ -66,6 +93,7 @@ describe('ThroughputObserver', () => {
     ]);
     assert.deepEqual(o.drain(), [
       {
+        tenant: '',
         service: 'svc',
         operation: 'GET /',
         roots: 2,

@@ -3,7 +3,7 @@ import type { Span } from '../../model/span.ts';
 import type { ThroughputRow } from '../../storage/sampling-store.ts';
 import { LOWER_BOUND, NOT_REPORTED, reportedProbability } from './reported-probability.ts';
 
-/** Services tallied at most per interval; roots of further services are counted as overflow. */
+/** Services tallied at most per interval (all tenants together); roots of further services are counted as overflow. */
 export const MAX_SERVICES = 1000;
 /** Root operations tallied at most per service and interval. */
 export const MAX_OPERATIONS_PER_SERVICE = 500;
@@ -17,7 +17,7 @@ interface Tally {
 }
 
 /**
- * Counts root spans per service and root operation, and the traffic they stand for
+ * Counts root spans per tenant, service and root operation, and the traffic they stand for
  * (sum of 1/p over the roots that report their sampling probability p), until
  * `drain` hands the interval's counts over and starts the next interval.
  *
@@ -28,9 +28,16 @@ interface Tally {
  *
  * Synchronous and allocation-free per span: counters live in objects made once per
  * operation and interval. Memory is bounded by `MAX_SERVICES` × `MAX_OPERATIONS_PER_SERVICE`.
+ * Two tenants' services are tallied apart even when their names are the same.
  */
 export class ThroughputObserver {
-  readonly #services = new Map<string, Map<string, Tally>>();
+  /** tenant → service → operation → tally */
+  readonly #tenants = new Map<string, Map<string, Map<string, Tally>>>();
+  /** Services tallied now, over every tenant. */
+  #serviceCount = 0;
+  /** The services of the tenant of the last root counted (a batch is one tenant's). */
+  #lastTenant: string | undefined;
+  #lastServices: Map<string, Map<string, Tally>> | undefined;
   /** Roots not tallied because the service or operation limit was reached (cumulative). */
   overflow = 0;
 
@@ -49,7 +56,7 @@ export class ThroughputObserver {
       const service = span.resource.serviceName;
       const operation = span.name;
       if (service === '' || operation === '') continue;
-      const tally = this.#tally(service, operation);
+      const tally = this.#tally(span.resource.tenant, service, operation);
       if (tally === undefined) {
         this.overflow++;
         continue;
@@ -65,12 +72,23 @@ export class ThroughputObserver {
     }
   }
 
-  #tally(service: string, operation: string): Tally | undefined {
-    let operations = this.#services.get(service);
+  #tally(tenant: string, service: string, operation: string): Tally | undefined {
+    let services = this.#lastServices;
+    if (services === undefined || tenant !== this.#lastTenant) {
+      services = this.#tenants.get(tenant);
+      if (services === undefined) {
+        services = new Map();
+        this.#tenants.set(tenant, services);
+      }
+      this.#lastTenant = tenant;
+      this.#lastServices = services;
+    }
+    let operations = services.get(service);
     if (operations === undefined) {
-      if (this.#services.size >= MAX_SERVICES) return undefined;
+      if (this.#serviceCount >= MAX_SERVICES) return undefined;
       operations = new Map();
-      this.#services.set(service, operations);
+      services.set(service, operations);
+      this.#serviceCount++;
     }
     let tally = operations.get(operation);
     if (tally === undefined) {
@@ -88,13 +106,32 @@ export class ThroughputObserver {
    */
   drain(): ThroughputRow[] {
     const rows: ThroughputRow[] = [];
-    for (const [service, operations] of this.#services) {
+    for (const [tenant, services] of this.#tenants) {
+      this.#drainTenant(tenant, services, rows);
+      if (services.size === 0) {
+        this.#tenants.delete(tenant);
+        if (services === this.#lastServices) {
+          this.#lastServices = undefined;
+          this.#lastTenant = undefined;
+        }
+      }
+    }
+    return rows;
+  }
+
+  #drainTenant(
+    tenant: string,
+    services: Map<string, Map<string, Tally>>,
+    rows: ThroughputRow[],
+  ): void {
+    for (const [service, operations] of services) {
       for (const [operation, t] of operations) {
         if (t.roots === 0) {
           operations.delete(operation);
           continue;
         }
         rows.push({
+          tenant,
           service,
           operation,
           roots: t.roots,
@@ -107,8 +144,10 @@ export class ThroughputObserver {
         t.estimatedTraces = 0;
         t.unadaptable = 0;
       }
-      if (operations.size === 0) this.#services.delete(service);
+      if (operations.size === 0) {
+        services.delete(service);
+        this.#serviceCount--;
+      }
     }
-    return rows;
   }
 }

@@ -35,6 +35,7 @@ export interface DecodedStrategyResponse {
 export interface SamplingManagerClient extends grpc.Client {
   GetSamplingStrategy(
     request: { serviceName: string },
+    metadata: grpc.Metadata,
     callback: (err: grpc.ServiceError | null, response?: DecodedStrategyResponse) => void,
   ): grpc.ClientUnaryCall;
 }
@@ -70,13 +71,16 @@ export function samplingManagerClient(address: string): SamplingManagerClient {
   return new pkg.jaeger.api_v2.SamplingManager(address, grpc.credentials.createInsecure());
 }
 
-/** GetSamplingStrategy as a promise. */
+/** GetSamplingStrategy as a promise, with `metadata` (credentials, tenant header) when given. */
 export function getSamplingStrategy(
   client: SamplingManagerClient,
   serviceName: string,
+  metadata: Record<string, string> = {},
 ): Promise<DecodedStrategyResponse> {
+  const md = new grpc.Metadata();
+  for (const [key, value] of Object.entries(metadata)) md.set(key, value);
   return new Promise((resolve, reject) => {
-    client.GetSamplingStrategy({ serviceName }, (err, response) =>
+    client.GetSamplingStrategy({ serviceName }, md, (err, response) =>
       err || response === undefined ? reject(err) : resolve(response),
     );
   });

@@ -3,16 +3,18 @@ import type { Attribute, Resource, Span } from '../../../model/span.ts';
 
 const resources = new Map<string, Resource>();
 
-function resourceOf(service: string): Resource {
-  let r = resources.get(service);
+function resourceOf(service: string, tenant: string): Resource {
+  const key = `${tenant}/${service}`;
+  let r = resources.get(key);
   if (r === undefined) {
     r = {
       serviceName: service,
+      tenant,
       attributes: [{ key: 'service.name', type: 1, value: service }],
       droppedAttributesCount: 0,
       schemaUrl: '',
     };
-    resources.set(service, r);
+    resources.set(key, r);
   }
   return r;
 }
@@ -34,6 +36,8 @@ export interface RootSpanOptions {
   kind?: SpanKind;
   attributes?: Attribute[];
   traceState?: string;
+  /** The resource's tenant ('' by default). */
+  tenant?: string;
 }
 
 /** A span as a receiver would decode it; a root (no parent) unless told otherwise. */
@@ -57,7 +61,7 @@ export function rootSpan(o: RootSpanOptions = {}): Span {
     droppedLinksCount: 0,
     statusCode: StatusCode.Unset,
     statusMessage: '',
-    resource: resourceOf(o.service ?? 'svc'),
+    resource: resourceOf(o.service ?? 'svc', o.tenant ?? ''),
     scope,
   };
 }

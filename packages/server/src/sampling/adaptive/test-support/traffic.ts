@@ -45,6 +45,8 @@ export interface TrafficSource {
   rate: number;
   /** How the SDK reports its decision on the root span. */
   reports: 'jaeger-tags' | 'otel-th';
+  /** The tenant the SDK's spans are sent as ('' by default). */
+  tenant?: string;
 }
 
 /**
@@ -64,7 +66,13 @@ export function sampledRoots(
   for (let i = 0; i < requests; i++) {
     if (random() >= p) continue;
     spans.push(
-      rootSpan({ service: source.service, name: source.operation, attributes, traceState }),
+      rootSpan({
+        service: source.service,
+        name: source.operation,
+        attributes,
+        traceState,
+        tenant: source.tenant,
+      }),
     );
   }
   return spans;
