@@ -66,7 +66,7 @@ function heldTraces(spans: Span[]): HeldTrace[] {
     if (list === undefined) byId.set(span.traceId, [span]);
     else list.push(span);
   }
-  return [...byId].map(([traceId, list]) => ({ traceId, spans: list }));
+  return [...byId].map(([traceId, list]) => ({ tenant: '', traceId, spans: list }));
 }
 
 const TRACES = BODIES.flatMap((body) => heldTraces(decodeOtlpProto(body).spans));
