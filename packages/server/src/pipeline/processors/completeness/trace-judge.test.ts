@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SpanKind, ValueType, type Span } from '../../../model/span.ts';
+import { SpanKind, ValueType, type Resource, type Span } from '../../../model/span.ts';
 import { makeResource, makeSpan } from '../../../query/test-support/span-builders.ts';
 import { DuckDbStorage } from '../../../storage/duckdb/duckdb-storage.ts';
 import { digestSpan } from '../../span-digest.ts';
@@ -39,6 +39,16 @@ function caller(id: string, callStart: number, callDuration: number): Span[] {
   ];
 }
 
+/** The same spans as sent by `tenant`. */
+function asTenant(spans: Span[], tenant: string): Span[] {
+  const resources = new Map<Resource, Resource>();
+  return spans.map((s) => {
+    let r = resources.get(s.resource);
+    if (r === undefined) resources.set(s.resource, (r = { ...s.resource, tenant }));
+    return { ...s, resource: r };
+  });
+}
+
 describe('createTraceJudge', () => {
   const storage = new DuckDbStorage({ path: ':memory:' });
   // Two callers whose unanswered calls both cover the fragment's start (skew 5 ms):
@@ -54,10 +64,27 @@ describe('createTraceJudge', () => {
     duration: 6_000,
   });
   const directory = new CalleeDirectory();
+  // acme's traffic, with the same services, that would be the better match for every
+  // judgement above if the judge looked outside the trace's tenant: a caller whose call
+  // starts with the fragment, and a catalog root starting with a's call.
+  const acmeCaller = asTenant(caller('d', 1_000, 10_000), 'acme');
+  const [acmeRoot] = asTenant(
+    [
+      makeSpan({
+        traceId: 'e'.repeat(32),
+        spanId: 'e1'.repeat(8),
+        name: 'GetProduct',
+        resource: catalog,
+        startTime: T - 500,
+        duration: 6_000,
+      }),
+    ],
+    'acme',
+  );
 
   before(async () => {
     await storage.open();
-    await storage.write([...a, ...b, fragment]);
+    await storage.write([...a, ...b, fragment, ...acmeCaller, acmeRoot]);
     // What the processor would have learned from an answered call frontend → catalog.
     const answered = [
       digestSpan(makeSpan({ traceId: 'c'.repeat(32), spanId: 'c1'.repeat(8), resource: frontend })),
@@ -106,6 +133,21 @@ describe('createTraceJudge', () => {
     assert.deepEqual(
       verdict.causes.map((c) => [c.cause, c.spanId, c.service, c.peer, c.otherTraceId]),
       [['split_trace', a[1].spanId, 'frontend', 'catalog', fragment.traceId]],
+    );
+  });
+
+  test("within the trace's tenant: acme's fragment pairs with acme's caller, by the spans' tenant or an explicit one", async () => {
+    const [acmeFragment] = asTenant([fragment], 'acme');
+    const expected = [['fragment', fragment.spanId, 'catalog', 'frontend', acmeCaller[0].traceId]];
+    const byResource = await judge({ traceId: fragment.traceId, spans: [acmeFragment] });
+    assert.deepEqual(
+      byResource.causes.map((c) => [c.cause, c.spanId, c.service, c.peer, c.otherTraceId]),
+      expected,
+    );
+    const explicit = await judge({ traceId: fragment.traceId, spans: [fragment] }, 'acme');
+    assert.deepEqual(
+      explicit.causes.map((c) => [c.cause, c.spanId, c.service, c.peer, c.otherTraceId]),
+      expected,
     );
   });
 });
