@@ -307,6 +307,30 @@ describe('ProcessorChain with a trace-level processor that holds spans', () => {
     assert.equal(dropped(), 4);
   });
 
+  test('two tenants sending the same trace id: two traces, each decided and released with its own spans', async () => {
+    const { chain, enqueued, dropped, advance } = holding();
+    await chain.prepare(
+      configWith((c) => {
+        c.pipeline.processors.order = ['tailSampling'];
+        c.pipeline.processors.tailSampling.enabled = true;
+        c.pipeline.traceBuffer.idleSeconds = 1;
+      }),
+    )();
+    const plain = makeTestSpans(2);
+    plain[0].name = 'keep';
+    // acme sends the same ids and names, minus the span that makes a trace kept.
+    const resource = { ...plain[0].resource, tenant: 'acme' };
+    const acme = plain.map((s) => ({ ...s, resource, name: 'other' }));
+    assert.deepEqual(chain.process([plain[0], acme[0], acme[1], plain[1]], 0), {
+      spans: [],
+      held: 4,
+    });
+    assert.equal(chain.buffer?.traces, 2);
+    advance(1000);
+    assert.deepEqual(enqueued, [plain]);
+    assert.equal(dropped(), 2);
+  });
+
   test('drain decides every held trace at once (shutdown)', async () => {
     const { chain, enqueued, dropped } = holding();
     await chain.prepare(

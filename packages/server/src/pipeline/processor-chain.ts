@@ -119,6 +119,8 @@ export interface ProcessorChainOptions {
  * (tail sampling) the batch stops there and its spans come out through the sink once
  * their trace is assembled and kept; otherwise the batch goes on at once. Span-level
  * processors listed after the first trace-level one run on what goes on.
+ * Traces are per tenant: the buffer keys them by (`Resource.tenant`, trace id), so two
+ * tenants sending the same trace id are assembled, decided and released apart.
  *
  * Contract:
  * - `process` is synchronous, on the ingest path.
