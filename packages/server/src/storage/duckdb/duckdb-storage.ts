@@ -622,10 +622,13 @@ export class DuckDbStorage
     if (!TRACE_ID_PATTERN.test(traceId)) return null;
     const id = BigInt('0x' + traceId);
     return this.read('read a trace', async (c) => {
-      // The index probe finds the id's rows of every tenant (a few); the tenant filter keeps ours.
+      // The index probe finds the id's rows of every tenant (a few); the aggregates keep
+      // ours. The tenant is in FILTER, not WHERE: a second WHERE conjunct makes DuckDB
+      // 1.5 scan the table instead of probing the index (1.4 vs 0.6 ms at 1M spans).
       const b = await this.query(
         c,
-        'SELECT min(start_min), max(start_max) FROM traces WHERE trace_id = $1 AND tenant = $2',
+        `SELECT min(start_min) FILTER (WHERE tenant = $2), max(start_max) FILTER (WHERE tenant = $2)
+         FROM traces WHERE trace_id = $1`,
         [id, tenant],
         [UHUGEINT, VARCHAR],
       );
@@ -722,14 +725,18 @@ export class DuckDbStorage
       if (ids.length === 0) return [];
       // `IN ($1, ...)` probes the ART index per id; list_contains would scan the table.
       const placeholders = ids.map((_, i) => '$' + (i + 2)).join(', ');
+      // The tenant in FILTER, not WHERE, keeps the index probe (as in getTrace).
       const b = await this.query(
         c,
-        `SELECT trace_id, min(start_min), max(start_max) FROM traces
-         WHERE trace_id IN (${placeholders}) AND tenant = $1 GROUP BY trace_id`,
+        `SELECT trace_id, min(start_min) FILTER (WHERE tenant = $1),
+                max(start_max) FILTER (WHERE tenant = $1)
+         FROM traces WHERE trace_id IN (${placeholders}) GROUP BY trace_id`,
         [q.tenant, ...ids],
         [VARCHAR, ...ids.map(() => UHUGEINT)],
       );
-      const bounds = (await b.getRows()) as [bigint, bigint, bigint][];
+      const bounds = ((await b.getRows()) as [bigint, bigint | null, bigint | null][]).filter(
+        (r): r is [bigint, bigint, bigint] => r[1] !== null,
+      );
       // Most recent first, as `ids`: a search cut short by its budget keeps the newest.
       const rank = new Map(ids.map((id, i) => [id, i]));
       bounds.sort((x, y) => rank.get(x[0])! - rank.get(y[0])!);
