@@ -28,8 +28,10 @@ import type { DuckDBType } from '@duckdb/node-api';
  *   filter on a dictionary-coded column (a write batch appends each tenant's traces
  *   together, so the column is a few runs per batch and its own min/max zonemap skips
  *   row groups holding only other tenants). A trace lookup probes `traces_by_id` by
- *   id, then keeps its tenant's rows of the few found (two tenants may use one id), and
- *   scans `spans` in those bounds for `trace_id = $id AND tenant = $t`. Services and
+ *   id, then keeps its tenant's rows of the few found (two tenants may use one id) in
+ *   the aggregates' FILTER (a `tenant` conjunct in WHERE makes DuckDB scan `traces`
+ *   instead of probing: 1.4 vs 0.6 ms), and scans `spans` in those bounds for
+ *   `trace_id = $id AND tenant = $t`. Services and
  *   operations come from the in-memory `operations` mirror, keyed by tenant; origins
  *   are per tenant (`origins.tenant` is part of an origin's identity, so a decoded
  *   span's Resource carries its tenant and a resource tag search resolves to the
