@@ -349,6 +349,16 @@ describe('CompletenessProcessor', () => {
     assert.equal(processor.tenants, 2);
     assert.ok(processor.directoryOf('acme')?.isInstrumented('catalog') === false);
     assert.ok(processor.directoryOf('')?.isInstrumented('catalog'));
+    // Once quiet for longer than split candidates are kept, acme's state is forgotten;
+    // the default tenant's stays.
+    settle(30_000);
+    await processor.flush();
+    assert.equal(processor.tenants, 2, 'not quiet long enough yet');
+    settle(40_000);
+    await processor.flush();
+    assert.equal(processor.tenants, 1);
+    assert.equal(processor.directoryOf('acme'), undefined);
+    assert.ok(processor.directoryOf('')?.isInstrumented('catalog'));
     assert.equal(
       await metricValue(registry, 'skein_traces_assembled_total', {
         tenant: 'acme',

@@ -95,6 +95,8 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
   }
 
   observe(spans: readonly Span[]): void {
+    if (spans.length === 0) return;
+    const now = this.#now();
     let resource: Resource | undefined;
     let state = this.#lastTenant;
     for (let i = 0; i < spans.length; i++) {
@@ -102,6 +104,7 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
       if (span.resource !== resource) {
         resource = span.resource;
         if (resource.tenant !== state.tenant) state = this.#tenant(resource.tenant);
+        state.lastSeen = now;
       }
       if (span.parentSpanId === '') {
         const service = span.resource.serviceName;
@@ -170,6 +173,7 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
     // split, but right after a start it may be judged before the first call to its
     // service is: it is kept until its callers had an idle time to be judged too.
     const settled = now - this.#settings.idleMs;
+    const quietSince = now - retainUs(this.#settings) / 1000;
     for (const state of this.#tenants.values()) {
       const directory = state.directory;
       state.splits.prune(
@@ -177,6 +181,16 @@ export class CompletenessProcessor implements TraceProcessor<CompletenessSetting
         (c) =>
           c.counted !== undefined && c.counted.judgedAt < settled && !directory.isCallee(c.service),
       );
+      // A tenant that went quiet, with nothing left to pair or judge, is forgotten.
+      if (
+        state.tenant !== DEFAULT_TENANT &&
+        state.lastSeen < quietSince &&
+        state.pending.size === 0 &&
+        state.splits.services === 0
+      ) {
+        this.#tenants.delete(state.tenant);
+        if (this.#lastTenant === state) this.#lastTenant = this.#tenant(DEFAULT_TENANT);
+      }
     }
     const writer = this.#deps.writer;
     if (writer === undefined || this.#aggregates.size === 0) return;

@@ -47,6 +47,11 @@ export class SplitFinder {
     this.#skewUs = ms * 1000;
   }
 
+  /** Services with candidates kept (0: nothing left to pair). */
+  get services(): number {
+    return this.#byService.size;
+  }
+
   /** Registers a span if it is a root SERVER/CONSUMER span (hot path: cheap otherwise). */
   register(
     traceId: string,

@@ -9,7 +9,9 @@ const LINKED_REMEMBERED = 100_000;
  * What the completeness processor learns from one tenant's traces: who calls whom,
  * the roots that may be the callee half of a split, and consumers' links. Kept apart
  * per tenant so that one tenant's traffic never answers, pairs with or explains
- * another's (two tenants may use the same service names and trace ids).
+ * another's (two tenants may use the same service names and trace ids). A tenant quiet
+ * for longer than its split candidates are kept is forgotten (the processor drops its
+ * state), so memory follows the tenants sending now.
  */
 export class TenantCompleteness {
   readonly tenant: string;
@@ -18,6 +20,8 @@ export class TenantCompleteness {
   /** Root candidates whose trace is still being assembled, by trace id. */
   readonly pending = new Map<string, RootCandidate>();
   readonly linked = new Map<string, true>();
+  /** When a span of the tenant was last observed (ms). */
+  lastSeen = 0;
 
   constructor(tenant: string, options: { skewMs: number; retainUs: number }) {
     this.tenant = tenant;

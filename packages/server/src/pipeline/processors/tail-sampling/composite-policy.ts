@@ -5,6 +5,9 @@ import {
   type TailSamplingPolicy,
 } from './policy.ts';
 
+/** Tenants' budgets kept before those not used in the current second are swept. */
+const SWEEP_AT = 10_000;
+
 /** A sub-policy of a composite with its share of the spans per second. */
 export interface CompositeShare {
   policy: TailSamplingPolicy;
@@ -41,17 +44,22 @@ export class CompositePolicy implements TailSamplingPolicy {
   }
 
   evaluate(trace: HeldTrace, nowMs: number): PolicyDecision {
+    const second = Math.floor(nowMs / 1000);
     let budget = this.#last;
     if (trace.tenant !== this.#lastTenant) {
       budget = this.#budgets.get(trace.tenant) as CompositeBudget;
       if (budget === undefined) {
+        if (this.#budgets.size >= SWEEP_AT) {
+          // A budget not spent in this second holds nothing worth keeping.
+          for (const [tenant, b] of this.#budgets)
+            if (b.second !== second) this.#budgets.delete(tenant);
+        }
         budget = new CompositeBudget(this.#shares.length);
         this.#budgets.set(trace.tenant, budget);
       }
       this.#last = budget;
       this.#lastTenant = trace.tenant;
     }
-    const second = Math.floor(nowMs / 1000);
     if (second !== budget.second) {
       budget.second = second;
       budget.spent.fill(0);

@@ -1,5 +1,8 @@
 import type { HeldTrace, PolicyDecision, TailSamplingPolicy } from './policy.ts';
 
+/** Tenants' budgets kept before those not used in the current second are swept. */
+const SWEEP_AT = 10_000;
+
 /** One tenant's budget in the current second. */
 interface Budget {
   second: number;
@@ -29,17 +32,22 @@ export class RateLimitingPolicy implements TailSamplingPolicy {
   }
 
   evaluate(trace: HeldTrace, nowMs: number): PolicyDecision {
+    const second = Math.floor(nowMs / 1000);
     let budget = this.#last;
     if (trace.tenant !== this.#lastTenant) {
       budget = this.#budgets.get(trace.tenant) as Budget;
       if (budget === undefined) {
+        if (this.#budgets.size >= SWEEP_AT) {
+          // A budget not spent in this second holds nothing worth keeping.
+          for (const [tenant, b] of this.#budgets)
+            if (b.second !== second) this.#budgets.delete(tenant);
+        }
         budget = { second: -1, spent: 0 };
         this.#budgets.set(trace.tenant, budget);
       }
       this.#last = budget;
       this.#lastTenant = trace.tenant;
     }
-    const second = Math.floor(nowMs / 1000);
     if (second !== budget.second) {
       budget.second = second;
       budget.spent = 0;
