@@ -7,7 +7,11 @@ import {
   PartitionLeases,
 } from '../buffer/nats/index.ts';
 import { ConfigError } from '../errors.ts';
-import { compileTenantSettings, TenantRateLimiter } from '../pipeline/tenant-limits/index.ts';
+import {
+  compileTenantSettings,
+  TenantRateLimiter,
+  tenantLimitsReloadTarget,
+} from '../pipeline/tenant-limits/index.ts';
 import type { ModuleDefinition, RunningModule } from './app.ts';
 import type { AppContext, ModuleName } from './roles.ts';
 
@@ -55,12 +59,9 @@ export const bufferModule: ModuleDefinition<AppContext, ModuleName> = {
     if (role === 'collector') {
       if (ctx.metrics === undefined) throw new Error('module wiring: metrics is not started');
       // A collector enforces the per-tenant rates (ingesters take what it published).
-      const publisher = new NatsSpanPublisher(
-        buffer,
-        metrics,
-        ctx.metrics,
-        new TenantRateLimiter(compileTenantSettings(ctx.config)),
-      );
+      const tenantLimits = new TenantRateLimiter(compileTenantSettings(ctx.config));
+      ctx.reloader?.add(tenantLimitsReloadTarget(tenantLimits));
+      const publisher = new NatsSpanPublisher(buffer, metrics, ctx.metrics, tenantLimits);
       ctx.consumer = publisher;
       notes.push('pipeline: in the ingesters; accepted batches are acknowledged once in JetStream');
       return {

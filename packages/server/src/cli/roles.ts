@@ -4,7 +4,11 @@ import { AdminServer } from '../admin/admin-server.ts';
 import type { ListenerConfig, SkeinConfig } from '../config/config.ts';
 import { IngestMetrics } from '../pipeline/ingest-metrics.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
-import { compileTenantSettings, TenantRateLimiter } from '../pipeline/tenant-limits/index.ts';
+import {
+  compileTenantSettings,
+  TenantRateLimiter,
+  tenantLimitsReloadTarget,
+} from '../pipeline/tenant-limits/index.ts';
 import { DurableIntake } from '../intake/index.ts';
 import { DedupeFilter, DedupeMetrics, compileDedupeSettings } from '../pipeline/dedupe/index.ts';
 import { join } from 'node:path';
@@ -378,6 +382,14 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         logger: ctx.logger.child({ component: 'retention' }),
       });
       retention.start();
+      ctx.reloader?.add({
+        name: 'tenant retention',
+        covers: ['tenants.overrides'],
+        prepare: (next) => {
+          const hours = compileTenantSettings(next).retentionHours;
+          return () => retention.setTenantRetentionHours(hours);
+        },
+      });
       return { stop: () => retention.stop() };
     },
   },
@@ -401,6 +413,8 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       // An ingester's journal is JetStream (acks after the write), not the intake.
       const intake = ctx.journal === undefined ? await openIntake(ctx, logger) : undefined;
       const dedupe = compileDedupeSettings(ctx.config);
+      const tenantLimits = new TenantRateLimiter(compileTenantSettings(ctx.config));
+      ctx.reloader?.add(tenantLimitsReloadTarget(tenantLimits));
       const pipeline = new Pipeline({
         writer: need(ctx.storage, 'storage'),
         config: ctx.config.pipeline,
@@ -411,7 +425,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         dedupe: dedupe.enabled
           ? new DedupeFilter(dedupe.windowSpans, new DedupeMetrics(ctx.registry))
           : undefined,
-        tenantLimits: new TenantRateLimiter(compileTenantSettings(ctx.config)),
+        tenantLimits,
         onAccepted:
           ctx.adaptiveSampling === undefined
             ? undefined

@@ -150,8 +150,7 @@ export class Pipeline implements SpanConsumer {
     this.#onAccepted = options.onAccepted;
     this.#journal = options.journal;
     this.#dedupe = options.dedupe;
-    this.#tenantLimits =
-      options.tenantLimits?.unlimited === false ? options.tenantLimits : undefined;
+    this.#tenantLimits = options.tenantLimits;
   }
 
   /** Spans accepted and not yet written or dropped. */

@@ -218,4 +218,11 @@ test('without per-tenant retention one unscoped purge runs (backends without sco
   });
   assert.equal(await retention.purgeOnce(), 3);
   assert.deepEqual(calls, [[9 * HOUR_MS * 1000]]);
+  // A reload gives a tenant its own retention: from the next purge on.
+  retention.setTenantRetentionHours(new Map([['acme', 2]]));
+  await retention.purgeOnce();
+  assert.deepEqual(calls.slice(1), [
+    [8 * HOUR_MS * 1000, { tenant: 'acme' }],
+    [9 * HOUR_MS * 1000, { exceptTenants: ['acme'] }],
+  ]);
 });

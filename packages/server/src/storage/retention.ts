@@ -43,7 +43,7 @@ export interface PurgeReport {
 export class Retention extends EventEmitter {
   private readonly storage: Pick<Storage, 'purgeBefore'>;
   private readonly retentionMicros: number;
-  private readonly tenantRetentionMicros: [string, number][];
+  private tenantRetentionMicros: [string, number][];
   private readonly intervalMs: number;
   private readonly logger: Logger | undefined;
   private readonly now: () => number;
@@ -55,13 +55,17 @@ export class Retention extends EventEmitter {
     super();
     this.storage = options.storage;
     this.retentionMicros = options.retentionHours * 3_600_000_000;
-    this.tenantRetentionMicros = [...(options.tenantRetentionHours ?? [])].map(
-      ([tenant, hours]) => [tenant, hours * 3_600_000_000],
-    );
+    this.tenantRetentionMicros = [];
+    this.setTenantRetentionHours(options.tenantRetentionHours ?? new Map());
     // setTimeout holds at most 2^31-1 ms (~24.8 days).
     this.intervalMs = Math.min(2_147_483_647, Math.max(1, options.purgeIntervalMinutes * 60_000));
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+  }
+
+  /** New per-tenant retention (hot reload of `tenants.overrides`), from the next purge on. */
+  setTenantRetentionHours(hours: ReadonlyMap<string, number>): void {
+    this.tenantRetentionMicros = [...hours].map(([tenant, h]) => [tenant, h * 3_600_000_000]);
   }
 
   start(): void {

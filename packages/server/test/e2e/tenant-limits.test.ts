@@ -76,6 +76,24 @@ function postHttp(base: string, tenant: 'slow' | 'fast', n: number, count: numbe
   });
 }
 
+/** Zipkin v2 JSON: `count` spans of trace `n`. */
+function postZipkin(base: string, tenant: 'slow' | 'fast', n: number, count: number) {
+  const spans = Array.from({ length: count }, (_, i) => ({
+    traceId: traceId(n),
+    id: (i + 1).toString(16).padStart(16, '0'),
+    name: `zipkin-op-${i}`,
+    kind: 'SERVER',
+    timestamp: Date.now() * 1000 - 60_000_000 + i,
+    duration: 1000,
+    localEndpoint: { serviceName: 'limited-zipkin' },
+  }));
+  return fetch(`${base}/api/v2/spans`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SECRET[tenant]}`, 'content-type': 'application/json' },
+    body: JSON.stringify(spans),
+  });
+}
+
 /** One Export call with a plain grpc-js client (no retries). */
 function exportGrpc(base: string, tenant: 'slow' | 'fast', n: number, count: number) {
   const client = new Client(base.replace(/^http:\/\//, ''), credentials.createInsecure());
@@ -99,24 +117,26 @@ function exportGrpc(base: string, tenant: 'slow' | 'fast', n: number, count: num
 describe('per-tenant ingest limits (a real skein, two tenants)', () => {
   let skein: SkeinProcess;
   let dir: string;
+  let file: string;
+
+  /** The config file: slow's override at `slowRate` spans/s. */
+  const config = (slowRate: number) =>
+    JSON.stringify({
+      security: {
+        tokens: [
+          { name: 'slow', secret: SECRET.slow, scopes: ['ingest', 'read'], tenant: 'slow' },
+          { name: 'fast', secret: SECRET.fast, scopes: ['ingest', 'read'], tenant: 'fast' },
+          { name: 'ops', secret: SECRET.ops, scopes: ['admin'] },
+        ],
+      },
+      // 10 spans at once, then one every 10 s: the test is over long before it refills.
+      tenants: { overrides: { slow: { maxSpansPerSecond: slowRate, burstSpans: 10 } } },
+    });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skein-tenant-limits-'));
-    const file = join(dir, 'skein.yaml');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        security: {
-          tokens: [
-            { name: 'slow', secret: SECRET.slow, scopes: ['ingest', 'read'], tenant: 'slow' },
-            { name: 'fast', secret: SECRET.fast, scopes: ['ingest', 'read'], tenant: 'fast' },
-            { name: 'ops', secret: SECRET.ops, scopes: ['admin'] },
-          ],
-        },
-        // 10 spans at once, then one every 10 s: the test is over long before it refills.
-        tenants: { overrides: { slow: { maxSpansPerSecond: 0.1, burstSpans: 10 } } },
-      }),
-    );
+    file = join(dir, 'skein.yaml');
+    writeFileSync(file, config(0.1));
     skein = await startSkein('all', ['--config', file, '--storage.duckdb.path=:memory:']);
   });
   after(async () => {
@@ -159,6 +179,14 @@ describe('per-tenant ingest limits (a real skein, two tenants)', () => {
     }
     for (let n = 20; n < 24; n++) assert.equal(await exportGrpc(grpc, 'fast', n, 50), null);
 
+    // Every receiver passes the tenant: Zipkin's port too.
+    const zipkin = skein.urls.get('zipkin') ?? assert.fail('no zipkin url');
+    const zipkinRefused = await postZipkin(zipkin, 'slow', 4, 3);
+    assert.equal(zipkinRefused.status, 429, await zipkinRefused.text());
+    assert.ok(Number(zipkinRefused.headers.get('retry-after')) >= 1);
+    const zipkinFast = await postZipkin(zipkin, 'fast', 30, 20);
+    assert.equal(zipkinFast.status, 202, await zipkinFast.text());
+
     // What was taken is stored under its tenant; nothing of a refused batch is.
     const trace = async (tenant: 'slow' | 'fast', n: number) =>
       (
@@ -185,15 +213,25 @@ describe('per-tenant ingest limits (a real skein, two tenants)', () => {
       return line === undefined ? undefined : Number(line.slice(series.length + 1));
     };
     assert.equal(value('skein_tenant_spans_accepted_total{tenant="slow"}'), 10);
-    assert.equal(value('skein_tenant_spans_accepted_total{tenant="fast"}'), 400);
+    assert.equal(value('skein_tenant_spans_accepted_total{tenant="fast"}'), 420);
     assert.equal(
       value('skein_tenant_spans_refused_total{tenant="slow",reason="rate_limited"}'),
-      10,
+      13,
     );
     assert.equal(
       value('skein_tenant_spans_refused_total{tenant="fast",reason="rate_limited"}'),
       undefined,
     );
     assert.ok((value('skein_tenant_bytes_accepted_total{tenant="fast"}') ?? 0) > 0);
+  });
+
+  test('a hot reload of tenants.overrides applies to the next batch', async () => {
+    const http = skein.urls.get('otlp-http') ?? assert.fail('no otlp-http url');
+    assert.equal((await postHttp(http, 'slow', 40, 5)).status, 429);
+    writeFileSync(file, config(1000));
+    await eventually(
+      async () => ((await postHttp(http, 'slow', 41, 5)).status === 200 ? true : undefined),
+      "slow's new rate in force",
+    );
   });
 });

@@ -45,7 +45,7 @@ export class NatsSpanPublisher implements SpanConsumer {
     ingest: IngestMetrics,
     tenantLimits?: TenantRateLimiter,
   ) {
-    this.#tenantLimits = tenantLimits?.unlimited === false ? tenantLimits : undefined;
+    this.#tenantLimits = tenantLimits;
     this.#buffer = buffer;
     this.#metrics = metrics;
     this.#ingest = ingest;

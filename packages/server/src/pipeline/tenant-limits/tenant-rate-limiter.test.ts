@@ -49,6 +49,25 @@ describe('TenantRateLimiter', () => {
     assert.throws(() => l.admit('small', 1), TenantRateLimitedError);
   });
 
+  test('reconfigure: new rates apply at once; a tenant whose rate did not change keeps its bucket', () => {
+    const clock = { now: 0 };
+    const l = limiter({ maxSpansPerSecond: 10 }, clock);
+    l.admit('a', 10);
+    l.admit('b', 10);
+    assert.throws(() => l.admit('a', 1), TenantRateLimitedError);
+    const next = {
+      ...defaultConfig.tenants,
+      maxSpansPerSecond: 10,
+      overrides: { a: { maxSpansPerSecond: 100 } },
+    };
+    l.reconfigure(compileTenantSettings({ ...defaultConfig, tenants: next }));
+    l.admit('a', 100);
+    assert.throws(() => l.admit('b', 1), TenantRateLimitedError, 'b kept its empty bucket');
+    l.reconfigure(compileTenantSettings(defaultConfig));
+    assert.equal(l.unlimited, true);
+    l.admit('b', 1_000_000);
+  });
+
   test('bounded: past maxTrackedTenants the bucket used least recently is forgotten', () => {
     const clock = { now: 0 };
     const l = limiter({ maxSpansPerSecond: 10, maxTrackedTenants: 3 }, clock);

@@ -19,7 +19,8 @@ import { TokenBucket } from './token-bucket.ts';
  * - Synchronous; per batch, never per span.
  */
 export class TenantRateLimiter {
-  readonly #settings: TenantSettings;
+  #settings: TenantSettings;
+  #unlimited: boolean;
   readonly #now: () => number;
   /** Least recently used first (re-inserted on every use). */
   readonly #buckets = new Map<string, TokenBucket>();
@@ -28,19 +29,33 @@ export class TenantRateLimiter {
 
   constructor(settings: TenantSettings, now: () => number = performance.now.bind(performance)) {
     this.#settings = settings;
+    this.#unlimited = isUnlimited(settings);
     this.#now = now;
   }
 
-  /** True when no tenant has a limit (the pipeline can skip the check). */
+  /** True when no tenant has a limit. */
   get unlimited(): boolean {
-    if (this.#settings.defaultRate.spansPerSecond > 0) return false;
-    for (const rate of this.#settings.rates.values()) if (rate.spansPerSecond > 0) return false;
-    return true;
+    return this.#unlimited;
   }
 
   /** The rate a tenant is held to. */
   rateOf(tenant: string): TenantRate {
     return this.#settings.rates.get(tenant) ?? this.#settings.defaultRate;
+  }
+
+  /**
+   * Holds tenants to new rates from now on (hot reload of `tenants.*`): a tenant whose
+   * rate or burst changed starts again with a full bucket of its new size; the others
+   * keep theirs.
+   */
+  reconfigure(settings: TenantSettings): void {
+    this.#settings = settings;
+    this.#unlimited = isUnlimited(settings);
+    for (const [tenant, bucket] of this.#buckets) {
+      const rate = this.rateOf(tenant);
+      if (rate.spansPerSecond !== bucket.perSecond || rate.burstSpans !== bucket.burst)
+        this.#buckets.delete(tenant);
+    }
   }
 
   /** Buckets kept now. */
@@ -53,6 +68,7 @@ export class TenantRateLimiter {
    * @throws TenantRateLimitedError when the bucket holds fewer (nothing is taken).
    */
   admit(tenant: string, count: number): void {
+    if (this.#unlimited) return;
     const rate = this.rateOf(tenant);
     if (rate.spansPerSecond === 0 || count === 0) return;
     const now = this.#now();
@@ -80,4 +96,10 @@ export class TenantRateLimiter {
   refund(tenant: string, count: number): void {
     this.#buckets.get(tenant)?.refund(count);
   }
+}
+
+function isUnlimited(settings: TenantSettings): boolean {
+  if (settings.defaultRate.spansPerSecond > 0) return false;
+  for (const rate of settings.rates.values()) if (rate.spansPerSecond > 0) return false;
+  return true;
 }
