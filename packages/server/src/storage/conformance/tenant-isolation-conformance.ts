@@ -416,6 +416,45 @@ export function tenantIsolationCases(createStorage: () => Promise<Storage>): voi
     });
   });
 
+  describe("tenant isolation: a write changes the writing tenant's dependencies only", () => {
+    let store: Capable;
+    before(async () => {
+      store = await createStorage();
+      await store.open();
+      await writeBoth(store);
+    });
+    after(() => store.close());
+
+    test("after whole hours were read, a new edge shows for its tenant, not another's", async () => {
+      // Whole hours T0 - 1 h and T0 are in the window: a backend may cache them.
+      const end = T0 + HOUR + 10 * MINUTE;
+      const read = async () => ({
+        acme: await store.getDependencies(ACME, end, 3 * HOUR),
+        globex: await store.getDependencies(GLOBEX, end, 3 * HOUR),
+      });
+      assert.deepEqual(await read(), {
+        acme: [{ parent: 'front', child: 'back', callCount: 1 }],
+        globex: [{ parent: 'front', child: 'db', callCount: 1 }],
+      });
+      await store.write([
+        makeSpan({
+          traceId: SHARED,
+          spanId: hexId(P, 4, 16),
+          parentSpanId: ROOT,
+          resource: testResource('cache', ACME),
+          startTime: T0 + 4000,
+        }),
+      ]);
+      assert.deepEqual(await read(), {
+        acme: [
+          { parent: 'front', child: 'back', callCount: 1 },
+          { parent: 'front', child: 'cache', callCount: 1 },
+        ],
+        globex: [{ parent: 'front', child: 'db', callCount: 1 }],
+      });
+    });
+  });
+
   describe('tenant isolation: purge scopes', () => {
     let store: Capable;
     const cutoff = T0 + HOUR;

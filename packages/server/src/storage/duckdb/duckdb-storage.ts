@@ -128,12 +128,6 @@ const QUICK_READ_ROWS = 4096;
 /** Prepared statements kept per read connection (search SQL varies with its conditions). */
 const MAX_PREPARED = 64;
 
-function* startTimesOf(spans: readonly Span[], tenant: string): Generator<number> {
-  for (let i = 0; i < spans.length; i++) {
-    if (spans[i].resource.tenant === tenant) yield spans[i].startTime;
-  }
-}
-
 function opKey(tenant: string, service: string, name: string, kind: number): string {
   return tenant + '\u0000' + service + '\u0000' + name + '\u0000' + kind;
 }
@@ -513,9 +507,7 @@ export class DuckDbStorage
         this.operations.set(key, op);
         this.pendingOps.delete(key);
       }
-      for (const [tenant, hours] of this.dependencyHours) {
-        hours.invalidate(startTimesOf(b.spans, tenant));
-      }
+      this.invalidateJoinedHours(b.spans);
     } catch (err) {
       this.forget(b);
       await this.recoverLane(b.lane);
@@ -524,6 +516,26 @@ export class DuckDbStorage
       this.releaseLane(b.lane);
       b.settled();
     }
+  }
+
+  /**
+   * After a batch commits: each tenant's cached span-join hours its spans may change
+   * (one pass over the batch, whatever the number of tenants).
+   */
+  private invalidateJoinedHours(spans: readonly Span[]): void {
+    if (this.dependencyHours.size === 0) return;
+    const touched = new Map<string, Set<number>>();
+    for (let i = 0; i < spans.length; i++) {
+      const tenant = spans[i].resource.tenant;
+      if (!this.dependencyHours.has(tenant)) continue;
+      let hours = touched.get(tenant);
+      if (hours === undefined) {
+        hours = new Set();
+        touched.set(tenant, hours);
+      }
+      hours.add(Math.floor(spans[i].startTime / HOUR_MICROS) * HOUR_MICROS);
+    }
+    for (const [tenant, hours] of touched) this.dependencyHours.get(tenant)!.invalidate(hours);
   }
 
   /** A batch that did not commit: later batches must neither reference nor borrow its rows. */
