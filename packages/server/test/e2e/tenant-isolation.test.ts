@@ -143,8 +143,6 @@ const SHOWS_OWN = new Set([
   'GET /api/metrics/calls',
   'GET /api/metrics/latencies',
   'GET /api/completeness',
-  'GET /api/completeness/traces/:traceId',
-  'GET /api/quality-metrics',
   'GET /api/v2/services',
   'GET /api/v2/spans',
   'GET /api/v2/remoteServices',
@@ -215,6 +213,13 @@ describe('tenant isolation (a real skein, two tenants with the same trace ids)',
             for (const other of foreign(viewer)) {
               if (body.includes(other)) failures.push(`${where} shows ${other}'s data`);
             }
+            // The quality banner names no service: its count is the tenant's 2 traces, not 6.
+            if (
+              route === 'GET /api/quality-metrics' &&
+              viewer !== 'default' &&
+              !body.includes('of 2 traces complete')
+            )
+              failures.push(`${where} does not count ${viewer}'s 2 traces: ${body.slice(0, 200)}`);
             if (viewer !== 'default' && SHOWS_OWN.has(route) && !body.includes(viewer))
               failures.push(`${where} does not show ${viewer}'s own data: ${body.slice(0, 200)}`);
           }
