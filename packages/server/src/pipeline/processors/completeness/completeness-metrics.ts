@@ -2,11 +2,13 @@ import { Counter, type Registry } from 'prom-client';
 
 /** Distinct label sets per series family before new ones count under `other`. */
 const MAX_SERIES = 1000;
+/** The `tenant` label value of series counted once the family is full (as the tenant counters name it). */
+const OTHER_TENANT = '(other)';
 
 /**
  * Completeness on `/metrics`: `skein_traces_assembled_total{tenant,root_service,complete}`,
  * `skein_trace_breaks_total{tenant,service,peer,cause}` (bounded: past 1000 label sets new
- * services and peers count as `other`; `tenant=""` is the default tenant).
+ * services and peers count as `other`, tenants as `(other)`; `tenant=""` is the default tenant).
  * Counts are made when a trace is assembled; a later split pairing corrects the
  * stored aggregates, not these counters.
  */
@@ -43,10 +45,10 @@ export class CompletenessMetrics {
     const key = `${complete ? 1 : 0}${tenant}\0${rootService}`;
     let child = this.#roots.get(key);
     if (child === undefined) {
-      const root = this.#roots.size >= MAX_SERIES ? 'other' : rootService;
+      const full = this.#roots.size >= MAX_SERIES;
       child = this.assembled.labels({
-        tenant,
-        root_service: root,
+        tenant: full ? OTHER_TENANT : tenant,
+        root_service: full ? 'other' : rootService,
         complete: complete ? 'true' : 'false',
       });
       if (this.#roots.size < MAX_SERIES) this.#roots.set(key, child);
@@ -60,7 +62,7 @@ export class CompletenessMetrics {
     if (child === undefined) {
       const full = this.#breaks.size >= MAX_SERIES;
       child = this.breaks.labels({
-        tenant,
+        tenant: full ? OTHER_TENANT : tenant,
         service: full ? 'other' : service,
         peer: full ? 'other' : peer,
         cause,

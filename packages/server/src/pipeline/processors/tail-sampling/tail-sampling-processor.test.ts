@@ -84,3 +84,10 @@ test('tail sampling: two tenants sending the same trace id and services get a de
     1,
   );
 });
+
+test('tail sampling metrics: the tenant label is bounded, later tenants count as "(other)"', () => {
+  const metrics = new TailSamplingMetrics(new Registry());
+  for (let i = 0; i < 1000; i++) assert.equal(metrics.tenantLabel(`t${i}`), `t${i}`);
+  assert.equal(metrics.tenantLabel('t5'), 't5', 'a known tenant keeps its label');
+  assert.equal(metrics.tenantLabel('late-comer'), '(other)');
+});

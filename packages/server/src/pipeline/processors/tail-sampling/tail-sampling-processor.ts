@@ -5,6 +5,9 @@ import type { AssembledTrace } from '../../trace-buffer.ts';
 import { decide } from './decide.ts';
 import type { HeldTrace, TailSamplingPolicy } from './policy.ts';
 
+/** Tenants given their own `tenant` label value on the decision counter; later ones count as `(other)`. */
+const MAX_TENANT_LABELS = 1000;
+
 /** Compiled `pipeline.processors.tailSampling`. */
 export interface TailSamplingSettings {
   policies: TailSamplingPolicy[];
@@ -18,11 +21,12 @@ export interface TailSamplingSettings {
 export class TailSamplingMetrics {
   readonly decisions: Counter<'decision' | 'reason' | 'policy' | 'tenant'>;
   readonly lateSpans: Counter<'decision'>;
+  readonly #tenants = new Set<string>();
 
   constructor(registry: Registry) {
     this.decisions = new Counter({
       name: 'skein_tail_sampling_traces_total',
-      help: 'Traces decided by tail sampling: decision (kept, dropped), reason (sampled, dropped, not_sampled, debug, no_policies), the deciding policy and the tenant.',
+      help: 'Traces decided by tail sampling: decision (kept, dropped), reason (sampled, dropped, not_sampled, debug, no_policies), the deciding policy and the tenant (past 1000 tenants, "(other)").',
       labelNames: ['decision', 'reason', 'policy', 'tenant'],
       registers: [registry],
     });
@@ -32,6 +36,14 @@ export class TailSamplingMetrics {
       labelNames: ['decision'],
       registers: [registry],
     });
+  }
+
+  /** The `tenant` label value for `tenant` (bounded: past {@link MAX_TENANT_LABELS}, `(other)`). */
+  tenantLabel(tenant: string): string {
+    if (this.#tenants.has(tenant)) return tenant;
+    if (this.#tenants.size >= MAX_TENANT_LABELS) return '(other)';
+    this.#tenants.add(tenant);
+    return tenant;
   }
 }
 
@@ -80,7 +92,7 @@ export class TailSamplingProcessor implements TraceProcessor<TailSamplingSetting
       decision: decision.keep ? 'kept' : 'dropped',
       reason: decision.reason,
       policy: decision.policy ?? '',
-      tenant: trace.tenant,
+      tenant: this.#metrics.tenantLabel(trace.tenant),
     });
     if (!decision.keep) counters.dropped(decision.reason, held.length);
     return decision.keep;
