@@ -8,8 +8,8 @@ import { encodeRpcStatusProto } from './otlp/otlp-response.ts';
 /**
  * The gRPC status a receiver answers a failed call with, counted in
  * `skein_receiver_requests_refused_total`: a coded error keeps its gRPC code
- * and message, and a full queue or an unreachable NATS buffer (a collector with
- * `buffer.kind: nats`) also carries a google.rpc.RetryInfo in
+ * and message, and a full queue, a tenant over its rate or an unreachable NATS
+ * buffer (a collector with `buffer.kind: nats`) also carries a google.rpc.RetryInfo in
  * `grpc-status-details-bin` (clients that honour it, e.g. the Collector's
  * exporters, wait that long); anything else is INTERNAL and logged.
  */
