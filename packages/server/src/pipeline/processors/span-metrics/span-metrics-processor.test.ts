@@ -145,6 +145,28 @@ describe('SpanMetricsProcessor aggregation', () => {
     await p.stop();
   });
 
+  test('tenants beyond maxServices are counted as service overflow, never under another tenant', () => {
+    const p = processor({ maxServices: 2 });
+    p.process(
+      [
+        testSpan({ service: 'shop', tenant: 't1' }),
+        testSpan({ service: 'shop', tenant: 't2' }),
+        testSpan({ service: 'shop', tenant: 't3' }),
+        testSpan({ service: 'shop', tenant: 't3' }),
+        testSpan({ service: 'shop', tenant: 't1' }),
+      ],
+      counters,
+    );
+    assert.deepEqual(
+      p.series.map((s) => [s.tenant, s.service, s.calls]),
+      [
+        ['t1', 'shop', 2],
+        ['t2', 'shop', 1],
+      ],
+    );
+    assert.equal(p.serviceOverflow, 2);
+  });
+
   test('places durations in the bucket whose bound is the first at or above them (le semantics)', async () => {
     const p = processor({ buckets: [2, 4, 10] });
     const durationsUs = [0, 1999, 2000, 2001, 4000, 9999.5, 10_000, 10_001, 3_600_000_000];

@@ -88,7 +88,9 @@ export interface SpanMetricsProcessorOptions {
  *   the next flush (at most {@link MAX_PENDING_ROWS}, then the oldest are dropped and
  *   counted).
  * - Cardinality: beyond `maxServices` services (all tenants together: the bound is on
- *   memory), spans count under their tenant's service {@link OTHER}; beyond `maxOperationsPerService` span names in a service, under
+ *   memory), spans count under their tenant's service {@link OTHER}; spans of tenants
+ *   beyond `maxServices` non-default tenants are not counted at all (only as service
+ *   overflow: a tenant's rows never go under another tenant); beyond `maxOperationsPerService` span names in a service, under
  *   span name {@link OTHER}. Both are counted per dimension.
  */
 export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> {
@@ -192,6 +194,12 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
         resource = span.resource;
         const tenant = resource.tenant;
         const services = tenant === DEFAULT_TENANT ? this.#services : this.#servicesOf(tenant);
+        if (services === undefined) {
+          // More tenants than services may be tracked: this one's spans are not counted.
+          this.#serviceOverflow++;
+          service = undefined;
+          continue;
+        }
         service = services.get(resource.serviceName);
         serviceOverflowing = 0;
         if (service === undefined) {
@@ -314,10 +322,14 @@ export class SpanMetricsProcessor implements SpanProcessor<SpanMetricsSettings> 
     this.#timer.unref();
   }
 
-  /** The services of `tenant` (not the default one), made on its first span. */
-  #servicesOf(tenant: string): Map<string, ServiceEntry> {
+  /**
+   * The services of `tenant` (not the default one), made on its first span; undefined
+   * once `maxServices` other tenants are tracked (each costs at least one series).
+   */
+  #servicesOf(tenant: string): Map<string, ServiceEntry> | undefined {
     let services = this.#tenantServices.get(tenant);
     if (services === undefined) {
+      if (this.#tenantServices.size >= this.#settings.maxServices) return undefined;
       services = new Map();
       this.#tenantServices.set(tenant, services);
     }
