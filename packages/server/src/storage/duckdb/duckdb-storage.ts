@@ -1130,10 +1130,15 @@ export class DuckDbStorage
         await CompletenessStore.purge(w, at, scope);
         await DependencyEdgesStore.purge(w, at, scope);
         if (deleted > 0) {
-          await w.run('DELETE FROM operations');
+          // Only the purged tenants' operations can have gone.
+          const ops = purgeScopeSql(scope, 1);
+          const where = ops.sql === '' ? '' : ' WHERE true' + ops.sql;
+          await w.run(`DELETE FROM operations${where}`, ops.values, ops.types);
           await w.run(
             `INSERT INTO operations (tenant, service, name, kind)
-             SELECT DISTINCT tenant, service, name, kind FROM spans`,
+             SELECT DISTINCT tenant, service, name, kind FROM spans${where}`,
+            ops.values,
+            ops.types,
           );
           await w.run('DELETE FROM origins WHERE id NOT IN (SELECT DISTINCT origin_id FROM spans)');
         }
