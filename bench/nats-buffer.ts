@@ -21,7 +21,7 @@ import {
   PartitionLeases,
 } from '../packages/server/src/buffer/nats/index.ts';
 import { defaultConfig } from '../packages/server/src/config/config.ts';
-import type { Span } from '../packages/server/src/model/span.ts';
+import { DEFAULT_TENANT, type Span } from '../packages/server/src/model/span.ts';
 import { IngestMetrics } from '../packages/server/src/pipeline/ingest-metrics.ts';
 import { Pipeline } from '../packages/server/src/pipeline/pipeline.ts';
 import { decodeOtlpProto } from '../packages/server/src/receivers/otlp/otlp-proto-decoder.ts';
@@ -124,7 +124,7 @@ for (const ingesters of [1, 2]) {
     Array.from({ length: concurrency }, async () => {
       while (next < requests.length) {
         const spans = requests[next++];
-        await publisher.consume(spans, spans.length * 500, 'bench');
+        await publisher.consume(spans, spans.length * 500, 'bench', DEFAULT_TENANT);
       }
     }),
   );
