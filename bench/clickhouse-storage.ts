@@ -5,6 +5,11 @@
  * through ClickHouseStorage.write, then reads timed through the Distributed tables.
  *
  *   node --import tsx bench/clickhouse-storage.ts --spans 1000000 [--batch 10000] [--reps 30]
+ *     [--tenants 1]
+ *
+ * With `--tenants N` (N > 1) the traces are dealt round-robin to tenants t0…t(N-1)
+ * (each tenant the same services), and every read is tenant t0's: what a per-tenant
+ * read costs when the tables hold N tenants (`tenant` first in every sort key).
  *
  * Prints write throughput, bytes per span on disk (per copy: every replica's
  * `spans_local` + `trace_index_local` + `operations_local` parts summed, divided by
@@ -13,7 +18,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_TENANT } from '../packages/server/src/model/span.ts';
-import type { Span } from '../packages/server/src/model/span.ts';
+import type { Resource, Span } from '../packages/server/src/model/span.ts';
 import { ClickHouseStorage } from '../packages/server/src/storage/clickhouse/index.ts';
 import { startClickHouseCluster } from '../packages/server/test/support/clickhouse-cluster.ts';
 import { createWorkload } from './storage-workload.ts';
@@ -23,11 +28,31 @@ const { values: args } = parseArgs({
     spans: { type: 'string', default: '1000000' },
     batch: { type: 'string', default: '10000' },
     reps: { type: 'string', default: '30' },
+    tenants: { type: 'string', default: '1' },
   },
 });
 const totalSpans = Number(args.spans);
 const batchSize = Number(args.batch);
 const reps = Number(args.reps);
+const tenantCount = Math.max(1, Number(args.tenants));
+const tenantNames =
+  tenantCount === 1 ? [DEFAULT_TENANT] : Array.from({ length: tenantCount }, (_, i) => `t${i}`);
+const TENANT = tenantNames[0];
+
+/** The workload's shared resources, one copy per tenant (spans of a request share one). */
+const tenantResources = new Map<Resource, Resource[]>();
+function inTenant(spans: Span[], t: number): void {
+  if (tenantCount === 1) return;
+  for (const s of spans) {
+    let copies = tenantResources.get(s.resource);
+    if (copies === undefined) {
+      const base = s.resource;
+      copies = tenantNames.map((tenant) => ({ ...base, tenant }));
+      tenantResources.set(base, copies);
+    }
+    s.resource = copies[t];
+  }
+}
 const HOUR = 3_600_000_000;
 
 function percentile(sorted: number[], p: number): number {
@@ -70,7 +95,9 @@ try {
     while (batch.length < batchSize && written + batch.length < totalSpans) {
       const start = windowStart + Math.floor(((written + batch.length) / totalSpans) * 24 * HOUR);
       const trace = workload.nextTrace(start);
-      if (traces++ % 97 === 0) sampleIds.push(trace[0].traceId);
+      const t = traces % tenantCount;
+      inTenant(trace, t);
+      if (traces++ % 97 === 0 && t === 0) sampleIds.push(trace[0].traceId);
       for (const s of trace) batch.push(s);
     }
     const t0 = performance.now();
@@ -101,20 +128,20 @@ try {
   const replicas = cluster.nodes.filter((n) => n.shard === 1).length;
   const stored = Number(await sql(cluster.urls[0], 'SELECT count() FROM skein_bench.spans'));
 
-  const services = await store.getServices(DEFAULT_TENANT);
+  const services = await store.getServices(TENANT);
   let k = 0;
   const pick = <T>(list: readonly T[]): T => list[k++ % list.length];
   const rows: [string, string, string][] = [];
   const row = (name: string, t: { p50: number; p95: number }): void => {
     rows.push([name, t.p50.toFixed(1) + ' ms', t.p95.toFixed(1) + ' ms']);
   };
-  row('getTrace', await time(() => store.getTrace(DEFAULT_TENANT, pick(sampleIds)), reps));
+  row('getTrace', await time(() => store.getTrace(TENANT, pick(sampleIds)), reps));
   row(
     'findTraces service+tag+minDuration, 1 h, limit 20',
     await time(
       () =>
         store.findTraces({
-          tenant: DEFAULT_TENANT,
+          tenant: TENANT,
           serviceName: pick(services),
           tags: { 'http.method': 'POST' },
           durationMin: 1000,
@@ -130,7 +157,7 @@ try {
     await time(
       () =>
         store.findTraceIds({
-          tenant: DEFAULT_TENANT,
+          tenant: TENANT,
           serviceName: pick(services),
           tags: {},
           startTimeMin: now - 24 * HOUR,
@@ -140,22 +167,19 @@ try {
       reps,
     ),
   );
-  row('getServices', await time(() => store.getServices(DEFAULT_TENANT), reps));
+  row('getServices', await time(() => store.getServices(TENANT), reps));
   row(
     'getOperations',
-    await time(
-      () => store.getOperations({ tenant: DEFAULT_TENANT, serviceName: pick(services) }),
-      reps,
-    ),
+    await time(() => store.getOperations({ tenant: TENANT, serviceName: pick(services) }), reps),
   );
-  row('getDependencies 1 h', await time(() => store.getDependencies(DEFAULT_TENANT, now, HOUR), 5));
-  row(
-    'getDependencies 24 h',
-    await time(() => store.getDependencies(DEFAULT_TENANT, now, 24 * HOUR), 3),
-  );
+  row('getDependencies 1 h', await time(() => store.getDependencies(TENANT, now, HOUR), 5));
+  row('getDependencies 24 h', await time(() => store.getDependencies(TENANT, now, 24 * HOUR), 3));
   await store.close();
 
-  console.log(`ClickHouse ${store.serverFeatures?.version}, 2 shards × ${replicas} replicas`);
+  console.log(
+    `ClickHouse ${store.serverFeatures?.version}, 2 shards × ${replicas} replicas, ` +
+      `${tenantCount} tenant(s), reads as ${JSON.stringify(TENANT)}`,
+  );
   console.log(
     `${written} spans written (${stored} rows read back), ${traces} traces, batches of ${batchSize}`,
   );

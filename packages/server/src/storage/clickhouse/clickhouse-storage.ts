@@ -467,18 +467,26 @@ export class ClickHouseStorage
       },
     );
     if (decoder.unresolved.length > 0) {
-      await this.fetchOrigins(decoder.unresolved.map((u) => u.originId));
+      await this.fetchOrigins(
+        tenant,
+        decoder.unresolved.map((u) => u.originId),
+      );
       decoder.resolve(this.originCache);
     }
     return { traces, bytes, stoppedAt };
   }
 
-  /** Puts the origins with these ids (from the `origins` table) in the cache. */
-  private async fetchOrigins(ids: readonly string[]): Promise<void> {
+  /**
+   * Puts `tenant`'s origins with these ids (from the `origins` table) in the cache (an
+   * id hashes the tenant: another tenant's origin never has it; the condition is the
+   * primary key's first column, and a second guard).
+   */
+  private async fetchOrigins(tenant: string, ids: readonly string[]): Promise<void> {
     const missing = [...new Set(ids)];
     const found = await this.connection.select<{ id: string; t: string; r: string; s: string }>(
       `SELECT origin_id AS id, any(tenant) AS t, any(resource) AS r, any(scope) AS s
-       FROM ${this.tables.read('origins')} WHERE has(${sqlStringArray(missing)}, origin_id)
+       FROM ${this.tables.read('origins')}
+       WHERE ${tenantIs(tenant)} AND has(${sqlStringArray(missing)}, origin_id)
        GROUP BY origin_id`,
     );
     if (this.originCache.size + found.length > MAX_KNOWN_ORIGINS) this.originCache.clear();
