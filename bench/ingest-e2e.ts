@@ -18,8 +18,9 @@
  * done (written + dropped), and the clock includes the last decision wait, so compare
  * its "accepted" rate too.
  *
- * `--security on`: every listener with a static token required (the sender sends it)
- * and TLS (a test CA made by openssl); `off` (default) neither (issue 15's ratio).
+ * `--security on`: every listener with a static token bound to tenant `bench` required (the
+ * sender sends it; its spans are stamped with the tenant and pass the per-tenant rate
+ * limiter) and TLS (a test CA made by openssl); `off` (default) neither (issue 15's ratio).
  *
  * `--intake`: the durable intake (pipeline.intake.enabled; on by default in skein):
  * each batch is fsync'd to the intake log before its 200. `off` measures the
@@ -67,7 +68,9 @@ if (security === 'on') {
   const pki = makeTestPki();
   ca = pki.ca;
   extra.push(
-    `--security.tokens=${JSON.stringify([{ name: 'bench', secret: TOKEN, scopes: ['ingest', 'read', 'admin'] }])}`,
+    `--security.tokens=${JSON.stringify([{ name: 'bench', secret: TOKEN, scopes: ['ingest', 'read', 'admin'], tenant: 'bench' }])}`,
+    // A tenant rate high enough never to refuse: the limiter's cost is measured, not its refusals.
+    '--tenants.maxSpansPerSecond=100000000',
     `--security.tls.certFile=${pki.certFile}`,
     `--security.tls.keyFile=${pki.keyFile}`,
   );

@@ -591,7 +591,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
         completeness: storage,
         classifyTrace: createTraceJudge({
           reader: storage,
-          directory: () => ctx.completeness?.running?.directory,
+          directory: (tenant) => ctx.completeness?.running?.directoryOf(tenant),
           skewMs: () => skewMs,
         }),
         rewriteSearchTag: searchTagRewrite(ctx),

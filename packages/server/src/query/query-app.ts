@@ -37,7 +37,7 @@ export interface QueryAppOptions {
   /** Trace completeness (`/api/completeness`, `/api/quality-metrics`); absent, those routes answer 501. */
   completeness?: CompletenessReader;
   /** One stored trace's completeness verdict (`/api/completeness/traces/:traceId`); absent, 501. */
-  classifyTrace?: (trace: Trace) => Promise<TraceVerdict>;
+  classifyTrace?: (trace: Trace, tenant: string) => Promise<TraceVerdict>;
   /**
    * Rewrites each searched tag value before the search (redaction's hashed search:
    * `(key, value) => searchValueFor(currentSettings(), key, value)`); called per

@@ -30,7 +30,7 @@ export interface CompletenessRoutesOptions {
    * with what it learned about callees); absent → `/api/completeness/traces/:traceId`
    * answers 501. Its rejections are answered like any other failure (500, logged).
    */
-  classifyTrace?: (trace: Trace) => Promise<TraceVerdict>;
+  classifyTrace?: (trace: Trace, tenant: string) => Promise<TraceVerdict>;
 }
 
 /** `data` of `GET /api/completeness`: the report and the window it covers. */
@@ -80,9 +80,10 @@ export function registerCompletenessRoutes(
       const traceId = parseTraceIdParam('traceId', request.params.traceId);
       const range = parseRange(request.query as QueryString);
       if (opts.classifyTrace === undefined) return disabled(reply, 'no trace classifier');
-      const trace = await opts.reader.getTrace(requestTenant(request), traceId, range);
+      const tenant = requestTenant(request);
+      const trace = await opts.reader.getTrace(tenant, traceId, range);
       if (trace === null || trace.spans.length === 0) throw new TraceNotFoundError([traceId]);
-      return envelope(await opts.classifyTrace(trace), 0);
+      return envelope(await opts.classifyTrace(trace, tenant), 0);
     },
   );
 
