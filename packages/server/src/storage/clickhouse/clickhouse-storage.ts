@@ -220,7 +220,11 @@ export class ClickHouseStorage
       if (this.options.createSchema) {
         await applySchema(this.connection, this.options, this.features);
       } else {
-        await this.connection.select(`SELECT 1 FROM ${this.tables.read('spans')} LIMIT 0`);
+        // The newest columns too: tables of an older Skein need `schema init` first.
+        await this.connection.select(`SELECT tenant FROM ${this.tables.read('spans')} LIMIT 0`);
+        await this.connection.select(
+          `SELECT scope FROM ${this.tables.read('purge_marks')} LIMIT 0`,
+        );
       }
       this.opened = true;
       this.options.logger?.info(

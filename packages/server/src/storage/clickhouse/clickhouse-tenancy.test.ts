@@ -407,6 +407,11 @@ describe(
             { insert_distributed_sync: 1 },
           );
 
+          // Without createSchema, a store refuses the old tables and says what to run.
+          const strict = new ClickHouseStorage({ ...o, createSchema: false });
+          await assert.rejects(strict.open(), /run `skein schema init` first/);
+          await strict.close();
+
           const store = new ClickHouseStorage(o);
           await store.open();
           try {
@@ -422,6 +427,9 @@ describe(
           } finally {
             await store.close();
           }
+          const migrated = new ClickHouseStorage({ ...o, createSchema: false });
+          await migrated.open();
+          await migrated.close();
           // Migrated once: a second run only re-runs the IF NOT EXISTS statements.
           const again = await applySchema(connection, o, features);
           assert.deepEqual(again, schemaStatements(o, features));
