@@ -6,7 +6,17 @@
  *   node --import tsx bench/ingest-e2e.ts [--spans 2000000] [--batch 500] [--connections 4]
  *        [--store file|memory] [--queue-spans N] [--batch-spans N]
  *        [--processors default|off|realistic|completeness|tail] [--intake on|off]
- *        [--security on|off]
+ *        [--security on|off] [--protocol http|grpc] [--source synthetic|otel-sdk]
+ *
+ * `--set path=value` (repeatable) passes a config override to skein (`--path=value`).
+ * The server's CPU is also reported per thread name (/proc/<pid>/task: the main
+ * thread `node`, DuckDB's and libuv's pools, V8's GC helpers).
+ *
+ * `--protocol grpc` sends the same requests over OTLP/gRPC (unary Export calls on
+ * `connections` channels) instead of OTLP/HTTP. `--source otel-sdk` sends what the
+ * OpenTelemetry JS SDK sends (bench/otel-sdk-payloads.ts: spans of a real tracer in
+ * BatchSpanProcessor's 512-span batches, serialised by exporter-trace-otlp-proto's
+ * serializer) instead of bench/payloads.ts's requests (`--batch` is then 512).
  *
  * `--processors`: `default` runs the shipped chain (redaction's default rules, span
  * metrics, completeness); `off` runs none; `realistic` runs the same chain with
@@ -30,13 +40,15 @@
  * (skein_spans_written_total), i.e. committed and queryable; one trace is then read
  * back through the query API to prove it.
  */
-import { statSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { statSync, mkdtempSync, readdirSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request, get as httpGet } from 'node:http';
 import { Agent as TlsAgent, request as tlsRequest, get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, credentials, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { decodeOtlpProto } from '../packages/server/src/receivers/otlp/otlp-proto-decoder.ts';
 import { startSkein } from '../packages/server/test/e2e/skein-process.ts';
+import { SDK_BATCH, buildOtelSdkRequests } from './otel-sdk-payloads.ts';
 import { buildOtlpJsonRequest, buildOtlpRequest } from './payloads.ts';
 import { makeTestPki } from './test-pki.ts';
 
@@ -46,7 +58,12 @@ function arg(name: string, fallback: string): string {
 }
 
 const totalSpans = Number(arg('spans', '2000000'));
-const batch = Number(arg('batch', '500'));
+const source = arg('source', 'synthetic');
+if (source !== 'synthetic' && source !== 'otel-sdk')
+  throw new Error('--source: synthetic or otel-sdk');
+const protocol = arg('protocol', 'http');
+if (protocol !== 'http' && protocol !== 'grpc') throw new Error('--protocol: http or grpc');
+const batch = source === 'otel-sdk' ? SDK_BATCH : Number(arg('batch', '500'));
 const connections = Number(arg('connections', '4'));
 const store = arg('store', 'file');
 const extra: string[] = [];
@@ -55,6 +72,10 @@ if (arg('queue-spans', '') !== '')
 if (arg('batch-spans', '') !== '')
   extra.push(`--pipeline.batch.maxSpans=${arg('batch-spans', '')}`);
 
+for (let i = 0; i < process.argv.length; i++)
+  if (process.argv[i] === '--set' && process.argv[i + 1] !== undefined)
+    extra.push(`--${process.argv[i + 1]}`);
+
 const intake = arg('intake', 'on');
 if (intake !== 'on' && intake !== 'off') throw new Error('--intake: on or off');
 extra.push(`--pipeline.intake.enabled=${intake === 'on'}`);
@@ -62,6 +83,8 @@ extra.push(`--pipeline.intake.enabled=${intake === 'on'}`);
 // ---- security: a token on every listener and TLS with a test CA (--security on)
 const security = arg('security', 'off');
 if (security !== 'on' && security !== 'off') throw new Error('--security: on or off');
+if (security === 'on' && protocol === 'grpc')
+  throw new Error('--security on: with --protocol http only');
 const TOKEN = 'bench-token-0123456789abcdef';
 let ca: Buffer | undefined;
 if (security === 'on') {
@@ -148,14 +171,21 @@ const payloads: Buffer[] = [];
 const idOffsets: number[][] = [];
 for (let p = 0; p < PAYLOADS; p++) {
   const opts = { spans: batch, seed: p + 1, startTimeUnixNano: nowNs, serviceName: `svc-${p % 8}` };
-  const bytes = Buffer.from(buildOtlpRequest(opts));
-  const json = buildOtlpJsonRequest(opts) as {
-    resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[];
-  };
+  let bytes: Buffer;
+  let traceIds: Set<string>;
+  if (source === 'otel-sdk') {
+    bytes = buildOtelSdkRequests(1, opts.serviceName, opts.seed)[0];
+    traceIds = new Set(decodeOtlpProto(bytes).spans.map((x) => x.traceId));
+  } else {
+    bytes = Buffer.from(buildOtlpRequest(opts));
+    const json = buildOtlpJsonRequest(opts) as {
+      resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[];
+    };
+    traceIds = new Set(
+      json.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((x) => x.traceId))),
+    );
+  }
   const offsets: number[] = [];
-  const traceIds = new Set(
-    json.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((x) => x.traceId))),
-  );
   for (const id of traceIds) {
     const needle = Buffer.from(id, 'hex');
     for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1))
@@ -203,7 +233,24 @@ function cpuSeconds(): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+/** CPU seconds per thread name of the server (threads that ended in between are not counted). */
+function cpuByThread(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const key = tid === String(pid) ? 'main' : name.replace(/[0-9]+$/, '').trim();
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out;
+}
 const cpuAtStart = cpuSeconds();
+const threadsAtStart = cpuByThread();
 const rss: number[] = [];
 const heap: number[] = [];
 const heapTimer = setInterval(() => {
@@ -261,11 +308,45 @@ function post(body: Buffer): Promise<{ status: number; retryAfter: number }> {
   });
 }
 
-async function worker(): Promise<void> {
+const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const grpcClients =
+  protocol === 'grpc'
+    ? Array.from(
+        { length: connections },
+        (_, i) =>
+          new Client(new URL(skein.urls.get('otlp-grpc')!).host, credentials.createInsecure(), {
+            // One channel per connection, as separate exporters would have.
+            'grpc.channel_id': i,
+            'grpc.max_send_message_length': 64 * 1024 * 1024,
+          } as Record<string, unknown>),
+      )
+    : [];
+
+/** One OTLP/gRPC Export call; RESOURCE_EXHAUSTED / UNAVAILABLE map to 429 / 503 (retry after 1 s). */
+function exportGrpc(client: Client, body: Buffer): Promise<{ status: number; retryAfter: number }> {
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(
+      EXPORT_PATH,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      (err: ServiceError | null) => {
+        if (err === null) resolve({ status: 200, retryAfter: 0 });
+        else if (err.code === grpcStatus.RESOURCE_EXHAUSTED)
+          resolve({ status: 429, retryAfter: 1 });
+        else if (err.code === grpcStatus.UNAVAILABLE) resolve({ status: 503, retryAfter: 1 });
+        else reject(err);
+      },
+    );
+  });
+}
+
+async function worker(_: unknown, w: number): Promise<void> {
   while (next < requests) {
     const i = next++;
     for (;;) {
-      const res = await post(payloadFor(i));
+      const body = payloadFor(i);
+      const res = protocol === 'grpc' ? await exportGrpc(grpcClients[w], body) : await post(body);
       if (res.status === 200) break;
       if (res.status !== 429 && res.status !== 503)
         throw new Error(`request ${i}: HTTP ${res.status}`);
@@ -289,6 +370,7 @@ const acceptedAt = performance.now();
 while ((await written()) < spansSent) await new Promise((r) => setTimeout(r, 50));
 const writtenAt = performance.now();
 const serverCpu = cpuSeconds() - cpuAtStart;
+const threadsAtEnd = cpuByThread();
 clearInterval(rssTimer);
 clearInterval(heapTimer);
 
@@ -323,6 +405,15 @@ const rows: [string, string][] = [
     'server CPU per span (user+sys)',
     `${((serverCpu * 1e6) / spansSent).toFixed(2)} µs (${serverCpu.toFixed(1)} s over the run)`,
   ],
+  [
+    'server CPU by thread, µs/span',
+    [...threadsAtEnd]
+      .map(([name, s]) => [name, s - (threadsAtStart.get(name) ?? 0)] as const)
+      .filter(([, s]) => s > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, s]) => `${name} ${((s * 1e6) / spansSent).toFixed(2)}`)
+      .join(', '),
+  ],
   ['429/503 answers (retried)', String(refused)],
   ['server RSS median / max', `${median(rss).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MB`],
   [
@@ -339,7 +430,8 @@ const rows: [string, string][] = [
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
 console.log(
-  `\ningest-e2e (store=${store}, processors=${processors}, intake=${intake}, security=${security})`,
+  `\ningest-e2e (store=${store}, processors=${processors}, intake=${intake}, security=${security}, protocol=${protocol}, source=${source})`,
 );
 for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
 agent.destroy();
+for (const c of grpcClients) c.close();
