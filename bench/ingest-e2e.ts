@@ -48,6 +48,7 @@ import { join } from 'node:path';
 import { Client, credentials, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { decodeOtlpProto } from '../packages/server/src/receivers/otlp/otlp-proto-decoder.ts';
 import { startSkein } from '../packages/server/test/e2e/skein-process.ts';
+import { columnBytes } from './duckdb-column-bytes.ts';
 import { SDK_BATCH, buildOtelSdkRequests } from './otel-sdk-payloads.ts';
 import { buildOtlpJsonRequest, buildOtlpRequest } from './payloads.ts';
 import { makeTestPki } from './test-pki.ts';
@@ -253,12 +254,18 @@ const cpuAtStart = cpuSeconds();
 const threadsAtStart = cpuByThread();
 const rss: number[] = [];
 const heap: number[] = [];
+const heapTotal: number[] = [];
+const external: number[] = [];
 const heapTimer = setInterval(() => {
   getText(`${admin.replace(/\/metrics$/, '')}/metrics`)
     .then((r) => r.text)
     .then((text) => {
       const h = /^nodejs_heap_size_used_bytes (\d+)/m.exec(text);
       if (h) heap.push(Number(h[1]) / 2 ** 20);
+      const t = /^nodejs_heap_size_total_bytes (\d+)/m.exec(text);
+      if (t) heapTotal.push(Number(t[1]) / 2 ** 20);
+      const x = /^nodejs_external_memory_bytes (\d+)/m.exec(text);
+      if (x) external.push(Number(x[1]) / 2 ** 20);
     })
     .catch(() => undefined);
 }, 500);
@@ -388,6 +395,9 @@ const processorCost = [
 ].map((m) => `${m[1]} ${((Number(m[2]) * 1e9) / spansSent).toFixed(0)}`);
 const exitCode = await skein.stop();
 const fileBytes = store === 'memory' ? 0 : statSync(join(dir, 'skein.duckdb')).size;
+// Where the bytes go: estimated bytes per span of each `spans` column (duckdb-column-bytes.ts).
+const columns =
+  store === 'memory' ? [] : await columnBytes(join(dir, 'skein.duckdb'), 'spans').catch(() => []);
 rmSync(dir, { recursive: true, force: true });
 
 const e2e = spansSent / ((writtenAt - t0) / 1000);
@@ -421,8 +431,16 @@ const rows: [string, string][] = [
     `${median(heap).toFixed(0)} / ${Math.max(...heap).toFixed(0)} MB`,
   ],
   [
+    'JS heap committed / external (ArrayBuffers) max',
+    `${Math.max(...heapTotal).toFixed(0)} / ${Math.max(...external).toFixed(0)} MB`,
+  ],
+  [
     'bytes per span on disk',
     store === 'memory' ? 'n/a (memory)' : (fileBytes / spansSent).toFixed(1),
+  ],
+  [
+    'spans columns, B/span (est.)',
+    columns.map(([c, b]) => `${c} ${(b / spansSent).toFixed(1)}`).join(', ') || 'n/a',
   ],
   ['processor CPU, ns/span', processorCost.length === 0 ? 'none' : processorCost.join(', ')],
   ['trace read back after run', `HTTP ${readBack.status}`],
