@@ -296,7 +296,10 @@ if (!args['deps-only']) {
   const j0 = performance.now();
   const viaJoin = await joined.getDependencies(DEFAULT_TENANT, now, windowUs);
   const joinCold = performance.now() - j0;
-  const joinWarm = await time(() => joined.getDependencies(DEFAULT_TENANT, now, windowUs), Math.min(reps, 5));
+  const joinWarm = await time(
+    () => joined.getDependencies(DEFAULT_TENANT, now, windowUs),
+    Math.min(reps, 5),
+  );
   await joined.close();
   console.log(
     `| getDependencies ${args.days} d, span join (no aggregates), first | ${joinCold.toFixed(0)} ms |`,

@@ -23,5 +23,10 @@ import type { Span } from '../model/span.ts';
  *   `undefined` means the spans already carry their tenant (replay, the NATS ingester).
  */
 export interface SpanConsumer {
-  consume(spans: Span[], bytes: number, protocol: string, tenant: string | undefined): Promise<void>;
+  consume(
+    spans: Span[],
+    bytes: number,
+    protocol: string,
+    tenant: string | undefined,
+  ): Promise<void>;
 }
