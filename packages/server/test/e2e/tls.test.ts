@@ -9,6 +9,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -173,7 +174,7 @@ describe('TLS on every TCP listener, mTLS on the receivers (a real skein, an ope
     await assert.rejects(handshake('TLSv1.1'));
   });
 
-  test('receivers require a client certificate from the configured CA (OTel exporters over HTTP and gRPC, a grpc-js client)', async () => {
+  test('receivers require a client certificate from the configured CA (OTel exporters over HTTP protobuf, HTTP JSON and gRPC, a grpc-js client)', async () => {
     const otlpHttp = `${skein.urls.get('otlp-http')}/v1/traces`;
     const auth = { authorization: `Bearer ${TOKEN}` };
     const withCert = await sendTrace(
@@ -185,6 +186,15 @@ describe('TLS on every TCP listener, mTLS on the receivers (a real skein, an ope
       }),
     );
     assert.equal(withCert.failed, 0, String(withCert.lastError));
+    const jsonWithCert = await sendTrace(
+      'mtls-json',
+      new JsonExporter({
+        url: otlpHttp,
+        headers: auth,
+        httpAgentOptions: { ca: pki.ca, ...pki.client },
+      }),
+    );
+    assert.equal(jsonWithCert.failed, 0, String(jsonWithCert.lastError));
     const noCert = await sendTrace(
       'no-cert-proto',
       new ProtoExporter({ url: otlpHttp, headers: auth, httpAgentOptions: { ca: pki.ca } }),
@@ -255,7 +265,9 @@ describe('TLS on every TCP listener, mTLS on the receivers (a real skein, an ope
         req.end();
       });
       const services = (JSON.parse(res) as { data: string[] }).data;
-      return services.includes('mtls-proto') && services.includes('mtls-grpc') ? true : undefined;
+      return ['mtls-proto', 'mtls-json', 'mtls-grpc'].every((s) => services.includes(s))
+        ? true
+        : undefined;
     }, 'the mTLS senders to be queryable');
   });
 
