@@ -5,7 +5,7 @@
  *
  *   node --import tsx bench/storage-load.ts --spans 10000000 --dir /tmp/skein-10m
  *   node --import tsx bench/query-http.ts --dir /tmp/skein-10m [--reps 200] [--rounds 2]
- *        [--memory-limit-mb 128] [--skein-arg --query.maxConcurrentQueries=4 ...]
+ *        [--memory-limit-mb 128] [--threads 1] [--skein-arg --query.maxConcurrentQueries=4 ...]
  *        [--cpu-prof /tmp/prof-dir]
  *
  * Each round: the in-process reads (open, warm-up, timed reps, close), then `skein all`
@@ -13,7 +13,8 @@
  * ports), the same reads over keep-alive HTTP, then SIGTERM. The two never hold the
  * file at once (DuckDB locks it). Reads use the load's own clock (`now` in
  * bench-meta.json), so the 1 h search windows hold spans however old the load is.
- * Prints p50/p95 per query and the HTTP/in-process ratio of p50s.
+ * Prints p50/p95 per query and the HTTP/in-process ratio of p50s. `--threads` is DuckDB's
+ * worker threads on both sides (storage.duckdb.threads; its default, 1, unless given).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     reps: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '2' },
     'memory-limit-mb': { type: 'string', default: '128' },
+    threads: { type: 'string', default: '1' },
     'skein-arg': { type: 'string', multiple: true, default: [] },
     'cpu-prof': { type: 'string' },
   },
@@ -39,6 +41,7 @@ const dir = args.dir!;
 const reps = Number(args.reps);
 const rounds = Number(args.rounds);
 const memoryLimitMB = Number(args['memory-limit-mb']);
+const threads = Number(args.threads);
 
 interface Meta {
   now: number;
@@ -152,7 +155,7 @@ function reads(services: string[]): Read[] {
 }
 
 async function inProcessRound(): Promise<Map<string, { p50: number; p95: number }>> {
-  const store = new DuckDbStorage({ path: dir, memoryLimitMB });
+  const store = new DuckDbStorage({ path: dir, memoryLimitMB, threads });
   await store.open();
   const out = new Map<string, { p50: number; p95: number }>();
   try {
@@ -179,6 +182,7 @@ async function httpRound(): Promise<Map<string, { p50: number; p95: number }>> {
   const skein = await startSkein('all', [
     `--storage.duckdb.path=${dir}`,
     `--storage.duckdb.memoryLimitMB=${memoryLimitMB}`,
+    `--storage.duckdb.threads=${threads}`,
     ...args['skein-arg']!,
   ]);
   process.env.NODE_OPTIONS = saved;
@@ -223,7 +227,7 @@ const cell = (t: { p50: number; p95: number } | undefined) =>
   t === undefined ? '' : `${t.p50.toFixed(2)} / ${t.p95.toFixed(2)}`;
 
 console.log(
-  `store: ${dir}, ${meta.written} spans; DuckDB memory limit ${memoryLimitMB} MB; reps ${reps}`,
+  `store: ${dir}, ${meta.written} spans; DuckDB memory limit ${memoryLimitMB} MB, threads ${threads}; reps ${reps}`,
 );
 for (let round = 1; round <= rounds; round++) {
   const inProcess = await inProcessRound();

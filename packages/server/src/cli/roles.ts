@@ -354,6 +354,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
           : new DuckDbStorage({
               path: ctx.config.storage.duckdb.path,
               memoryLimitMB: ctx.config.storage.duckdb.memoryLimitMB,
+              threads: ctx.config.storage.duckdb.threads,
               logger,
             });
       await storage.open();

@@ -75,6 +75,14 @@ describe('loadConfig', () => {
       /must be a positive integer/,
     );
     assert.throws(() => loadConfig({ overrides: { 'log.level': 'loud' } }), /must be one of trace/);
+    assert.throws(
+      () => loadConfig({ overrides: { 'storage.duckdb.threads': '-1' } }),
+      /storage\.duckdb\.threads.*must be a whole number ≥ 0/,
+    );
+    assert.equal(
+      loadConfig({ overrides: { 'storage.duckdb.threads': '0' } }).storage.duckdb.threads,
+      0,
+    );
   });
 
   test('lists: replaced whole from YAML, comma-separated or JSON from the environment and flags', () => {

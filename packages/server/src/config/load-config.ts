@@ -309,6 +309,12 @@ function validate(c: SkeinConfig): void {
   checkPositive('pipeline.retryAfterSeconds', c.pipeline.retryAfterSeconds);
   checkPositive('pipeline.intake.segmentBytes', c.pipeline.intake.segmentBytes);
   checkPositive('storage.duckdb.memoryLimitMB', c.storage.duckdb.memoryLimitMB);
+  if (!Number.isInteger(c.storage.duckdb.threads) || c.storage.duckdb.threads < 0) {
+    throw new ConfigError([
+      'storage.duckdb.threads',
+      `must be a whole number ≥ 0 (0: one per core), got ${String(c.storage.duckdb.threads)}`,
+    ]);
+  }
   checkPositive('storage.retentionHours', c.storage.retentionHours);
   checkPositive('storage.purgeIntervalMinutes', c.storage.purgeIntervalMinutes);
   validateClickHouse(c.storage.clickhouse);

@@ -80,6 +80,8 @@ export interface DuckDbStorageOptions {
    * memory. It bounds DuckDB's caches, not the JS heap.
    */
   memoryLimitMB?: number;
+  /** DuckDB's worker threads; absent or 0, DuckDB's default (one per core). */
+  threads?: number;
 }
 
 /** A trace id as users type it: 1 to 32 hex digits (Jaeger left-pads short ones). */
@@ -211,11 +213,13 @@ export class DuckDbStorage
   private warming: Promise<void> | undefined;
 
   private readonly memoryLimitMB: number | undefined;
+  private readonly threads: number | undefined;
 
   constructor(options: DuckDbStorageOptions) {
     this.path = options.path;
     this.logger = options.logger;
     this.memoryLimitMB = options.memoryLimitMB;
+    this.threads = options.threads;
   }
 
   async open(): Promise<void> {
@@ -229,6 +233,7 @@ export class DuckDbStorage
       // instance itself is in memory, so its spill directory is set explicitly.
       const config: Record<string, string> = { checkpoint_threshold: CHECKPOINT_THRESHOLD };
       if (this.memoryLimitMB !== undefined) config.memory_limit = `${this.memoryLimitMB}MB`;
+      if (this.threads !== undefined && this.threads > 0) config.threads = String(this.threads);
       if (file !== ':memory:') config.temp_directory = file + '.tmp';
       this.instance = await DuckDBInstance.create(':memory:', config);
       this.writer = await this.instance.connect();
