@@ -2,10 +2,11 @@
  * Query latency with auth, tenants and TLS on vs off (issue 15: "query latency with
  * auth on unchanged within noise").
  *
- *   node --import tsx bench/query-auth.ts [--spans 200000] [--reps 300] [--rounds 3]
+ *   node --import tsx bench/query-auth.ts [--spans 200000] [--reps 300] [--rounds 3] [--tls on|off]
  *
  * Starts two `skein all` processes on DuckDB files in a temp dir: `on` requires a token
- * bound to tenant "bench" on every listener and serves TLS with a test CA; `off` has
+ * bound to tenant "bench" on every listener and serves TLS with a test CA (`--tls off`:
+ * token and tenant without TLS, to tell the two costs apart); `off` has
  * neither. Loads the same OTLP/protobuf payloads (bench/payloads.ts) into both, then
  * times the same reads over keep-alive connections, alternating the two processes
  * each round: trace by id, services, and a service search (1 h, limit 20). Prints
@@ -30,6 +31,7 @@ const REPS = Number(arg('reps', '300'));
 const ROUNDS = Number(arg('rounds', '3'));
 const BATCH = 500;
 const TOKEN = 'bench-query-token-0123456789abcdef';
+const TLS = arg('tls', 'on') === 'on';
 
 interface Mode {
   name: 'on' | 'off';
@@ -47,16 +49,16 @@ async function start(name: 'on' | 'off'): Promise<Mode> {
   if (name === 'on') {
     args.push(
       `--security.tokens=${JSON.stringify([{ name: 'bench', secret: TOKEN, scopes: ['ingest', 'read', 'admin'], tenant: 'bench' }])}`,
-      `--security.tls.certFile=${pki.certFile}`,
-      `--security.tls.keyFile=${pki.keyFile}`,
     );
+    if (TLS)
+      args.push(`--security.tls.certFile=${pki.certFile}`, `--security.tls.keyFile=${pki.keyFile}`);
   }
   const skein = await startSkein('all', args);
-  const tls = name === 'on';
+  const tls = name === 'on' && TLS;
   const agent = tls
     ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: pki.ca })
     : new HttpAgent({ keepAlive: true, maxSockets: 1 });
-  const headers: Record<string, string> = tls ? { authorization: `Bearer ${TOKEN}` } : {};
+  const headers: Record<string, string> = name === 'on' ? { authorization: `Bearer ${TOKEN}` } : {};
   const request = tls ? httpsRequest : httpRequest;
   const query = skein.urls.get('query')!;
   const call = (
@@ -150,14 +152,16 @@ for (const m of modes) {
 rmSync(pki.dir, { recursive: true, force: true });
 
 console.log(
-  `\nquery-auth: ${SPANS} spans in each store, ${ROUNDS} alternating rounds; load average ${(
+  `\nquery-auth: ${SPANS} spans in each store, ${ROUNDS} alternating rounds, TLS ${TLS ? 'on' : 'off'} in the on mode; load average ${(
     await import('node:os')
   )
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
-console.log('| read | auth+TLS+tenant on p50 / p95 ms | off p50 / p95 ms | on / off (p50) |');
+console.log(
+  `| read | token + tenant${TLS ? ' + TLS' : ''} on p50 / p95 ms | off p50 / p95 ms | on / off (p50) |`,
+);
 console.log('| --- | --- | --- | --- |');
 for (const name of Object.keys(reads)) {
   const on = [...times.get(`${name}|on`)!].sort((a, b) => a - b);
