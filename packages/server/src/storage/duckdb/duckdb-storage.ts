@@ -68,8 +68,7 @@ import { SpanDecoder } from './span-decoder.ts';
 import { bySpanStart, decodeMaterialized, decodeStream } from './span-stream.ts';
 import { SpanMetricsStore } from './span-metrics-store.ts';
 import { readTagValues } from './tag-values.ts';
-import { SpanInsertSource } from './span-insert-source.ts';
-import { CHUNK_ROWS, encodeTraceChunk } from './span-encoder.ts';
+import { CHUNK_ROWS, encodeSpanChunk, encodeTraceChunk } from './span-encoder.ts';
 import type { TraceInBatch } from './span-encoder.ts';
 import { buildTraceSearch, SPAN_KIND_NAMES, spanKindFromName } from './trace-search.ts';
 
@@ -145,9 +144,8 @@ interface OperationRow {
 /** A writer connection and its appenders; one batch holds it from BEGIN to COMMIT. */
 interface WriteLane {
   connection: DuckDBConnection;
+  spans: DuckDBAppender | undefined;
   traces: DuckDBAppender | undefined;
-  /** The batch being inserted into `spans`, as a table function of this connection. */
-  source: SpanInsertSource;
 }
 
 /** A batch whose rows are appended in its lane's open transaction, awaiting COMMIT. */
@@ -262,11 +260,7 @@ export class DuckDbStorage
       for (let i = 0; i < WRITE_LANES; i++) {
         const connection = i === 0 ? this.writer : await this.instance.connect();
         if (i > 0) await connection.run('USE skein');
-        const lane: WriteLane = {
-          connection,
-          traces: undefined,
-          source: SpanInsertSource.register(connection, `skein_write_lane_${this.lanes.length}`),
-        };
+        const lane: WriteLane = { connection, spans: undefined, traces: undefined };
         await this.openAppenders(lane);
         this.lanes.push(lane);
         this.idleLanes.push(lane);
@@ -289,6 +283,7 @@ export class DuckDbStorage
   }
 
   private async openAppenders(lane: WriteLane): Promise<void> {
+    lane.spans = await lane.connection.createAppender('spans');
     lane.traces = await lane.connection.createAppender('traces');
   }
 
@@ -452,9 +447,11 @@ export class DuckDbStorage
     const w = lane.connection;
     try {
       await w.run('BEGIN TRANSACTION');
-      // INSERT … SELECT from the batch's table function: DuckDB appends and compresses
-      // the rows on its own threads; the main thread only fills the chunks.
-      await lane.source.insert(w, spans, order, this.origins, batch);
+      for (let from = 0; from < spans.length; from += CHUNK_ROWS) {
+        const to = Math.min(spans.length, from + CHUNK_ROWS);
+        lane.spans!.appendDataChunk(encodeSpanChunk(spans, order, from, to, this.origins, batch));
+      }
+      lane.spans!.flushSync();
       this.appendTraceBounds(lane, traces);
       for (const o of batch.added) {
         await w.run(
@@ -570,9 +567,14 @@ export class DuckDbStorage
    */
   private async recoverLane(lane: WriteLane): Promise<void> {
     try {
-      lane.traces?.closeSync();
+      lane.spans?.closeSync();
     } catch {
       // The appender is being replaced because it failed; its close error says nothing new.
+    }
+    try {
+      lane.traces?.closeSync();
+    } catch {
+      // As above.
     }
     try {
       await lane.connection.run('ROLLBACK');
@@ -1176,6 +1178,7 @@ export class DuckDbStorage
       this.closed = true;
       try {
         for (const lane of this.lanes) {
+          lane.spans?.closeSync();
           lane.traces?.closeSync();
           lane.connection.closeSync();
         }

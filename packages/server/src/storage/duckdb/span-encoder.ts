@@ -3,7 +3,7 @@ import { DuckDBDataChunk } from '@duckdb/node-api';
 import type { Attribute, Span } from '../../model/span.ts';
 import { tagTerm, typeCode, valueToString } from './attribute-codec.ts';
 import type { OriginBatch, OriginRegistry } from './origin-registry.ts';
-import { TRACE_COLUMN_TYPES } from './schema.ts';
+import { SPAN_COLUMN_TYPES, TRACE_COLUMN_TYPES } from './schema.ts';
 import { encodeSpanExtra } from '../span-extra.ts';
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
@@ -92,22 +92,17 @@ function pushTerms(terms: string[], attrs: readonly Attribute[]): void {
   for (let i = 0; i < attrs.length; i++) terms.push(tagTerm(attrs[i].key, valueToString(attrs[i])));
 }
 
-/**
- * Fills `chunk` (column order of schema.ts, room for `to - from` rows) with
- * `spans[order[from..to)]` and sets its row count (span-insert-source.ts hands it
- * DuckDB's output chunks).
- */
-export function fillSpanChunk(
-  chunk: DuckDBDataChunk,
+/** A `spans` data chunk (column order of schema.ts) for `spans[order[from..to)]`. */
+export function encodeSpanChunk(
   spans: readonly Span[],
   order: Uint32Array,
   from: number,
   to: number,
   origins: OriginRegistry,
   batch: OriginBatch,
-): void {
+): DuckDBDataChunk {
   const n = to - from;
-  chunk.rowCount = n;
+  const chunk = DuckDBDataChunk.create(SPAN_COLUMN_TYPES, n);
   const start = new FixedColumn(n, 8);
   const duration = new FixedColumn(n, 8);
   const traceId = new FixedColumn(n, 16);
@@ -181,6 +176,7 @@ export function fillSpanChunk(
   const child = duckdb.list_vector_get_child(vTags);
   for (let i = 0; i < terms.length; i++) duckdb.vector_assign_string_element(child, i, terms[i]);
   tagEntries.copyTo(chunk, 12);
+  return chunk;
 }
 
 /** The spans of one trace of one tenant in a write batch: start time bounds and indexes into the batch. */
