@@ -56,6 +56,7 @@ import {
 } from '../security/index.ts';
 import { ClickHouseStorage, createClickHouseStorage } from '../storage/clickhouse/index.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
+import { DuckDbThreadStorage } from '../storage/duckdb-thread/index.ts';
 import { Retention } from '../storage/retention.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { ModuleDefinition, RunningModule } from './app.ts';
@@ -223,6 +224,17 @@ function displayUrl(scheme: string, host: string, port: number, path = ''): stri
   return `${scheme}://${shown}:${port}${path}`;
 }
 
+/** The embedded store, on its own thread unless `storage.duckdb.workerThread` is false. */
+function openDuckDb(settings: SkeinConfig['storage']['duckdb'], logger: Logger): Storage {
+  const options = {
+    path: settings.path,
+    memoryLimitMB: settings.memoryLimitMB,
+    threads: settings.threads,
+    logger,
+  };
+  return settings.workerThread ? new DuckDbThreadStorage(options) : new DuckDbStorage(options);
+}
+
 function need<T>(value: T | undefined, what: string): T {
   if (value === undefined)
     throw new Error(`module wiring: ${what} is not started (role table bug)`);
@@ -351,12 +363,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       const storage: Storage =
         ctx.config.storage.backend === 'clickhouse'
           ? createClickHouseStorage(ctx.config.storage.clickhouse, logger)
-          : new DuckDbStorage({
-              path: ctx.config.storage.duckdb.path,
-              memoryLimitMB: ctx.config.storage.duckdb.memoryLimitMB,
-              threads: ctx.config.storage.duckdb.threads,
-              logger,
-            });
+          : openDuckDb(ctx.config.storage.duckdb, logger);
       await storage.open();
       ctx.storage = storage;
       let open = true;

@@ -476,6 +476,12 @@ export interface SkeinConfig {
        * spans/s in ingest-e2e.ts). 0: DuckDB's default.
        */
       threads: number;
+      /**
+       * Runs the store on a thread of its own (storage/duckdb-thread/): chunk filling,
+       * appends, commits and read decoding leave the main thread, which keeps
+       * receiving, decoding and the processors. false: the store runs on the main thread.
+       */
+      workerThread: boolean;
     };
     /** Spans older than this are purged (hours). */
     retentionHours: number;
@@ -629,7 +635,7 @@ export const defaultConfig: SkeinConfig = {
       requestTimeoutMs: 30_000,
       createSchema: false,
     },
-    duckdb: { path: './data', memoryLimitMB: 128, threads: 1 },
+    duckdb: { path: './data', memoryLimitMB: 128, threads: 1, workerThread: true },
     retentionHours: 7 * 24,
     purgeIntervalMinutes: 10,
   },

@@ -1,0 +1,71 @@
+/**
+ * The storage thread: owns the `DuckDbStorage` (the DuckDB instance, its appenders and
+ * connections) and runs each call the main thread sends (thread-protocol.ts). Chunk
+ * filling, appends, commits and read decoding run here, off the main thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
+import { decodeSpanBatch } from '../../codecs/span-batch/index.ts';
+import { DuckDbStorage } from '../duckdb/duckdb-storage.ts';
+import { ReadBudget } from '../read-budget.ts';
+import type { ThreadOptions, ThreadReply, ThreadRequest } from './thread-protocol.ts';
+import { toWireError } from './thread-protocol.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('thread-main.ts runs only as a worker thread');
+const options = workerData as ThreadOptions;
+
+function send(reply: ThreadReply): void {
+  port!.postMessage(reply);
+}
+
+const logger = pino(
+  { level: options.logLevel, base: undefined, timestamp: false },
+  { write: (line: string) => send({ kind: 'log', line }) },
+);
+
+const storage = new DuckDbStorage({
+  path: options.path,
+  memoryLimitMB: options.memoryLimitMB,
+  threads: options.threads,
+  logger,
+});
+
+type Method = (...args: unknown[]) => Promise<unknown>;
+
+function run(request: ThreadRequest): Promise<unknown> {
+  if (request.kind === 'write') {
+    return storage.write(decodeSpanBatch(request.batch), request.receipts);
+  }
+  const method = (storage as unknown as Record<string, unknown>)[request.method];
+  if (typeof method !== 'function') {
+    return Promise.reject(new Error(`the storage thread has no method ${request.method}`));
+  }
+  return (method as Method).apply(storage, request.args);
+}
+
+port.on('message', (request: ThreadRequest) => {
+  let budget: ReadBudget | undefined;
+  if (request.kind === 'budgeted') {
+    budget = new ReadBudget(request.maxBytes);
+    budget.charge(request.used);
+    request.args.push(budget);
+  }
+  // A synchronous throw (a batch that does not decode) rejects the call; it must not
+  // end the thread.
+  Promise.resolve(request)
+    .then(run)
+    .then(
+      (value) => {
+        send({
+          kind: 'result',
+          id: request.id,
+          value,
+          budget: budget && { used: budget.used, truncated: budget.truncated },
+        });
+        // After close, nothing keeps the thread: its event loop empties and it exits.
+        if (request.kind === 'call' && request.method === 'close') port.close();
+      },
+      (err: unknown) => send({ kind: 'error', id: request.id, error: toWireError(err) }),
+    );
+});
