@@ -234,14 +234,17 @@ function cpuSeconds(): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
-/** CPU seconds per thread name of the server (threads that ended in between are not counted). */
+/**
+ * CPU seconds per thread of the server, keyed `name[tid]` (the main thread `main`);
+ * threads that ended in between are not counted.
+ */
 function cpuByThread(): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const key = tid === String(pid) ? 'main' : name.replace(/[0-9]+$/, '').trim();
+      const key = tid === String(pid) ? 'main' : `${name.replace(/[0-9]+$/, '').trim()}[${tid}]`;
       const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
       out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
     } catch {
@@ -249,6 +252,19 @@ function cpuByThread(): Map<string, number> {
     }
   }
   return out;
+}
+/** Each thread's µs/span over the run, busiest first; threads under 0.5 µs/span summed as `others`. */
+function threadCpuSummary(start: Map<string, number>, end: Map<string, number>): string {
+  const rows: [string, number][] = [];
+  let others = 0;
+  for (const [name, s] of end) {
+    const us = ((s - (start.get(name) ?? 0)) * 1e6) / spansSent;
+    if (us >= 0.5) rows.push([name, us]);
+    else if (us > 0) others += us;
+  }
+  rows.sort((a, b) => b[1] - a[1]);
+  if (others > 0) rows.push(['others', others]);
+  return rows.map(([name, us]) => `${name} ${us.toFixed(2)}`).join(', ');
 }
 const cpuAtStart = cpuSeconds();
 const threadsAtStart = cpuByThread();
@@ -417,12 +433,7 @@ const rows: [string, string][] = [
   ],
   [
     'server CPU by thread, µs/span',
-    [...threadsAtEnd]
-      .map(([name, s]) => [name, s - (threadsAtStart.get(name) ?? 0)] as const)
-      .filter(([, s]) => s > 0)
-      .sort((a, b) => b[1] - a[1])
-      .map(([name, s]) => `${name} ${((s * 1e6) / spansSent).toFixed(2)}`)
-      .join(', '),
+    threadCpuSummary(threadsAtStart, threadsAtEnd),
   ],
   ['429/503 answers (retried)', String(refused)],
   ['server RSS median / max', `${median(rss).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MB`],
