@@ -12,7 +12,8 @@ import {
 } from '../errors.ts';
 import { DEFAULT_TENANT, type Span } from '../model/span.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
-import type { SpanWriter } from '../storage/span-writer.ts';
+import type { EncodedSpanWriter, SpanWriter } from '../storage/span-writer.ts';
+import { decodeSpanBatch } from '../codecs/span-batch/index.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
 import type { IntakeJournal } from './intake-journal.ts';
 import { Pipeline, type PipelineOptions, type PipelineProcessors } from './pipeline.ts';
@@ -505,5 +506,60 @@ describe('Pipeline into DuckDB', () => {
     } finally {
       await storage.close();
     }
+  });
+});
+
+/** Fault injector taking span-batches: fails the first `failures` writes, then decodes and keeps them. */
+class FlakyEncodedWriter implements SpanWriter, EncodedSpanWriter {
+  readonly written: Span[][] = [];
+  readonly seen: (readonly Uint8Array[])[] = [];
+  objectWrites = 0;
+  constructor(private failures: number) {}
+  async write(): Promise<void> {
+    this.objectWrites++;
+  }
+  async writeEncoded(batches: readonly Uint8Array[]): Promise<void> {
+    this.seen.push(batches);
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('disk on fire');
+    }
+    this.written.push(batches.flatMap((b) => decodeSpanBatch(b)));
+  }
+}
+
+describe('Pipeline with a writer of span-batches', () => {
+  test('queues accepted spans encoded, coalesces them, and retries with the same bytes', async () => {
+    const writer = new FlakyEncodedWriter(1);
+    const { pipeline, registry } = setup(writer, { batch: { maxSpans: 10, maxDelayMs: 60_000 } });
+    const a = makeTestSpans(4);
+    const b = makeTestSpans(5);
+    await pipeline.consume(a, 400, 'test', undefined);
+    await pipeline.consume(b, 500, 'test', undefined);
+    assert.equal(pipeline.queuedSpans, 9);
+    await pipeline.stop();
+    assert.equal(writer.objectWrites, 0, 'nothing was written as objects');
+    assert.equal(writer.seen.length, 2, 'one failed attempt, one retry');
+    assert.equal(writer.seen[0].length, 2, 'both accepted batches in one write');
+    assert.strictEqual(writer.seen[1], writer.seen[0], 'the retry sends the same batches');
+    assert.deepStrictEqual(writer.written, [[...a, ...b]]);
+    assert.equal(await metricValue(registry, 'skein_spans_written_total'), 9);
+    assert.equal(pipeline.queuedSpans, 0);
+    assert.equal(pipeline.queuedBytes, 0);
+  });
+
+  test('spans a processor changed are queued as changed', async () => {
+    const writer = new FlakyEncodedWriter(0);
+    const processors: PipelineProcessors = {
+      process: (spans) => ({ spans: spans.map((s) => ({ ...s, name: 'renamed' })), held: 0 }),
+      drain: () => undefined,
+    };
+    const { pipeline } = setup(writer, {}, processors);
+    await pipeline.consume(makeTestSpans(3), 300, 'test', undefined);
+    await pipeline.stop();
+    assert.deepEqual(
+      writer.written.flat().map((s) => s.name),
+      ['renamed', 'renamed', 'renamed'],
+    );
   });
 });

@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { SkeinConfig } from '../config/config.ts';
 import { PipelineFullError, ShuttingDownError } from '../errors.ts';
 import { DEFAULT_TENANT, type Span } from '../model/span.ts';
-import type { SpanWriter } from '../storage/span-writer.ts';
+import { encodeSpanBatch } from '../codecs/span-batch/index.ts';
+import { isEncodedSpanWriter } from '../storage/span-writer.ts';
+import type { EncodedSpanWriter, SpanWriter } from '../storage/span-writer.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import type { DedupeFilter } from './dedupe/index.ts';
 import type { IntakeJournal } from './intake-journal.ts';
@@ -62,15 +64,27 @@ export interface PipelineProcessors {
   drain(): void;
 }
 
-/** An accepted incoming batch (what the processors passed on) not yet in a write batch. */
+/**
+ * An accepted incoming batch (what the processors passed on) not yet in a write batch:
+ * its spans as objects, or, for an `EncodedSpanWriter`, as one span-batch.
+ */
 interface Chunk {
-  spans: Span[];
+  spans: Span[] | undefined;
+  encoded: Uint8Array | undefined;
+  count: number;
   /** Encoded bytes attributed to the spans. */
   bytes: number;
   /** `performance.now()` when accepted. */
   acceptedAt: number;
   /** Its journal sequence number; -1 when it has none (no journal, or spans a processor held). */
   seq: number;
+}
+
+/** Whole chunks, oldest first, cut for one write: their object spans and span-batches. */
+interface WriteBatch {
+  spans: Span[];
+  encoded: Uint8Array[];
+  count: number;
 }
 
 const RESOLVED = Promise.resolve();
@@ -90,6 +104,8 @@ const MAX_BACKOFF_MS = 5_000;
  */
 export class Pipeline implements SpanConsumer {
   readonly #writer: SpanWriter;
+  /** The writer again when it takes span-batches: then the queue holds those, not objects. */
+  readonly #encodedWriter: EncodedSpanWriter | undefined;
   readonly #metrics: IngestMetrics;
   readonly #logger: Logger;
   readonly #maxQueueSpans: number;
@@ -136,6 +152,7 @@ export class Pipeline implements SpanConsumer {
   constructor(options: PipelineOptions) {
     const { config } = options;
     this.#writer = options.writer;
+    this.#encodedWriter = isEncodedSpanWriter(options.writer) ? options.writer : undefined;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
     this.#maxQueueSpans = config.queue.maxSpans;
@@ -329,7 +346,26 @@ export class Pipeline implements SpanConsumer {
   }
 
   #enqueue(kept: Span[], bytes: number, seq: number): void {
-    this.#chunks.push({ spans: kept, bytes, acceptedAt: performance.now(), seq });
+    let spans: Span[] | undefined = kept;
+    let encoded: Uint8Array | undefined;
+    if (this.#encodedWriter !== undefined) {
+      try {
+        encoded = encodeSpanBatch(kept);
+        spans = undefined;
+      } catch (err) {
+        // Spans outside the model's contract (a processor's bug): written as objects,
+        // so the writer's error, retries and drop count apply to them as to any batch.
+        this.#logger.warn({ err, spans: kept.length }, 'could not encode spans for the queue');
+      }
+    }
+    this.#chunks.push({
+      spans,
+      encoded,
+      count: kept.length,
+      bytes,
+      acceptedAt: performance.now(),
+      seq,
+    });
     this.#bufferedSpans += kept.length;
     this.#queuedSpans += kept.length;
     this.#queuedBytes += bytes;
@@ -393,37 +429,27 @@ export class Pipeline implements SpanConsumer {
    * one commits in one storage transaction and its journal note is exact.
    */
   #cutBatch(): void {
-    const first = this.#chunks[this.#head++];
-    let batch = first.spans;
-    let bytes = first.bytes;
-    let seqs: number[] | undefined;
-    if (first.seq >= 0) seqs = [first.seq];
-    if (batch.length < this.#batchMaxSpans && this.#head < this.#chunks.length) {
-      let size = batch.length;
-      let end = this.#head;
-      while (
-        end < this.#chunks.length &&
-        size + this.#chunks[end].spans.length <= this.#batchMaxSpans
-      ) {
-        size += this.#chunks[end].spans.length;
-        end++;
-      }
-      if (end > this.#head) {
-        batch = new Array<Span>(size);
-        let filled = 0;
-        for (let c = this.#head - 1; c < end; c++) {
-          const chunk = this.#chunks[c];
-          const spans = chunk.spans;
-          for (let i = 0; i < spans.length; i++) batch[filled++] = spans[i];
-          if (c >= this.#head) {
-            bytes += chunk.bytes;
-            if (chunk.seq >= 0) (seqs ??= []).push(chunk.seq);
-          }
-        }
-        this.#head = end;
-      }
+    const chunks = this.#chunks;
+    const start = this.#head;
+    let count = chunks[start].count;
+    let end = start + 1;
+    while (end < chunks.length && count + chunks[end].count <= this.#batchMaxSpans) {
+      count += chunks[end].count;
+      end++;
     }
-    this.#bufferedSpans -= batch.length;
+    let bytes = 0;
+    let seqs: number[] | undefined;
+    const batch: WriteBatch = { spans: [], encoded: [], count };
+    for (let c = start; c < end; c++) {
+      const chunk = chunks[c];
+      bytes += chunk.bytes;
+      if (chunk.seq >= 0) (seqs ??= []).push(chunk.seq);
+      if (chunk.encoded !== undefined) batch.encoded.push(chunk.encoded);
+      else if (end - start === 1) batch.spans = chunk.spans!;
+      else for (const span of chunk.spans!) batch.spans.push(span);
+    }
+    this.#head = end;
+    this.#bufferedSpans -= count;
     this.#compactChunks();
     this.#inFlight++;
     void this.#write(batch, bytes, seqs);
@@ -440,15 +466,25 @@ export class Pipeline implements SpanConsumer {
     }
   }
 
-  async #write(batch: Span[], bytes: number, seqs: number[] | undefined): Promise<void> {
+  /** Writes a batch's object spans and its span-batches (either may be empty). */
+  async #writeBatch(batch: WriteBatch, seqs: number[] | undefined): Promise<void> {
+    if (batch.encoded.length === 0) return this.#writer.write(batch.spans, seqs);
+    if (batch.spans.length === 0) return this.#encodedWriter!.writeEncoded(batch.encoded, seqs);
+    // Both only when an encode failed (#enqueue): two writes; the receipts go with the
+    // second, so a crash between them replays the batches (dedupe drops the repeats).
+    await this.#writer.write(batch.spans);
+    await this.#encodedWriter!.writeEncoded(batch.encoded, seqs);
+  }
+
+  async #write(batch: WriteBatch, bytes: number, seqs: number[] | undefined): Promise<void> {
     const metrics = this.#metrics;
     let backoff = this.#retryBackoffMs;
     for (let attempt = 1; ; attempt++) {
       const endTimer = metrics.writeBatchDuration.startTimer();
       try {
-        await this.#writer.write(batch, seqs);
+        await this.#writeBatch(batch, seqs);
         endTimer();
-        metrics.spansWritten.inc(batch.length);
+        metrics.spansWritten.inc(batch.count);
         if (seqs !== undefined) for (const seq of seqs) this.#journal!.committed(seq);
         this.#endBurst();
         break;
@@ -460,17 +496,17 @@ export class Pipeline implements SpanConsumer {
             // Journalled: never dropped. Keep trying until stopping; then it stays in
             // the journal and the next start replays it.
             if (this.#stopping) {
-              this.#leftInJournal(batch.length, err);
+              this.#leftInJournal(batch.count, err);
               break;
             }
           } else {
-            this.#drop(batch.length, err);
+            this.#drop(batch.count, err);
             break;
           }
         }
         if (this.#burstErrors++ === 0) {
           this.#logger.warn(
-            { err, spans: batch.length, attempt },
+            { err, spans: batch.count, attempt },
             'storage write failed; retrying with backoff (further failures are summarised when writes succeed again)',
           );
         }
@@ -478,7 +514,7 @@ export class Pipeline implements SpanConsumer {
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     }
-    this.#queuedSpans -= batch.length;
+    this.#queuedSpans -= batch.count;
     this.#queuedBytes -= bytes;
     this.#updateQueueGauges();
     this.#inFlight--;

@@ -36,3 +36,19 @@ export interface IntakeReceipts {
 export function hasIntakeReceipts(x: object): x is IntakeReceipts {
   return 'intakeReceipts' in x && 'forgetIntakeReceipts' in x;
 }
+
+/**
+ * A writer that takes spans already encoded as span-batches (codecs/span-batch), so
+ * the pipeline can queue accepted spans in that compact form instead of as objects
+ * (they then die young, in the request that decoded them).
+ *
+ * Contract: as `SpanWriter.write` for the spans the batches decode to, in order. The
+ * writer does not keep or change the arrays (the pipeline retries with the same ones).
+ */
+export interface EncodedSpanWriter {
+  writeEncoded(batches: readonly Uint8Array[], receipts?: readonly number[]): Promise<void>;
+}
+
+export function isEncodedSpanWriter(x: object): x is EncodedSpanWriter {
+  return 'writeEncoded' in x;
+}

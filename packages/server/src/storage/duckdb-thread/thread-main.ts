@@ -35,7 +35,13 @@ type Method = (...args: unknown[]) => Promise<unknown>;
 
 function run(request: ThreadRequest): Promise<unknown> {
   if (request.kind === 'write') {
-    return storage.write(decodeSpanBatch(request.batch), request.receipts);
+    const { batches } = request;
+    const spans = decodeSpanBatch(batches[0]);
+    for (let i = 1; i < batches.length; i++) {
+      const more = decodeSpanBatch(batches[i]);
+      for (let j = 0; j < more.length; j++) spans.push(more[j]);
+    }
+    return storage.write(spans, request.receipts);
   }
   const method = (storage as unknown as Record<string, unknown>)[request.method];
   if (typeof method !== 'function') {

@@ -15,13 +15,13 @@ export interface CallMessage {
 }
 
 /**
- * A write: the spans as a span-batch (codecs/span-batch), transferred rather than
- * cloned, and the durable intake's receipts.
+ * A write: the spans as span-batches (codecs/span-batch), written as one batch in
+ * their order, and the durable intake's receipts.
  */
 export interface WriteMessage {
   kind: 'write';
   id: number;
-  batch: Uint8Array;
+  batches: readonly Uint8Array[];
   receipts: readonly number[] | undefined;
 }
 

@@ -22,7 +22,7 @@ import type {
   ThroughputRow,
 } from '../sampling-store.ts';
 import type { SpanMetricsRow, SpanMetricsWriter } from '../span-metrics-writer.ts';
-import type { IntakeReceipts } from '../span-writer.ts';
+import type { EncodedSpanWriter, IntakeReceipts } from '../span-writer.ts';
 import type { PurgeScope, Storage } from '../storage.ts';
 import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
@@ -81,7 +81,8 @@ export class DuckDbThreadStorage
     CompletenessReader,
     DependencyWriter,
     SamplingStore,
-    IntakeReceipts
+    IntakeReceipts,
+    EncodedSpanWriter
 {
   readonly name = 'duckdb';
   readonly minStep = METRICS_MINUTE;
@@ -142,7 +143,13 @@ export class DuckDbThreadStorage
   write(spans: readonly Span[], receipts?: readonly number[]): Promise<void> {
     if (spans.length === 0) return Promise.resolve();
     const batch = encodeSpanBatch(spans);
-    return this.#send({ kind: 'write', batch, receipts }, [batch.buffer as ArrayBuffer]);
+    return this.#send({ kind: 'write', batches: [batch], receipts }, [batch.buffer as ArrayBuffer]);
+  }
+
+  /** Copies the batches to the thread (the caller keeps them, to retry). */
+  writeEncoded(batches: readonly Uint8Array[], receipts?: readonly number[]): Promise<void> {
+    if (batches.length === 0) return Promise.resolve();
+    return this.#send({ kind: 'write', batches, receipts });
   }
 
   intakeReceipts(from: number): Promise<number[]> {
