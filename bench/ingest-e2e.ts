@@ -431,10 +431,7 @@ const rows: [string, string][] = [
     'server CPU per span (user+sys)',
     `${((serverCpu * 1e6) / spansSent).toFixed(2)} µs (${serverCpu.toFixed(1)} s over the run)`,
   ],
-  [
-    'server CPU by thread, µs/span',
-    threadCpuSummary(threadsAtStart, threadsAtEnd),
-  ],
+  ['server CPU by thread, µs/span', threadCpuSummary(threadsAtStart, threadsAtEnd)],
   ['429/503 answers (retried)', String(refused)],
   ['server RSS median / max', `${median(rss).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MB`],
   [
