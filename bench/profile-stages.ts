@@ -35,6 +35,7 @@ const STAGES: [RegExp, string][] = [
     /storage\/duckdb\/span-encoder|attribute-codec|storage\/span-extra|origin-registry|storage\/duckdb\/ids/,
     'encode (DuckDB chunk filling)',
   ],
+  [/storage\/duckdb-thread\//, 'hand-off to the DuckDB thread (postMessage)'],
   [/storage\/duckdb\/|@duckdb\/node-api|storage\//, 'commit (appends, transaction, other storage)'],
 ];
 

@@ -17,7 +17,13 @@ import { startSkein, type SkeinProcess } from './skein-process.ts';
  * peak RSS (VmHWM) must stay under RSS_BOUND_MB. Before the limits the same reads
  * took RSS to 2.6-3.5 GB and answered 500 with DuckDB's text.
  */
-const RSS_BOUND_MB = 1024;
+/**
+ * The stated bound. 1 GB until the DuckDB store moved to its own thread
+ * (storage.duckdb.workerThread): its second JS heap and the faster ingest alongside
+ * (~3× the spans in the same seconds) raised this test's peak from 608-868 MB to
+ * 860-1070 MB (Node 20 and 24; BENCHMARKS.md, "Memory under big answers").
+ */
+const RSS_BOUND_MB = 1280;
 const BIG_SPANS = 40_000;
 const BATCH_SPANS = 2_000;
 /** query.maxResponseBytes's default. */

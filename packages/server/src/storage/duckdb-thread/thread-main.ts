@@ -5,10 +5,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
-import { decodeSpanBatch } from '../../codecs/span-batch/index.ts';
+import { decodeSpanBatch, encodeSpanBatch } from '../../codecs/span-batch/index.ts';
+import type { Span, Trace } from '../../model/span.ts';
 import { DuckDbStorage } from '../duckdb/duckdb-storage.ts';
 import { ReadBudget } from '../read-budget.ts';
-import type { ThreadOptions, ThreadReply, ThreadRequest } from './thread-protocol.ts';
+import type { BudgetUse, ThreadOptions, ThreadReply, ThreadRequest } from './thread-protocol.ts';
 import { toWireError } from './thread-protocol.ts';
 
 const port = parentPort;
@@ -50,6 +51,35 @@ function run(request: ThreadRequest): Promise<unknown> {
   return (method as Method).apply(storage, request.args);
 }
 
+const TRACE_READS = new Set(['getTrace', 'findTraces']);
+
+/** A trace read's answer as one transferred span-batch (thread-protocol.ts `TracesReply`). */
+function sendTraces(
+  id: number,
+  single: boolean,
+  value: Trace | Trace[] | null,
+  budget: BudgetUse | undefined,
+): void {
+  const traces = value === null ? [] : Array.isArray(value) ? value : [value];
+  const spans: Span[] = [];
+  const counts: number[] = [];
+  for (const t of traces) {
+    counts.push(t.spans.length);
+    for (const s of t.spans) spans.push(s);
+  }
+  const batch = spans.length === 0 ? undefined : encodeSpanBatch(spans);
+  const reply: ThreadReply = {
+    kind: 'traces',
+    id,
+    single,
+    traceIds: traces.map((t) => t.traceId),
+    counts,
+    batch,
+    budget,
+  };
+  port!.postMessage(reply, batch === undefined ? [] : [batch.buffer as ArrayBuffer]);
+}
+
 port.on('message', (request: ThreadRequest) => {
   let budget: ReadBudget | undefined;
   if (request.kind === 'budgeted') {
@@ -63,12 +93,17 @@ port.on('message', (request: ThreadRequest) => {
     .then(run)
     .then(
       (value) => {
-        send({
-          kind: 'result',
-          id: request.id,
-          value,
-          budget: budget && { used: budget.used, truncated: budget.truncated },
-        });
+        const use = budget && { used: budget.used, truncated: budget.truncated };
+        if (request.kind !== 'write' && TRACE_READS.has(request.method)) {
+          sendTraces(
+            request.id,
+            request.method === 'getTrace',
+            value as Trace | Trace[] | null,
+            use,
+          );
+        } else {
+          send({ kind: 'result', id: request.id, value, budget: use });
+        }
         // After close, nothing keeps the thread: its event loop empties and it exits.
         if (request.kind === 'call' && request.method === 'close') port.close();
       },

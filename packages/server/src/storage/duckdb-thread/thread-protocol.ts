@@ -38,8 +38,30 @@ export interface BudgetedCallMessage {
 
 export type ThreadRequest = CallMessage | WriteMessage | BudgetedCallMessage;
 
+/** What a budgeted read used of its budget, for the caller's `ReadBudget`. */
+export interface BudgetUse {
+  used: number;
+  truncated: boolean;
+}
+
+/**
+ * The answer of `getTrace` / `findTraces`: every trace's spans in one span-batch,
+ * transferred (not cloned: a big answer is not copied twice), with each trace's id and
+ * span count in order. `single`: the answer is one trace or null (getTrace).
+ */
+export interface TracesReply {
+  kind: 'traces';
+  id: number;
+  single: boolean;
+  traceIds: string[];
+  counts: number[];
+  batch: Uint8Array | undefined;
+  budget?: BudgetUse;
+}
+
 export type ThreadReply =
-  | { kind: 'result'; id: number; value: unknown; budget?: { used: number; truncated: boolean } }
+  | { kind: 'result'; id: number; value: unknown; budget?: BudgetUse }
+  | TracesReply
   | { kind: 'error'; id: number; error: WireError }
   | { kind: 'log'; line: string };
 

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { encodeSpanBatch } from '../../codecs/span-batch/index.ts';
+import { decodeSpanBatch, encodeSpanBatch } from '../../codecs/span-batch/index.ts';
 import { StorageError } from '../../errors.ts';
 import type { Span, Trace } from '../../model/span.ts';
 import type {
@@ -27,7 +27,7 @@ import type { PurgeScope, Storage } from '../storage.ts';
 import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
 import { fromWireError } from './thread-protocol.ts';
-import type { ThreadOptions, ThreadReply, ThreadRequest } from './thread-protocol.ts';
+import type { ThreadOptions, ThreadReply, ThreadRequest, TracesReply } from './thread-protocol.ts';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -47,6 +47,19 @@ const LEVEL_NAMES: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' 
   50: 'error',
   60: 'fatal',
 };
+
+/** The traces of a `TracesReply`: its span-batch decoded and cut back into traces. */
+function tracesOf(reply: TracesReply): Trace | Trace[] | null {
+  const spans = reply.batch === undefined ? [] : decodeSpanBatch(reply.batch);
+  const traces: Trace[] = [];
+  let at = 0;
+  for (let i = 0; i < reply.traceIds.length; i++) {
+    const n = reply.counts[i];
+    traces.push({ traceId: reply.traceIds[i], spans: spans.slice(at, at + n) });
+    at += n;
+  }
+  return reply.single ? (traces[0] ?? null) : traces;
+}
 
 /** The storage thread's entry: the built .js beside this file, or the .ts source under tsx. */
 function startThread(workerData: ThreadOptions): Worker {
@@ -306,13 +319,26 @@ export class DuckDbThreadStorage
       pending.reject(fromWireError(reply.error));
       return;
     }
+    let value: unknown;
+    if (reply.kind === 'traces') {
+      try {
+        value = tracesOf(reply);
+      } catch (err) {
+        pending.reject(
+          new StorageError(['read traces from the storage thread', String(err)], { cause: err }),
+        );
+        return;
+      }
+    } else {
+      value = reply.value;
+    }
     if (pending.budget !== undefined && reply.budget !== undefined) {
       const delta = reply.budget.used - pending.budget.used;
       if (delta >= 0) pending.budget.charge(delta);
       else pending.budget.refund(-delta);
       if (reply.budget.truncated) pending.budget.truncated = true;
     }
-    pending.resolve(reply.value);
+    pending.resolve(value);
   }
 
   /** A log line of the thread's pino, written through the main logger. */
