@@ -87,26 +87,19 @@ port.on('message', (request: ThreadRequest) => {
     budget.charge(request.used);
     request.args.push(budget);
   }
-  // A synchronous throw (a batch that does not decode) rejects the call; it must not
-  // end the thread.
+  // A throw anywhere (a batch that does not decode, an answer that does not encode or
+  // clone) rejects the call; it must not end the thread.
   Promise.resolve(request)
     .then(run)
-    .then(
-      (value) => {
-        const use = budget && { used: budget.used, truncated: budget.truncated };
-        if (request.kind !== 'write' && TRACE_READS.has(request.method)) {
-          sendTraces(
-            request.id,
-            request.method === 'getTrace',
-            value as Trace | Trace[] | null,
-            use,
-          );
-        } else {
-          send({ kind: 'result', id: request.id, value, budget: use });
-        }
-        // After close, nothing keeps the thread: its event loop empties and it exits.
-        if (request.kind === 'call' && request.method === 'close') port.close();
-      },
-      (err: unknown) => send({ kind: 'error', id: request.id, error: toWireError(err) }),
-    );
+    .then((value) => {
+      const use = budget && { used: budget.used, truncated: budget.truncated };
+      if (request.kind !== 'write' && TRACE_READS.has(request.method)) {
+        sendTraces(request.id, request.method === 'getTrace', value as Trace | Trace[] | null, use);
+      } else {
+        send({ kind: 'result', id: request.id, value, budget: use });
+      }
+      // After close, nothing keeps the thread: its event loop empties and it exits.
+      if (request.kind === 'call' && request.method === 'close') port.close();
+    })
+    .catch((err: unknown) => send({ kind: 'error', id: request.id, error: toWireError(err) }));
 });

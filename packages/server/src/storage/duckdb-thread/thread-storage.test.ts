@@ -95,3 +95,20 @@ describe('DuckDbThreadStorage', () => {
     assert.equal(plain.message, 'bad');
   });
 });
+
+describe('DuckDbThreadStorage with arguments it cannot send', () => {
+  test('a call whose arguments cannot be cloned rejects with StorageError; the store keeps working', async () => {
+    const storage = new DuckDbThreadStorage({ path: ':memory:' });
+    await storage.open();
+    try {
+      const query = { tenant: DEFAULT_TENANT, serviceName: 'svc', notCloneable: () => 1 };
+      await assert.rejects(
+        storage.getOperations(query as unknown as Parameters<typeof storage.getOperations>[0]),
+        StorageError,
+      );
+      assert.deepEqual(await storage.getServices(DEFAULT_TENANT), []);
+    } finally {
+      await storage.close();
+    }
+  });
+});

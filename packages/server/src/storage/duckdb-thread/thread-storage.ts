@@ -303,7 +303,15 @@ export class DuckDbThreadStorage
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, budget });
-      worker.postMessage({ ...request, id } as ThreadRequest, transfer);
+      try {
+        worker.postMessage({ ...request, id } as ThreadRequest, transfer);
+      } catch (err) {
+        // Arguments that cannot be cloned: this call fails, the thread is fine.
+        this.#pending.delete(id);
+        reject(
+          new StorageError(['send a call to the storage thread', String(err)], { cause: err }),
+        );
+      }
     });
   }
 
