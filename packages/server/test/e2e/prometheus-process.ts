@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/free-port.ts';
 
 /** Debian's Prometheus (package `prometheus`; `.ci/run` installs it). */
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
@@ -24,16 +24,6 @@ export interface PrometheusProcess {
   api<T>(path: string, params: Record<string, string>): Promise<T>;
   /** Stops the process (by its pid) and removes its temp dir. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../e2e/eventually.ts';
+import { freePort } from './free-port.ts';
 
 /**
  * A real ClickHouse cluster for tests: one ZooKeeper and `shards × replicas`
@@ -50,18 +51,6 @@ export interface ClickHouseCluster {
   restartNode(node: ClickHouseNode): Promise<void>;
   /** Stops every process (ClickHouse, then ZooKeeper) and removes the temp dir. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Sends a ZooKeeper four-letter word and returns the answer ('' on any failure). */
@@ -201,20 +190,33 @@ function exited(child: ChildProcess | undefined): boolean {
   return child !== undefined && (child.exitCode !== null || child.signalCode !== null);
 }
 
+/** The last lines of a node's error log, for a failure message ('' when there is none). */
+function errorLogTail(node: ClickHouseNode, lines = 8): string {
+  try {
+    return readFileSync(join(node.dir, 'error.log'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .join('\n');
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Waits until a node answers. 18.16 sometimes dies in its ZooKeeper client while
  * starting (a segfault in zkutil::ZooKeeper::createImpl, seen on a loaded machine even
  * with ZooKeeper already serving): a node that exits while starting is started
- * again, at most 3 times.
+ * again, at most 5 times, and the error names the end of its error log.
  */
 async function waitUntilServing(node: ClickHouseNode): Promise<void> {
   let starts = 1;
   await eventually(
     async () => {
       if (exited(node.process)) {
-        if (starts >= 3) {
+        if (starts >= 5) {
           throw new Error(
-            `clickhouse-server ${node.url} exited ${starts} times while starting (${node.dir}/error.log)`,
+            `clickhouse-server ${node.url} exited ${starts} times while starting; the end of ${node.dir}/error.log:\n${errorLogTail(node)}`,
           );
         }
         starts++;

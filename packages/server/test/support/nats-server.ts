@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../e2e/eventually.ts';
+import { freePort } from './free-port.ts';
 
 /**
  * A real nats-server with JetStream for tests (Debian's package, see .ci/run): its
@@ -34,18 +34,6 @@ export interface NatsTestServer {
   start(): Promise<void>;
   /** Stops it and removes the temp dir. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function healthy(monitorPort: number): Promise<true | undefined> {
