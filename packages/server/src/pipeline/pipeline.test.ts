@@ -562,4 +562,31 @@ describe('Pipeline with a writer of span-batches', () => {
       ['renamed', 'renamed', 'renamed'],
     );
   });
+
+  test('spans a processor broke beyond encoding are dropped and counted, the rest written', async () => {
+    const writer = new FlakyEncodedWriter(0);
+    const processors: PipelineProcessors = {
+      process: (spans) => ({
+        // Attributes as an object, not the model's list: the span-batch codec refuses it.
+        spans:
+          spans.length === 2
+            ? spans.map((s) => ({ ...s, attributes: { broken: true } }) as unknown as Span)
+            : spans,
+        held: 0,
+      }),
+      drain: () => undefined,
+    };
+    const { pipeline, registry } = setup(writer, {}, processors);
+    await pipeline.consume(makeTestSpans(2), 200, 'test', undefined);
+    await pipeline.consume(makeTestSpans(3), 300, 'test', undefined);
+    await pipeline.stop();
+    assert.equal(writer.objectWrites, 0);
+    assert.equal(writer.written.flat().length, 3, 'the good batch is written');
+    assert.equal(
+      await metricValue(registry, 'skein_spans_dropped_total', { reason: 'invalid' }),
+      2,
+    );
+    assert.equal(await metricValue(registry, 'skein_spans_written_total'), 3);
+    assert.equal(pipeline.queuedSpans, 0);
+  });
 });

@@ -69,8 +69,7 @@ export interface PipelineProcessors {
  * its spans as objects, or, for an `EncodedSpanWriter`, as one span-batch.
  */
 interface Chunk {
-  spans: Span[] | undefined;
-  encoded: Uint8Array | undefined;
+  payload: Span[] | Uint8Array;
   count: number;
   /** Encoded bytes attributed to the spans. */
   bytes: number;
@@ -80,7 +79,10 @@ interface Chunk {
   seq: number;
 }
 
-/** Whole chunks, oldest first, cut for one write: their object spans and span-batches. */
+/**
+ * Whole chunks, oldest first, cut for one write: their spans as objects, or, for an
+ * `EncodedSpanWriter`, their span-batches.
+ */
 interface WriteBatch {
   spans: Span[];
   encoded: Uint8Array[];
@@ -346,21 +348,22 @@ export class Pipeline implements SpanConsumer {
   }
 
   #enqueue(kept: Span[], bytes: number, seq: number): void {
-    let spans: Span[] | undefined = kept;
-    let encoded: Uint8Array | undefined;
+    let payload: Span[] | Uint8Array = kept;
     if (this.#encodedWriter !== undefined) {
       try {
-        encoded = encodeSpanBatch(kept);
-        spans = undefined;
+        payload = encodeSpanBatch(kept);
       } catch (err) {
-        // Spans outside the model's contract (a processor's bug): written as objects,
-        // so the writer's error, retries and drop count apply to them as to any batch.
-        this.#logger.warn({ err, spans: kept.length }, 'could not encode spans for the queue');
+        // Spans outside the model's contract (only a processor's bug makes them): no
+        // writer could store them, and a retry or a replay would fail the same way.
+        this.#logger.error({ err, spans: kept.length }, 'spans cannot be encoded; dropped');
+        this.#metrics.spansDropped.inc({ reason: 'invalid' }, kept.length);
+        if (seq >= 0) this.#journal?.committed(seq);
+        this.#updateQueueGauges();
+        return;
       }
     }
     this.#chunks.push({
-      spans,
-      encoded,
+      payload,
       count: kept.length,
       bytes,
       acceptedAt: performance.now(),
@@ -444,9 +447,10 @@ export class Pipeline implements SpanConsumer {
       const chunk = chunks[c];
       bytes += chunk.bytes;
       if (chunk.seq >= 0) (seqs ??= []).push(chunk.seq);
-      if (chunk.encoded !== undefined) batch.encoded.push(chunk.encoded);
-      else if (end - start === 1) batch.spans = chunk.spans!;
-      else for (const span of chunk.spans!) batch.spans.push(span);
+      const payload = chunk.payload;
+      if (payload instanceof Uint8Array) batch.encoded.push(payload);
+      else if (end - start === 1) batch.spans = payload;
+      else for (const span of payload) batch.spans.push(span);
     }
     this.#head = end;
     this.#bufferedSpans -= count;
@@ -466,14 +470,10 @@ export class Pipeline implements SpanConsumer {
     }
   }
 
-  /** Writes a batch's object spans and its span-batches (either may be empty). */
-  async #writeBatch(batch: WriteBatch, seqs: number[] | undefined): Promise<void> {
-    if (batch.encoded.length === 0) return this.#writer.write(batch.spans, seqs);
-    if (batch.spans.length === 0) return this.#encodedWriter!.writeEncoded(batch.encoded, seqs);
-    // Both only when an encode failed (#enqueue): two writes; the receipts go with the
-    // second, so a crash between them replays the batches (dedupe drops the repeats).
-    await this.#writer.write(batch.spans);
-    await this.#encodedWriter!.writeEncoded(batch.encoded, seqs);
+  #writeBatch(batch: WriteBatch, seqs: number[] | undefined): Promise<void> {
+    return this.#encodedWriter !== undefined
+      ? this.#encodedWriter.writeEncoded(batch.encoded, seqs)
+      : this.#writer.write(batch.spans, seqs);
   }
 
   async #write(batch: WriteBatch, bytes: number, seqs: number[] | undefined): Promise<void> {

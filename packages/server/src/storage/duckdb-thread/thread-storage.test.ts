@@ -111,4 +111,27 @@ describe('DuckDbThreadStorage with arguments it cannot send', () => {
       await storage.close();
     }
   });
+
+  test('spans the codec refuses make write reject (not throw) with StorageError', async () => {
+    const storage = new DuckDbThreadStorage({ path: ':memory:' });
+    await storage.open();
+    try {
+      const good = makeSpan({
+        traceId: hexId(0xbad, 1, 32),
+        spanId: hexId(0xbad, 1, 16),
+        resource: testResource('after-a-bad-write'),
+        startTime: Date.now() * 1000,
+      });
+      const broken = { ...good, attributes: { not: 'a list' } } as unknown as Parameters<
+        typeof storage.write
+      >[0][number];
+      let pending: Promise<void> | undefined;
+      assert.doesNotThrow(() => (pending = storage.write([broken])));
+      await assert.rejects(pending!, StorageError);
+      await storage.write([good]);
+      assert.equal((await storage.getServices(DEFAULT_TENANT)).length, 1);
+    } finally {
+      await storage.close();
+    }
+  });
 });

@@ -155,7 +155,14 @@ export class DuckDbThreadStorage
 
   write(spans: readonly Span[], receipts?: readonly number[]): Promise<void> {
     if (spans.length === 0) return Promise.resolve();
-    const batch = encodeSpanBatch(spans);
+    let batch: Uint8Array;
+    try {
+      batch = encodeSpanBatch(spans);
+    } catch (err) {
+      return Promise.reject(
+        new StorageError(['encode spans for the storage thread', String(err)], { cause: err }),
+      );
+    }
     return this.#send({ kind: 'write', batches: [batch], receipts }, [batch.buffer as ArrayBuffer]);
   }
 
