@@ -54,7 +54,7 @@ import {
   type HttpGuard,
   type ListenerName,
 } from '../security/index.ts';
-import { ClickHouseStorage, createClickHouseStorage } from '../storage/clickhouse/index.ts';
+import { createClickHouseStorage } from '../storage/clickhouse/index.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import { DuckDbThreadStorage } from '../storage/duckdb-thread/index.ts';
 import { Retention } from '../storage/retention.ts';
@@ -368,7 +368,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       ctx.storage = storage;
       let open = true;
       ctx.admin?.addReadinessCheck('storage', () =>
-        !open ? 'storage is closed' : storage instanceof ClickHouseStorage ? storage.ping() : true,
+        !open ? 'storage is closed' : (storage.ping?.() ?? true),
       );
       return {
         stop: async () => {

@@ -31,6 +31,12 @@ export interface Storage
   open(): Promise<void>;
   close(): Promise<void>;
   purgeBefore(cutoff: number, scope?: PurgeScope): Promise<number>;
+  /**
+   * Optional, for `/ready`: true while the backend can serve, else why not (a
+   * ClickHouse no node of which answers, a DuckDB thread that died). Never rejects.
+   * Backends without it count as ready while open.
+   */
+  ping?(): Promise<true | string>;
 }
 
 /** Which tenants' rows a purge deletes (see `Storage.purgeBefore`). */

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import type { Worker } from 'node:worker_threads';
 import { AnswerTooLargeError, StorageError } from '../../errors.ts';
 import { DEFAULT_TENANT } from '../../model/span.ts';
 import { runCompletenessConformance } from '../conformance/completeness-conformance.ts';
@@ -133,5 +134,17 @@ describe('DuckDbThreadStorage with arguments it cannot send', () => {
     } finally {
       await storage.close();
     }
+  });
+
+  test('a thread that dies fails every call with StorageError, and ping says why (for /ready)', async () => {
+    let thread: Worker | undefined;
+    const storage = new DuckDbThreadStorage({ path: ':memory:' }, (w) => (thread = w));
+    await storage.open();
+    assert.equal(await storage.ping(), true);
+    await thread!.terminate();
+    const why = await storage.ping();
+    assert.match(String(why), /storage thread is gone: its thread exited/);
+    await assert.rejects(storage.getServices(DEFAULT_TENANT), StorageError);
+    await storage.close();
   });
 });

@@ -108,9 +108,13 @@ export class DuckDbThreadStorage
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
 
-  constructor(options: DuckDbStorageOptions) {
+  readonly #onThread: ((worker: Worker) => void) | undefined;
+
+  /** `onThread` is for tests: it receives the thread when it starts (to end it for real). */
+  constructor(options: DuckDbStorageOptions, onThread?: (worker: Worker) => void) {
     this.#options = options;
     this.#logger = options.logger;
+    this.#onThread = onThread;
   }
 
   async open(): Promise<void> {
@@ -123,6 +127,7 @@ export class DuckDbThreadStorage
       logLevel: this.#logger?.level ?? 'silent',
     });
     this.#worker = worker;
+    this.#onThread?.(worker);
     this.#exited = new Promise((resolve) => {
       worker.once('exit', (code) => {
         this.#fail(`its thread exited (code ${code})`);
@@ -371,6 +376,14 @@ export class DuckDbThreadStorage
     const fields: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(record)) if (!LOG_KEYS_DROPPED.has(k)) fields[k] = v;
     logger[level](fields, typeof record.msg === 'string' ? record.msg : '');
+  }
+
+  /** For `/ready`: true while the thread runs, else why it is gone. */
+  ping(): Promise<true | string> {
+    if (this.#worker === undefined) return Promise.resolve('the DuckDB store is not open');
+    return Promise.resolve(
+      this.#gone === undefined ? true : `the DuckDB storage thread is gone: ${this.#gone}`,
+    );
   }
 
   /** The thread is gone: every pending call rejects, and so does every later one. */
