@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import { decodeSpanBatch } from '../codecs/span-batch/index.ts';
 import { DEFAULT_TENANT, type Span } from '../model/span.ts';
 import { makeTestSpans } from '../pipeline/test-support/test-spans.ts';
 import { DurableIntake, type DurableIntakeOptions } from './durable-intake.ts';
@@ -41,15 +42,21 @@ test('replay after an upgrade: records of the old span-batch version come back a
     await old.log.close();
     // This version records a batch of tenant acme and one of the default tenant, then dies.
     const intake = await DurableIntake.open(options());
-    await intake.record(spansOf('acme', 2)).durable;
+    const acme = intake.record(spansOf('acme', 2));
+    assert.ok(acme.batch !== undefined, 'record hands back the span-batch it wrote');
+    await acme.durable;
     await intake.record(spansOf(DEFAULT_TENANT, 1)).durable;
     await intake.close();
 
     const reopened = await DurableIntake.open(options());
     const replayed: Span[][] = [];
+    const payloads: Uint8Array[] = [];
     await reopened.replay({
       whenRoom: () => Promise.resolve(),
-      replay: (spans) => void replayed.push(spans),
+      replay: (spans, _bytes, _seq, batch) => {
+        replayed.push(spans);
+        payloads.push(batch);
+      },
     });
     await reopened.close();
     assert.deepEqual(
@@ -60,6 +67,10 @@ test('replay after an upgrade: records of the old span-batch version come back a
       replayed[0].map((s) => s.name),
       ['op-0', 'op-1', 'op-2'],
     );
+    // Each replayed batch comes with the payload its spans were decoded from.
+    assert.deepEqual(Buffer.from(payloads[0]), v1);
+    assert.deepEqual(Buffer.from(payloads[1]), Buffer.from(acme.batch!));
+    assert.deepEqual(decodeSpanBatch(payloads[2]), replayed[2]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -26,7 +26,8 @@ const PRUNE_INTERVAL_MS = 60_000;
 export interface ReplayTarget {
   /** Settles once the queue has room for `spans` more. */
   whenRoom(spans: number): Promise<void>;
-  replay(spans: Span[], bytes: number, seq: number): void;
+  /** `batch` is the record's payload, the span-batch `spans` were decoded from. */
+  replay(spans: Span[], bytes: number, seq: number, batch: Uint8Array): void;
 }
 
 /**
@@ -150,7 +151,9 @@ export class DurableIntake implements IntakeJournal {
   }
 
   record(spans: readonly Span[]): JournalEntry {
-    return this.#log.append(encodeSpanBatch(spans));
+    const batch = encodeSpanBatch(spans);
+    const { seq, durable } = this.#log.append(batch);
+    return { seq, durable, batch };
   }
 
   committed(seq: number): void {
@@ -185,8 +188,9 @@ export class DurableIntake implements IntakeJournal {
       const record = pending[this.#replayed];
       let batch: Span[];
       let bytes: number;
+      let payload: Uint8Array;
       try {
-        const payload = await this.#log.readPayload(record);
+        payload = await this.#log.readPayload(record);
         bytes = payload.length;
         batch = decodeSpanBatch(payload);
       } catch (err) {
@@ -202,7 +206,7 @@ export class DurableIntake implements IntakeJournal {
       if (this.#stopReplay) break;
       this.#replayed++;
       spans += batch.length;
-      target.replay(batch, bytes, record.seq);
+      target.replay(batch, bytes, record.seq, payload);
     }
     if (pending.length > 0) {
       this.#logger.info(

@@ -6,6 +6,12 @@ export interface JournalEntry {
   seq: number;
   /** Settles once the batch is on disk; rejects with `IntakeUnavailableError` if it could not be. */
   durable: Promise<void>;
+  /**
+   * The batch as recorded, a span-batch (codecs/span-batch) of exactly the spans given
+   * to `record`, or absent. Read-only: the journal keeps these very bytes. The pipeline
+   * queues them instead of encoding the spans again when no processor changed the batch.
+   */
+  batch?: Uint8Array;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 import { DEFAULT_TENANT, type Span } from '../model/span.ts';
 import { DuckDbStorage } from '../storage/duckdb/duckdb-storage.ts';
 import type { EncodedSpanWriter, SpanWriter } from '../storage/span-writer.ts';
-import { decodeSpanBatch } from '../codecs/span-batch/index.ts';
+import { decodeSpanBatch, encodeSpanBatch } from '../codecs/span-batch/index.ts';
 import { IngestMetrics } from './ingest-metrics.ts';
 import type { IntakeJournal } from './intake-journal.ts';
 import { Pipeline, type PipelineOptions, type PipelineProcessors } from './pipeline.ts';
@@ -588,5 +588,86 @@ describe('Pipeline with a writer of span-batches', () => {
     );
     assert.equal(await metricValue(registry, 'skein_spans_written_total'), 3);
     assert.equal(pipeline.queuedSpans, 0);
+  });
+
+  describe("the journal's record reused", () => {
+    /** A journal that encodes like the durable intake and keeps what it recorded. */
+    function recordingJournal() {
+      const records: Uint8Array[] = [];
+      const journal: IntakeJournal = {
+        record(spans) {
+          const batch = encodeSpanBatch(spans);
+          records.push(batch);
+          return { seq: records.length, durable: Promise.resolve(), batch };
+        },
+        committed() {},
+      };
+      return { journal, records };
+    }
+
+    test('when no processor changed the batch, the queue writes the recorded bytes', async () => {
+      const writer = new FlakyEncodedWriter(0);
+      const { journal, records } = recordingJournal();
+      const processors: PipelineProcessors = {
+        process: (spans) => ({ spans, held: 0, unchanged: true }),
+        drain: () => undefined,
+      };
+      const { pipeline } = setup(writer, {}, processors, { journal });
+      const spans = makeTestSpans(3);
+      await pipeline.consume(spans, 300, 'test', undefined);
+      await pipeline.stop();
+      assert.strictEqual(writer.seen[0][0], records[0], 'the very bytes the journal recorded');
+      assert.deepStrictEqual(writer.written, [spans]);
+    });
+
+    test('a change, a drop or a processor that does not say: the spans are encoded again', async () => {
+      for (const [what, process] of [
+        [
+          'changed',
+          (spans: Span[]) => {
+            spans[0].name = 'redacted';
+            return { spans, held: 0, unchanged: false };
+          },
+        ],
+        ['dropped', (spans: Span[]) => ({ spans: spans.slice(1), held: 0, unchanged: true })],
+        [
+          'not said',
+          (spans: Span[]) => {
+            spans[0].name = 'redacted';
+            return { spans, held: 0 };
+          },
+        ],
+      ] as const) {
+        const writer = new FlakyEncodedWriter(0);
+        const { journal, records } = recordingJournal();
+        const { pipeline } = setup(writer, {}, { process, drain: () => undefined }, { journal });
+        const spans = makeTestSpans(3);
+        await pipeline.consume(spans, 300, 'test', undefined);
+        await pipeline.stop();
+        assert.notStrictEqual(writer.seen[0][0], records[0], what);
+        const written = writer.written.flat();
+        assert.equal(written.length, what === 'dropped' ? 2 : 3, what);
+        if (what !== 'dropped') assert.equal(written[0].name, 'redacted', what);
+      }
+    });
+
+    test('a record that is a view into a bigger buffer is queued as a copy of its own bytes', async () => {
+      const writer = new FlakyEncodedWriter(0);
+      const spans = makeTestSpans(2);
+      const encoded = encodeSpanBatch(spans);
+      const big = new Uint8Array(encoded.length + 64);
+      big.set(encoded, 32);
+      const view = big.subarray(32, 32 + encoded.length);
+      const journal: IntakeJournal = {
+        record: () => ({ seq: 1, durable: Promise.resolve(), batch: view }),
+        committed() {},
+      };
+      const { pipeline } = setup(writer, {}, undefined, { journal });
+      await pipeline.consume(spans, 200, 'test', undefined);
+      await pipeline.stop();
+      const queued = writer.seen[0][0];
+      assert.equal(queued.buffer.byteLength, encoded.length, 'not the whole bigger buffer');
+      assert.deepStrictEqual(writer.written, [spans]);
+    });
   });
 });

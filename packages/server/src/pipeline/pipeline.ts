@@ -225,11 +225,13 @@ export class Pipeline implements SpanConsumer {
     }
     let seq = -1;
     let durable = RESOLVED;
+    let recorded: Uint8Array | undefined;
     if (this.#journal !== undefined) {
       try {
         const entry = this.#journal.record(spans);
         seq = entry.seq;
         durable = entry.durable;
+        recorded = entry.batch;
       } catch (err) {
         limits?.refund(tenant!, count);
         this.#refused(spans, protocol, tenant, 'intake_unavailable');
@@ -243,7 +245,7 @@ export class Pipeline implements SpanConsumer {
     // sends again) is never counted twice by span metrics. They run while the journal
     // syncs: the disk wait overlaps the work.
     this.#onAccepted?.(spans);
-    this.#process(spans, bytes, seq);
+    this.#process(spans, bytes, seq, recorded);
     return durable;
   }
 
@@ -283,9 +285,9 @@ export class Pipeline implements SpanConsumer {
    * committed): it goes through the processors and the queue like a new one, without
    * the queue bound (wait for `whenRoom` first) and without being recorded again.
    */
-  replay(spans: Span[], bytes: number, seq: number): void {
+  replay(spans: Span[], bytes: number, seq: number, batch?: Uint8Array): void {
     this.#metrics.spansReplayed.inc(spans.length);
-    this.#process(spans, bytes, seq);
+    this.#process(spans, bytes, seq, batch);
   }
 
   /** Settles once the queue has room for `spans` more (at once when it is empty). */
@@ -295,7 +297,12 @@ export class Pipeline implements SpanConsumer {
     return new Promise((resolve) => this.#roomWaiters.push({ spans, resolve }));
   }
 
-  #process(spans: Span[], bytes: number, seq: number): void {
+  /**
+   * Dedupe, the processors, then the queue. `recorded` is the span-batch the journal
+   * recorded for these spans: queued as is when every span goes on unchanged, which
+   * saves encoding the batch a second time.
+   */
+  #process(spans: Span[], bytes: number, seq: number, recorded?: Uint8Array): void {
     if (this.#dedupe !== undefined) {
       const before = spans.length;
       spans = this.#dedupe.filter(spans);
@@ -303,7 +310,10 @@ export class Pipeline implements SpanConsumer {
         if (seq >= 0) this.#journal?.committed(seq);
         return;
       }
-      if (spans.length !== before) bytes = Math.round((bytes * spans.length) / before);
+      if (spans.length !== before) {
+        bytes = Math.round((bytes * spans.length) / before);
+        recorded = undefined;
+      }
     }
     const count = spans.length;
     this.#bytesPerSpan = bytes / count;
@@ -311,6 +321,7 @@ export class Pipeline implements SpanConsumer {
     if (this.#processors !== undefined) {
       const result = this.#processors.process(spans, bytes);
       kept = result.spans;
+      if (result.unchanged !== true || kept.length !== count) recorded = undefined;
       this.#heldSpans += result.held;
       const dropped = count - kept.length - result.held;
       if (dropped > 0) this.#metrics.spansDropped.inc({ reason: 'processor' }, dropped);
@@ -323,7 +334,7 @@ export class Pipeline implements SpanConsumer {
         bytes = Math.round((bytes * kept.length) / count);
       }
     }
-    this.#enqueue(kept, bytes, seq);
+    this.#enqueue(kept, bytes, seq, recorded);
   }
 
   /**
@@ -347,9 +358,16 @@ export class Pipeline implements SpanConsumer {
     return this.#heldSpans;
   }
 
-  #enqueue(kept: Span[], bytes: number, seq: number): void {
+  #enqueue(kept: Span[], bytes: number, seq: number, recorded?: Uint8Array): void {
     let payload: Span[] | Uint8Array = kept;
-    if (this.#encodedWriter !== undefined) {
+    if (recorded !== undefined && this.#encodedWriter !== undefined) {
+      // A view into a bigger buffer (a WAL read, a NATS message) would take all of that
+      // buffer along when the writer clones it: keep only its own bytes.
+      payload =
+        recorded.byteOffset === 0 && recorded.byteLength === recorded.buffer.byteLength
+          ? recorded
+          : recorded.slice();
+    } else if (this.#encodedWriter !== undefined) {
       try {
         payload = encodeSpanBatch(kept);
       } catch (err) {

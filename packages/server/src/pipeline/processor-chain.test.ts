@@ -30,6 +30,8 @@ class StampProcessor implements SpanProcessor<StampSettings> {
   settings: StampSettings;
   stopped = 0;
   fail = false;
+  /** When false it leaves spans as they are (and reports no change). */
+  touch = true;
   constructor(
     readonly name: ProcessorName,
     settings: StampSettings,
@@ -41,8 +43,10 @@ class StampProcessor implements SpanProcessor<StampSettings> {
     counters: { changed(n: number): void; dropped(r: string, n: number): void },
   ): Span[] {
     if (this.fail) throw new Error('processor bug');
-    for (const span of spans) span.name += `>${this.settings.tag}`;
-    counters.changed(spans.length);
+    if (this.touch) {
+      for (const span of spans) span.name += `>${this.settings.tag}`;
+      counters.changed(spans.length);
+    }
     if (!this.settings.dropOdd) return spans;
     const kept = spans.filter((_, i) => i % 2 === 0);
     counters.dropped('odd', spans.length - kept.length);
@@ -162,6 +166,23 @@ describe('ProcessorChain', () => {
       2,
     );
     assert.ok((await value('skein_processor_seconds_total', { processor: 'redaction' })) > 0);
+  });
+
+  test('unchanged: true only for a batch no processor reported a change in (or threw on)', async () => {
+    const { chain, made } = setup();
+    await chain.prepare(configWith())();
+    for (const p of made) p.touch = false;
+    assert.equal(chain.process(makeTestSpans(2)).unchanged, true);
+    made[1].touch = true;
+    assert.equal(chain.process(makeTestSpans(2)).unchanged, false);
+    made[1].touch = false;
+    assert.equal(chain.process(makeTestSpans(2)).unchanged, true, 'counted per batch');
+    made[0].fail = true;
+    assert.equal(
+      chain.process(makeTestSpans(2)).unchanged,
+      false,
+      'a throw may have changed spans',
+    );
   });
 
   test('a processor that throws passes the batch on unchanged and is counted', async () => {

@@ -23,6 +23,8 @@ class Stage<P extends Processor = Processor> implements ProcessorCounters {
   readonly #errors;
   readonly #metrics: ProcessorMetrics;
   #failing = false;
+  /** Spans it reported changed (or the batch size, if it threw) since `process` began. */
+  batchChanges = 0;
 
   constructor(processor: P, metrics: ProcessorMetrics) {
     const labels = { processor: processor.name };
@@ -36,7 +38,10 @@ class Stage<P extends Processor = Processor> implements ProcessorCounters {
   }
 
   changed(count: number): void {
-    if (count > 0) this.#changed.inc(count);
+    if (count > 0) {
+      this.#changed.inc(count);
+      this.batchChanges += count;
+    }
   }
 
   dropped(reason: string, count: number): void {
@@ -57,6 +62,8 @@ class Stage<P extends Processor = Processor> implements ProcessorCounters {
       this.#failing = false;
       return out;
     } catch (err) {
+      // It may have changed spans before it threw.
+      this.batchChanges += Math.max(1, what);
       this.#errors.inc();
       if (!this.#failing) {
         this.#failing = true;
@@ -91,6 +98,13 @@ export interface ChainResult {
   spans: Span[];
   /** Spans held in the trace buffer until their trace's decision (they come out through the sink). */
   held: number;
+  /**
+   * True when no processor changed a span of the batch (none reported a change through
+   * its counters, none threw): the spans are as they came in, so bytes encoded from
+   * them before the chain (the journal's record) still describe them. Absent: they may
+   * have changed.
+   */
+  unchanged?: boolean;
 }
 
 /** A configuration compiled for every processor it enables, not yet running. */
@@ -178,12 +192,15 @@ export class ProcessorChain {
 
   process(spans: Span[], bytes = 0): ChainResult {
     const logger = this.#logger;
+    for (let i = 0; i < this.#pre.length; i++) this.#pre[i].batchChanges = 0;
+    for (let i = 0; i < this.#post.length; i++) this.#post[i].batchChanges = 0;
     for (let i = 0; i < this.#pre.length && spans.length > 0; i++) {
       spans = runSpanStage(this.#pre[i], spans, logger);
     }
     const buffer = this.#buffer;
     if (this.#traces.length === 0 || buffer === undefined || spans.length === 0) {
-      return { spans: this.#runPost(spans), held: 0 };
+      spans = this.#runPost(spans);
+      return { spans, held: 0, unchanged: this.#unchanged() };
     }
     const hold = this.#holding;
     const perSpan = spans.length === 0 ? 0 : bytes / spans.length;
@@ -201,7 +218,15 @@ export class ProcessorChain {
     this.#metrics.bufferSpans.set(buffer.spans);
     this.#metrics.bufferHeldBytes.set(buffer.heldBytes);
     if (hold) return { spans: [], held: spans.length - this.#lateInFeed };
-    return { spans: this.#runPost(spans), held: 0 };
+    spans = this.#runPost(spans);
+    return { spans, held: 0, unchanged: this.#unchanged() };
+  }
+
+  /** Whether no span-level stage changed a span since `process` began. */
+  #unchanged(): boolean {
+    for (let i = 0; i < this.#pre.length; i++) if (this.#pre[i].batchChanges > 0) return false;
+    for (let i = 0; i < this.#post.length; i++) if (this.#post[i].batchChanges > 0) return false;
+    return true;
   }
 
   /**

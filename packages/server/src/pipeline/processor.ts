@@ -26,6 +26,9 @@ export interface ProcessorCounters {
  *   `resource` and `scope` objects (every span of a batch that shares one sees the
  *   change). It returns the spans to pass on: `spans` itself when it dropped none,
  *   otherwise a new array of the kept spans (and reports each drop with a reason).
+ * - It reports every span it changed through `counters.changed`, in the same call: when
+ *   no processor reported a change, the pipeline writes the bytes the journal recorded
+ *   before the chain, so a change left unreported would not be stored.
  * - It never throws because of span content: odd data is passed on or counted as
  *   dropped. A throw is a bug; the chain logs it and passes the batch on unchanged.
  * - It runs on the hot path: no per-span closures or throwaway objects where a
@@ -55,7 +58,7 @@ export interface SpanProcessor<Settings = unknown> {
  *   this processor decided which go on (tail sampling); when false the spans flow on
  *   at once and the processor only sees digests of them (completeness).
  * - `observe` sees each batch just before it enters the buffer (cheap bookkeeping; it
- *   must not keep the spans); `late` for a span of the batch comes after.
+ *   must neither keep nor change the spans); `late` for a span of the batch comes after.
  * - `assembled` is called once per trace, in release order; a holding processor
  *   returns whether the trace's held spans go on, the others return undefined.
  *   Every processor's `assembled` sees the trace before the held spans move on.

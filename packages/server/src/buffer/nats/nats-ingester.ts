@@ -84,8 +84,12 @@ export class NatsIngester implements IntakeJournal, PartitionOwner {
 
   record(): JournalEntry {
     const seq = this.#seq++;
-    if (this.#current !== undefined) this.#pending.set(seq, this.#current);
-    return { seq, durable: RESOLVED };
+    const current = this.#current;
+    if (current === undefined) return { seq, durable: RESOLVED };
+    this.#pending.set(seq, current);
+    // The message is the span-batch the spans were decoded from (the tenant stamped
+    // at the collector): the pipeline may queue it as is.
+    return { seq, durable: RESOLVED, batch: current.msg.data };
   }
 
   committed(seq: number): void {
