@@ -4,11 +4,19 @@
  * batches (no HTTP, no pipeline), so a CPU profile shows only the write path.
  *
  *   node --import tsx [--cpu-prof] bench/storage-write.ts [--spans 500000] [--batch-spans 10000]
- *        [--dir /tmp/skein-write-bench] [--memory-mb 256]
+ *        [--dir /tmp/skein-write-bench] [--memory-mb 256] [--span-batches]
+ *
+ * `--span-batches` does what the DuckDB thread does (storage.duckdb.workerThread): each
+ * batch arrives as span-batches of 500 spans (encoded before timing, as the pipeline's
+ * queue holds them) and is decoded, then written; the decode is timed with the write.
  */
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  decodeSpanBatch,
+  encodeSpanBatch,
+} from '../packages/server/src/codecs/span-batch/index.ts';
 import type { Span } from '../packages/server/src/model/span.ts';
 import { decodeOtlpProto } from '../packages/server/src/receivers/otlp/otlp-proto-decoder.ts';
 import { DuckDbStorage } from '../packages/server/src/storage/duckdb/duckdb-storage.ts';
@@ -20,6 +28,7 @@ const { values: args } = parseArgs({
     'batch-spans': { type: 'string', default: '10000' },
     dir: { type: 'string', default: '/tmp/skein-write-bench' },
     'memory-mb': { type: 'string', default: '256' },
+    'span-batches': { type: 'boolean', default: false },
   },
 });
 const totalSpans = Number(args.spans);
@@ -60,9 +69,14 @@ let writeMs = 0;
 let cpuMicros = 0;
 let maxRss = 0;
 for (let r = 0; written < totalSpans; r += batchSpans / REQUEST_SPANS) {
-  const batch = batchAt(r);
+  let batch = batchAt(r);
+  const encoded: Uint8Array[] = [];
+  if (args['span-batches'])
+    for (let i = 0; i < batch.length; i += REQUEST_SPANS)
+      encoded.push(encodeSpanBatch(batch.slice(i, i + REQUEST_SPANS)));
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  if (args['span-batches']) batch = encoded.flatMap((b) => decodeSpanBatch(b));
   await store.write(batch);
   const cpu = process.cpuUsage(cpu0);
   writeMs += performance.now() - t0;
@@ -74,7 +88,7 @@ await store.close();
 const bytes = statSync(join(dir, 'skein.duckdb')).size;
 rmSync(dir, { recursive: true, force: true });
 console.log(
-  `storage-write: ${written} spans in batches of ${batchSpans}: ` +
+  `storage-write${args['span-batches'] ? ' (from span-batches)' : ''}: ${written} spans in batches of ${batchSpans}: ` +
     `${Math.round(written / (writeMs / 1000))} spans/s, ` +
     `${(cpuMicros / written).toFixed(1)} µs CPU/span (all threads), ` +
     `${(writeMs / (written / batchSpans)).toFixed(0)} ms/batch, ` +
