@@ -10,7 +10,7 @@
  * batch arrives as span-batches of 500 spans (encoded before timing, as the pipeline's
  * queue holds them) and is decoded, then written; the decode is timed with the write.
  */
-import { rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -61,6 +61,17 @@ function batchAt(first: number): Span[] {
   return out;
 }
 
+/** CPU seconds of this process's JS thread so far (/proc; 0 where there is none). */
+function jsThreadSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 rmSync(dir, { recursive: true, force: true });
 const store = new DuckDbStorage({ path: dir, memoryLimitMB: Number(args['memory-mb']) });
 await store.open();
@@ -68,6 +79,7 @@ let written = 0;
 let writeMs = 0;
 let cpuMicros = 0;
 let maxRss = 0;
+let jsSeconds = 0;
 for (let r = 0; written < totalSpans; r += batchSpans / REQUEST_SPANS) {
   let batch = batchAt(r);
   const encoded: Uint8Array[] = [];
@@ -76,9 +88,11 @@ for (let r = 0; written < totalSpans; r += batchSpans / REQUEST_SPANS) {
       encoded.push(encodeSpanBatch(batch.slice(i, i + REQUEST_SPANS)));
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  const js0 = jsThreadSeconds();
   if (args['span-batches']) batch = encoded.flatMap((b) => decodeSpanBatch(b));
   await store.write(batch);
   const cpu = process.cpuUsage(cpu0);
+  jsSeconds += jsThreadSeconds() - js0;
   writeMs += performance.now() - t0;
   cpuMicros += cpu.user + cpu.system;
   written += batch.length;
@@ -90,7 +104,7 @@ rmSync(dir, { recursive: true, force: true });
 console.log(
   `storage-write${args['span-batches'] ? ' (from span-batches)' : ''}: ${written} spans in batches of ${batchSpans}: ` +
     `${Math.round(written / (writeMs / 1000))} spans/s, ` +
-    `${(cpuMicros / written).toFixed(1)} µs CPU/span (all threads), ` +
+    `${(cpuMicros / written).toFixed(1)} µs CPU/span (all threads; JS thread ${((jsSeconds * 1e6) / written).toFixed(1)}), ` +
     `${(writeMs / (written / batchSpans)).toFixed(0)} ms/batch, ` +
     `max RSS ${(maxRss / 2 ** 20).toFixed(0)} MB, ${(bytes / written).toFixed(1)} B/span`,
 );

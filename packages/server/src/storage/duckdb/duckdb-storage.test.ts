@@ -314,3 +314,97 @@ describe('DuckDbStorage on disk', () => {
     );
   });
 });
+
+describe('DuckDbStorage: strings with control characters, NUL and lone surrogates', () => {
+  const controls = Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)).join('');
+  const cases: [what: string, text: string][] = [
+    ['the usual separator, U+0001', 'a\u0001b'],
+    ['U+0001 to U+0003', '\u0001\u0002\u0003'],
+    ['every code point 1–31', `x${controls}y`],
+    ['NUL', 'a\u0000b'],
+    ["a lone surrogate (U+FFFD in the span's own columns)", 'a\ud800b'],
+    ['empty', ''],
+  ];
+
+  test('service, name, attributes, events and links come back exactly, and tags search them', async () => {
+    const storage = new DuckDbStorage({ path: ':memory:' });
+    await storage.open();
+    try {
+      const now = Date.now() * 1000;
+      const spans = cases.map(([what, text], i) => {
+        const span = makeSpan({
+          traceId: hexId(0x9ac, i + 1, 32),
+          spanId: hexId(0x9ac, i + 1, 16),
+          resource: testResource(`svc${text}`),
+          name: `op${text}`,
+          startTime: now - i,
+        });
+        span.attributes = [
+          { key: `key${text}`, type: ValueType.String, value: `value${text}` },
+          { key: 'what', type: ValueType.String, value: what },
+          { key: 'n', type: ValueType.Int, value: i },
+        ];
+        span.events = [
+          {
+            time: now - i,
+            name: `event${text}`,
+            attributes: [{ key: `ek${text}`, type: ValueType.String, value: text }],
+            droppedAttributesCount: 0,
+          },
+        ];
+        return span;
+      });
+      const bare = makeSpan({
+        traceId: hexId(0x9ac, 99, 32),
+        spanId: hexId(0x9ac, 99, 16),
+        resource: testResource('bare'),
+        startTime: now,
+      });
+      await storage.write([...spans, bare]);
+      const wellFormed = (s: string) => Buffer.from(s, 'utf8').toString('utf8');
+      for (const [i, [what, text]] of cases.entries()) {
+        const trace = await storage.getTrace(DEFAULT_TENANT, spans[i].traceId);
+        const got = trace?.spans[0];
+        assert.ok(got !== undefined, what);
+        const t = wellFormed(text);
+        assert.equal(got.name, `op${t}`, what);
+        // The resource comes back from `origins` (JSON), as it was written.
+        assert.equal(got.resource.serviceName, `svc${text}`, what);
+        assert.deepEqual(
+          got.attributes,
+          [
+            { key: `key${t}`, type: ValueType.String, value: `value${t}` },
+            { key: 'what', type: ValueType.String, value: what },
+            { key: 'n', type: ValueType.Int, value: i },
+          ],
+          what,
+        );
+        // Events travel in `extra` (JSON): exact, lone surrogates included.
+        assert.equal(got.events[0].name, `event${text}`, what);
+        assert.deepEqual(
+          got.events[0].attributes,
+          [{ key: `ek${text}`, type: ValueType.String, value: text }],
+          what,
+        );
+        if (t !== text) continue;
+        const found = await storage.findTraces({
+          tenant: DEFAULT_TENANT,
+          tags: { [`key${text}`]: `value${text}` },
+          startTimeMin: now - 1_000_000,
+          startTimeMax: now + 1_000_000,
+          limit: 10,
+        });
+        assert.deepEqual(
+          found.map((tr) => tr.spans[0].traceId),
+          [spans[i].traceId],
+          `${what}: the tag term is found as one term`,
+        );
+      }
+      const back = await storage.getTrace(DEFAULT_TENANT, bare.traceId);
+      assert.deepEqual(back?.spans[0].attributes, []);
+      assert.deepEqual(back?.spans[0].events, []);
+    } finally {
+      await storage.close();
+    }
+  });
+});
