@@ -9,6 +9,9 @@
  * `--span-batches` does what the DuckDB thread does (storage.duckdb.workerThread): each
  * batch arrives as span-batches of 500 spans (encoded before timing, as the pipeline's
  * queue holds them) and is decoded, then written; the decode is timed with the write.
+ *
+ * Also printed: where the memory was when RSS was highest (this process's JS heap and
+ * ArrayBuffers, and DuckDB's own accounting from `duckdb_memory()`, outside the timing).
  */
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,6 +83,29 @@ let writeMs = 0;
 let cpuMicros = 0;
 let maxRss = 0;
 let jsSeconds = 0;
+let atMax = '';
+
+/** Where this process's memory is: the JS heap, ArrayBuffers, and DuckDB's own accounting. */
+async function memoryParts(s: DuckDbStorage): Promise<string> {
+  const m = process.memoryUsage();
+  const writer = (
+    s as unknown as {
+      writer: {
+        runAndReadAll(sql: string): Promise<{ getRowObjects(): Record<string, unknown>[] }>;
+      };
+    }
+  ).writer;
+  const rows = (
+    await writer.runAndReadAll(
+      `SELECT tag, memory_usage_bytes AS b FROM duckdb_memory() WHERE memory_usage_bytes > 0 ORDER BY b DESC`,
+    )
+  ).getRowObjects();
+  const mb = (b: number | bigint) => (Number(b) / 2 ** 20).toFixed(0);
+  return (
+    `heap used ${mb(m.heapUsed)} / committed ${mb(m.heapTotal)} MB, external ${mb(m.external)} (ArrayBuffers ${mb(m.arrayBuffers)}) MB; ` +
+    `DuckDB ${rows.map((r) => `${String(r.tag)} ${mb(r.b as bigint)}`).join(', ')} MB`
+  );
+}
 for (let r = 0; written < totalSpans; r += batchSpans / REQUEST_SPANS) {
   let batch = batchAt(r);
   const encoded: Uint8Array[] = [];
@@ -96,7 +122,11 @@ for (let r = 0; written < totalSpans; r += batchSpans / REQUEST_SPANS) {
   writeMs += performance.now() - t0;
   cpuMicros += cpu.user + cpu.system;
   written += batch.length;
-  maxRss = Math.max(maxRss, process.memoryUsage.rss());
+  const rss = process.memoryUsage.rss();
+  if (rss > maxRss) {
+    maxRss = rss;
+    atMax = await memoryParts(store);
+  }
 }
 await store.close();
 const bytes = statSync(join(dir, 'skein.duckdb')).size;
@@ -108,3 +138,4 @@ console.log(
     `${(writeMs / (written / batchSpans)).toFixed(0)} ms/batch, ` +
     `max RSS ${(maxRss / 2 ** 20).toFixed(0)} MB, ${(bytes / written).toFixed(1)} B/span`,
 );
+console.log(`at max RSS: ${atMax}`);

@@ -4,6 +4,7 @@ import type { Attribute, Span } from '../../model/span.ts';
 import { tagTerm, typeCode, valueToString } from './attribute-codec.ts';
 import type { OriginBatch, OriginRegistry } from './origin-registry.ts';
 import { SPAN_COLUMN_TYPES, TRACE_COLUMN_TYPES } from './schema.ts';
+import { fillStringVector } from './string-vector.ts';
 import { encodeSpanExtra } from '../span-extra.ts';
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
@@ -12,7 +13,7 @@ export const CHUNK_ROWS = 2048;
 /*
  * Data chunks are filled through the C API directly (@duckdb/node-bindings): fixed-
  * width columns are written into one buffer per column with a DataView and copied
- * into the vector in one call; strings are assigned one call each. This skips the
+ * into the vector in one call; strings go in bulk, two calls per column (string-vector.ts). This skips the
  * node-api vector wrappers' per-value caches and BigInt conversions, which were half
  * of the write cost (measured with bench/storage-load.ts).
  *
@@ -113,16 +114,12 @@ export function encodeSpanChunk(
   const flags = new FixedColumn(n, 4);
   const origin = new FixedColumn(n, 4);
   const tagEntries = new FixedColumn(n, 16);
-  const vService = vectorOf(chunk, 5);
-  const vName = vectorOf(chunk, 6);
-  const vTypes = vectorOf(chunk, 11);
-  const vExtra = vectorOf(chunk, 13);
-  const vTenant = vectorOf(chunk, 14);
+  const services: string[] = new Array(n);
+  const names: string[] = new Array(n);
+  const tenants: string[] = new Array(n);
+  const types: string[] = new Array(n);
+  const extras: (string | null)[] = new Array(n);
   const terms: string[] = [];
-  // Validity of `extra`: uint64 words, bit r = row r is not NULL (little-endian, so
-  // byte r >> 3, bit r & 7); copied only if a row is NULL.
-  const extraValid = new Uint8Array(Math.ceil(n / 64) * 8).fill(0xff);
-  let extraNulls = 0;
   for (let row = 0; row < n; row++) {
     const s = spans[order[from + row]];
     writeMicros(start.view, row * 8, s.startTime);
@@ -134,33 +131,28 @@ export function encodeSpanChunk(
     status.bytes[row] = s.statusCode;
     flags.view.setUint32(row * 4, s.flags >>> 0, true);
     origin.view.setUint32(row * 4, origins.resolve(s.resource, s.scope, batch), true);
-    duckdb.vector_assign_string_element(vService, row, s.resource.serviceName);
-    duckdb.vector_assign_string_element(vName, row, s.name);
-    duckdb.vector_assign_string_element(vTenant, row, s.resource.tenant);
+    services[row] = s.resource.serviceName;
+    names[row] = s.name;
+    tenants[row] = s.resource.tenant;
     const first = terms.length;
-    let types = '';
+    let codes = '';
     for (let i = 0; i < s.attributes.length; i++) {
       const a = s.attributes[i];
-      types += typeCode(a);
+      codes += typeCode(a);
       terms.push(tagTerm(a.key, valueToString(a)));
     }
     for (let i = 0; i < s.events.length; i++) pushTerms(terms, s.events[i].attributes);
     for (let i = 0; i < s.links.length; i++) pushTerms(terms, s.links[i].attributes);
     writeInt64(tagEntries.view, row * 16, first);
     writeInt64(tagEntries.view, row * 16 + 8, terms.length - first);
-    duckdb.vector_assign_string_element(vTypes, row, types);
-    const extra = encodeSpanExtra(s);
-    if (extra === null) {
-      extraValid[row >> 3] &= ~(1 << (row & 7));
-      extraNulls++;
-    } else {
-      duckdb.vector_assign_string_element(vExtra, row, extra);
-    }
+    types[row] = codes;
+    extras[row] = encodeSpanExtra(s);
   }
-  if (extraNulls > 0) {
-    duckdb.vector_ensure_validity_writable(vExtra);
-    duckdb.copy_data_to_vector_validity(vExtra, 0, extraValid.buffer, 0, extraValid.byteLength);
-  }
+  fillStringVector(vectorOf(chunk, 5), services);
+  fillStringVector(vectorOf(chunk, 6), names);
+  fillStringVector(vectorOf(chunk, 11), types);
+  fillStringVector(vectorOf(chunk, 13), extras);
+  fillStringVector(vectorOf(chunk, 14), tenants);
   start.copyTo(chunk, 0);
   duration.copyTo(chunk, 1);
   traceId.copyTo(chunk, 2);
@@ -173,8 +165,7 @@ export function encodeSpanChunk(
   const vTags = vectorOf(chunk, 12);
   duckdb.list_vector_reserve(vTags, terms.length);
   duckdb.list_vector_set_size(vTags, terms.length);
-  const child = duckdb.list_vector_get_child(vTags);
-  for (let i = 0; i < terms.length; i++) duckdb.vector_assign_string_element(child, i, terms[i]);
+  fillStringVector(duckdb.list_vector_get_child(vTags), terms);
   tagEntries.copyTo(chunk, 12);
   return chunk;
 }
@@ -195,14 +186,15 @@ export function encodeTraceChunk(traces: readonly TraceInBatch[]): DuckDBDataChu
   const id = new FixedColumn(n, 16);
   const min = new FixedColumn(n, 8);
   const max = new FixedColumn(n, 8);
-  const vTenant = vectorOf(chunk, 3);
+  const tenants: string[] = new Array(n);
   for (let row = 0; row < n; row++) {
     const t = traces[row];
     writeHexId(id.view, row * 16, t.traceId, 16);
-    duckdb.vector_assign_string_element(vTenant, row, t.tenant);
+    tenants[row] = t.tenant;
     writeMicros(min.view, row * 8, t.min);
     writeMicros(max.view, row * 8, t.max);
   }
+  fillStringVector(vectorOf(chunk, 3), tenants);
   id.copyTo(chunk, 0);
   min.copyTo(chunk, 1);
   max.copyTo(chunk, 2);
