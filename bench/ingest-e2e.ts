@@ -272,16 +272,35 @@ const rss: number[] = [];
 const heap: number[] = [];
 const heapTotal: number[] = [];
 const external: number[] = [];
+const threadHeapTotal: number[] = [];
+/** At each scrape: RSS and the parts /metrics names, MB, to split the largest RSS seen. */
+let atMaxRss = { rss: 0, heap: 0, external: 0, threadHeap: 0, threadExternal: 0 };
+const gaugeMb = (text: string, name: string): number | undefined => {
+  const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
+  return m ? Number(m[1]) / 2 ** 20 : undefined;
+};
 const heapTimer = setInterval(() => {
   getText(`${admin.replace(/\/metrics$/, '')}/metrics`)
     .then((r) => r.text)
     .then((text) => {
-      const h = /^nodejs_heap_size_used_bytes (\d+)/m.exec(text);
-      if (h) heap.push(Number(h[1]) / 2 ** 20);
-      const t = /^nodejs_heap_size_total_bytes (\d+)/m.exec(text);
-      if (t) heapTotal.push(Number(t[1]) / 2 ** 20);
-      const x = /^nodejs_external_memory_bytes (\d+)/m.exec(text);
-      if (x) external.push(Number(x[1]) / 2 ** 20);
+      const h = gaugeMb(text, 'nodejs_heap_size_used_bytes');
+      if (h !== undefined) heap.push(h);
+      const t = gaugeMb(text, 'nodejs_heap_size_total_bytes');
+      if (t !== undefined) heapTotal.push(t);
+      const x = gaugeMb(text, 'nodejs_external_memory_bytes');
+      if (x !== undefined) external.push(x);
+      const th = gaugeMb(text, 'skein_storage_thread_heap_size_bytes');
+      if (th !== undefined) threadHeapTotal.push(th);
+      const rssNow = rss.at(-1) ?? 0;
+      if (rssNow > atMaxRss.rss) {
+        atMaxRss = {
+          rss: rssNow,
+          heap: t ?? 0,
+          external: x ?? 0,
+          threadHeap: th ?? 0,
+          threadExternal: gaugeMb(text, 'skein_storage_thread_external_memory_bytes') ?? 0,
+        };
+      }
     })
     .catch(() => undefined);
 }, 500);
@@ -440,7 +459,17 @@ const rows: [string, string][] = [
   ],
   [
     'JS heap committed / external (ArrayBuffers) max',
-    `${Math.max(...heapTotal).toFixed(0)} / ${Math.max(...external).toFixed(0)} MB`,
+    `${Math.max(...heapTotal).toFixed(0)} / ${Math.max(...external).toFixed(0)} MB` +
+      (threadHeapTotal.length > 0
+        ? `; storage thread heap committed max ${Math.max(...threadHeapTotal).toFixed(0)} MB`
+        : ''),
+  ],
+  [
+    'at the largest RSS scraped',
+    `${atMaxRss.rss.toFixed(0)} MB = main heap ${atMaxRss.heap.toFixed(0)} + main external ` +
+      `${atMaxRss.external.toFixed(0)} + thread heap ${atMaxRss.threadHeap.toFixed(0)} + thread ` +
+      `external ${atMaxRss.threadExternal.toFixed(0)} + native (DuckDB, Node, allocator) ` +
+      `${(atMaxRss.rss - atMaxRss.heap - atMaxRss.external - atMaxRss.threadHeap - atMaxRss.threadExternal).toFixed(0)}`,
   ],
   [
     'bytes per span on disk',

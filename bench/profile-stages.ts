@@ -1,5 +1,6 @@
 /**
- * Sums a V8 CPU profile (bench/profile-main.ts) by ingest stage: each sample goes to the
+ * Sums a V8 CPU profile (bench/profile-main.ts: the main thread's, and the DuckDB storage
+ * thread's `-storage` one) by ingest stage: each sample goes to the
  * nearest frame on its stack whose script names a stage (so native calls and library
  * code count toward the Skein module that called them), and prints µs per span.
  *
@@ -25,6 +26,7 @@ const STAGES: [RegExp, string][] = [
     /receivers\/|@grpc\/grpc-js|node:_http|node:http|node:net|node:zlib|node:stream|node:internal\/(http|streams|stream_base|net|zlib)/,
     'receive',
   ],
+  [/codecs\/span-batch\/span-batch-decoder/, 'decode (span-batch)'],
   [/\/intake\/|pipeline\/intake-journal|span-batch-codec/, 'intake (journal encode + WAL)'],
   [
     /pipeline\/processors\/|pipeline\/dedupe|pipeline\/tenant-limits|processor-chain|trace-buffer|span-digest/,
@@ -32,7 +34,7 @@ const STAGES: [RegExp, string][] = [
   ],
   [/pipeline\/pipeline\.ts|pipeline\/ingest-metrics|prom-client/, 'pipeline (queue, metrics)'],
   [
-    /storage\/duckdb\/span-encoder|attribute-codec|storage\/span-extra|origin-registry|storage\/duckdb\/ids/,
+    /storage\/duckdb\/span-encoder|storage\/duckdb\/string-vector|attribute-codec|storage\/span-extra|origin-registry|storage\/duckdb\/ids/,
     'encode (DuckDB chunk filling)',
   ],
   [/storage\/duckdb-thread\//, 'hand-off to the DuckDB thread (postMessage)'],
@@ -62,7 +64,7 @@ function stageOfNode(id: number): string {
   const n = byId.get(id)!;
   const name = n.callFrame.functionName;
   let stage: string | undefined;
-  if (name === '(garbage collector)') stage = 'GC (main thread)';
+  if (name === '(garbage collector)') stage = 'GC (this thread)';
   else if (name === '(idle)') stage = 'idle';
   else if (name === '(program)') stage = 'program (native, unattributed)';
   else stage = stageOf(n.callFrame.url);

@@ -225,14 +225,20 @@ function displayUrl(scheme: string, host: string, port: number, path = ''): stri
 }
 
 /** The embedded store, on its own thread unless `storage.duckdb.workerThread` is false. */
-function openDuckDb(settings: SkeinConfig['storage']['duckdb'], logger: Logger): Storage {
+function openDuckDb(
+  settings: SkeinConfig['storage']['duckdb'],
+  logger: Logger,
+  registry: Registry,
+): Storage {
   const options = {
     path: settings.path,
     memoryLimitMB: settings.memoryLimitMB,
     threads: settings.threads,
     logger,
   };
-  return settings.workerThread ? new DuckDbThreadStorage(options) : new DuckDbStorage(options);
+  return settings.workerThread
+    ? new DuckDbThreadStorage(options, { registry })
+    : new DuckDbStorage(options);
 }
 
 function need<T>(value: T | undefined, what: string): T {
@@ -363,7 +369,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       const storage: Storage =
         ctx.config.storage.backend === 'clickhouse'
           ? createClickHouseStorage(ctx.config.storage.clickhouse, logger)
-          : openDuckDb(ctx.config.storage.duckdb, logger);
+          : openDuckDb(ctx.config.storage.duckdb, logger, ctx.registry);
       await storage.open();
       ctx.storage = storage;
       let open = true;

@@ -59,8 +59,18 @@ export interface TracesReply {
   budget?: BudgetUse;
 }
 
+/**
+ * The thread's V8 heap as an answer reports it (bytes): `used` by live and not yet
+ * collected objects, `total` committed, `external` held outside the heap by its objects.
+ */
+export interface ThreadHeap {
+  used: number;
+  total: number;
+  external: number;
+}
+
 export type ThreadReply =
-  | { kind: 'result'; id: number; value: unknown; budget?: BudgetUse }
+  | { kind: 'result'; id: number; value: unknown; budget?: BudgetUse; heap?: ThreadHeap }
   | TracesReply
   | { kind: 'error'; id: number; error: WireError }
   | { kind: 'log'; line: string };

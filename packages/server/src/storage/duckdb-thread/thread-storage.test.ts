@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
+import { Registry } from 'prom-client';
 import { AnswerTooLargeError, StorageError } from '../../errors.ts';
 import { DEFAULT_TENANT } from '../../model/span.ts';
 import { runCompletenessConformance } from '../conformance/completeness-conformance.ts';
@@ -45,6 +46,30 @@ describe('DuckDbThreadStorage', () => {
       assert.deepStrictEqual(trace?.spans, [span]);
     } finally {
       await second.close();
+    }
+  });
+
+  test("the thread's answers report its heap to its gauges", async () => {
+    const registry = new Registry();
+    const storage = new DuckDbThreadStorage({ path: ':memory:' }, { registry });
+    assert.equal(storage.threadHeap, undefined);
+    await storage.open();
+    try {
+      const gauge = async (name: string) =>
+        (await registry.getSingleMetric(name)!.get()).values[0]?.value;
+      const opened = await gauge('skein_storage_thread_heap_used_bytes');
+      assert.ok(opened !== undefined && opened > 1_000_000, `heap used after open ${opened}`);
+      await storage.write([
+        fullFidelitySpan('0000000000000000000000000000cafe', Date.now() * 1000),
+      ]);
+      const used = await gauge('skein_storage_thread_heap_used_bytes');
+      const size = await gauge('skein_storage_thread_heap_size_bytes');
+      assert.ok(used !== undefined && used > 1_000_000, `heap used ${used}`);
+      assert.ok(size !== undefined && size >= used, `heap size ${size} >= used ${used}`);
+      assert.ok((await gauge('skein_storage_thread_external_memory_bytes'))! > 0);
+      assert.equal((storage.threadHeap as { used: number } | undefined)?.used, used);
+    } finally {
+      await storage.close();
     }
   });
 
@@ -138,7 +163,10 @@ describe('DuckDbThreadStorage with arguments it cannot send', () => {
 
   test('a thread that dies fails every call with StorageError, and ping says why (for /ready)', async () => {
     let thread: Worker | undefined;
-    const storage = new DuckDbThreadStorage({ path: ':memory:' }, (w) => (thread = w));
+    const storage = new DuckDbThreadStorage(
+      { path: ':memory:' },
+      { onThread: (w) => (thread = w) },
+    );
     await storage.open();
     assert.equal(await storage.ping(), true);
     await thread!.terminate();

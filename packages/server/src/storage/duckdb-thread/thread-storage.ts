@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
 import { decodeSpanBatch, encodeSpanBatch } from '../../codecs/span-batch/index.ts';
 import { StorageError } from '../../errors.ts';
 import type { Span, Trace } from '../../model/span.ts';
@@ -27,7 +28,13 @@ import type { PurgeScope, Storage } from '../storage.ts';
 import type { KeyedTraceQuery, TagValueQuery, TagValueReader } from '../tag-value-reader.ts';
 import type { Operation, OperationQuery, TimeRange, TraceQuery } from '../trace-reader.ts';
 import { fromWireError } from './thread-protocol.ts';
-import type { ThreadOptions, ThreadReply, ThreadRequest, TracesReply } from './thread-protocol.ts';
+import type {
+  ThreadHeap,
+  ThreadOptions,
+  ThreadReply,
+  ThreadRequest,
+  TracesReply,
+} from './thread-protocol.ts';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -109,12 +116,59 @@ export class DuckDbThreadStorage
   readonly #pending = new Map<number, Pending>();
 
   readonly #onThread: ((worker: Worker) => void) | undefined;
+  /** The thread's heap as its last answer reported it. */
+  #heap: ThreadHeap | undefined;
 
-  /** `onThread` is for tests: it receives the thread when it starts (to end it for real). */
-  constructor(options: DuckDbStorageOptions, onThread?: (worker: Worker) => void) {
+  /**
+   * `registry`: where the thread's heap gauges go (`skein_storage_thread_heap_*`, set
+   * from its answers: opening and each write report the heap). `onThread` is for tests: it receives the thread when it
+   * starts (to end it for real).
+   */
+  constructor(
+    options: DuckDbStorageOptions,
+    hooks: { registry?: Registry; onThread?: (worker: Worker) => void } = {},
+  ) {
     this.#options = options;
     this.#logger = options.logger;
-    this.#onThread = onThread;
+    this.#onThread = hooks.onThread;
+    if (hooks.registry !== undefined) this.#heapGauges(hooks.registry);
+  }
+
+  /** The thread's V8 heap as its last answer reported it (undefined before `open`). */
+  get threadHeap(): ThreadHeap | undefined {
+    return this.#heap;
+  }
+
+  #heapGauges(registry: Registry): void {
+    const heap = () => this.#heap;
+    const gauges: [string, string, keyof ThreadHeap][] = [
+      [
+        'skein_storage_thread_heap_used_bytes',
+        'V8 heap used on the DuckDB storage thread.',
+        'used',
+      ],
+      [
+        'skein_storage_thread_heap_size_bytes',
+        'V8 heap committed on the DuckDB storage thread.',
+        'total',
+      ],
+      [
+        'skein_storage_thread_external_memory_bytes',
+        "Memory outside the DuckDB storage thread's V8 heap held by its objects (buffers).",
+        'external',
+      ],
+    ];
+    for (const [name, help, field] of gauges) {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          const h = heap();
+          if (h !== undefined) this.set(h[field]);
+        },
+      });
+    }
   }
 
   async open(): Promise<void> {
@@ -335,6 +389,7 @@ export class DuckDbThreadStorage
     const pending = this.#pending.get(reply.id);
     if (pending === undefined) return;
     this.#pending.delete(reply.id);
+    if (reply.kind === 'result' && reply.heap !== undefined) this.#heap = reply.heap;
     if (reply.kind === 'error') {
       pending.reject(fromWireError(reply.error));
       return;
