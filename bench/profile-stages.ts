@@ -90,7 +90,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   selfByFn.set(key, (selfByFn.get(key) ?? 0) + us);
 }
 console.log(
-  `main thread, ${(total / 1e6).toFixed(1)} s busy over ${spans} spans = ${(total / spans).toFixed(2)} µs/span`,
+  `${file.endsWith('-storage.cpuprofile') ? 'storage thread' : 'main thread'}, ${(total / 1e6).toFixed(1)} s busy (wall time in samples that are not idle) over ${spans} spans = ${(total / spans).toFixed(2)} µs/span`,
 );
 for (const [stage, us] of [...byStage].sort((a, b) => b[1] - a[1]))
   console.log(
