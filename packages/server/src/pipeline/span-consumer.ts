@@ -15,7 +15,9 @@ import type { Span } from '../model/span.ts';
  *   dies ungracefully).
  * - `bytes` is the encoded size the receiver read for the batch (used for the byte
  *   bound and metrics); `protocol` labels metrics (e.g. "otlp_grpc").
- * - The receiver must not touch the spans after handing them over.
+ * - The receiver must not touch the spans after handing them over, nor keep them
+ *   reachable while it waits for the promise (receivers/hand-over.ts: an async function
+ *   awaiting it would keep them, and they would die in the old generation).
  * - `tenant` is the tenant the request was admitted for (`identityOf(req)?.tenant`,
  *   `tenantOf(metadata)`, `DEFAULT_TENANT` when none): the consumer stamps it on every
  *   span's resource and counts and rate-limits the batch under it (refusing with

@@ -163,7 +163,10 @@ export abstract class GrpcReceiverServer implements Receiver {
   protected abstract handle(request: Buffer, tenant: string): Promise<Buffer>;
 
   readonly #unary = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-    this.handle(call.request, tenantOf(call.metadata) ?? DEFAULT_TENANT).then(
+    // `handle` may throw before it returns a promise (a request that does not decode).
+    new Promise<Buffer>((resolve) =>
+      resolve(this.handle(call.request, tenantOf(call.metadata) ?? DEFAULT_TENANT)),
+    ).then(
       (response) => callback(null, response),
       (err: unknown) => callback(grpcErrorStatus(err, this.name, this.metrics, this.logger)),
     );

@@ -5,6 +5,7 @@ import type { SpanConsumer } from '../../pipeline/span-consumer.ts';
 import { GrpcReceiverServer } from '../grpc-receiver-server.ts';
 import { countRejectedSpans } from '../rejected-spans.ts';
 import { decodePostSpansRequest } from './jaeger-proto-decoder.ts';
+import { handOver } from '../hand-over.ts';
 
 /** PostSpansResponse has no fields: its encoding is empty. */
 const EMPTY_RESPONSE = Buffer.alloc(0);
@@ -42,13 +43,20 @@ export class JaegerGrpcReceiver extends GrpcReceiverServer {
     this.#consumer = consumer;
   }
 
-  protected async handle(request: Buffer, tenant: string): Promise<Buffer> {
+  /** Not async: the decoded spans must not stay reachable while the intake syncs (hand-over.ts). */
+  protected handle(request: Buffer, tenant: string): Promise<Buffer> {
     const result = decodePostSpansRequest(request, this.spanLimits);
     if (result.rejectedSpans > 0) {
       countRejectedSpans(this.metrics, this.name, result);
       this.logger.warn({ rejected: result.rejectedSpans }, result.errorMessage);
     }
-    await this.#consumer.consume(result.spans, request.length, this.name, tenant);
-    return EMPTY_RESPONSE;
+    return handOver(
+      this.#consumer,
+      result.spans,
+      request.length,
+      this.name,
+      tenant,
+      EMPTY_RESPONSE,
+    );
   }
 }

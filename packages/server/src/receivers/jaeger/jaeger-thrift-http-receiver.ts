@@ -9,6 +9,7 @@ import { HttpReceiverServer, TEXT_PLAIN, plainTextError } from '../http-receiver
 import { countRejectedSpans } from '../rejected-spans.ts';
 import type { HttpAnswer } from '../http-receiver-server.ts';
 import { decodeJaegerThriftBatch } from './jaeger-thrift-decoder.ts';
+import { handOver } from '../hand-over.ts';
 
 const TRACES_PATH = '/api/traces';
 /** The Content-Types the Jaeger collector accepts for a thrift Batch. */
@@ -58,15 +59,17 @@ export class JaegerThriftHttpReceiver extends HttpReceiverServer {
     }
   }
 
-  readonly #accept = async (body: Buffer, tenant: string): Promise<HttpAnswer> => {
+  /** Not async: the decoded spans must not stay reachable while the intake syncs (hand-over.ts). */
+  readonly #accept = (body: Buffer, tenant: string): Promise<HttpAnswer> => {
     const result = decodeJaegerThriftBatch(body, this.spanLimits);
     if (result.rejectedSpans > 0) {
       countRejectedSpans(this.metrics, this.name, result);
       this.logger.warn({ rejected: result.rejectedSpans }, result.errorMessage);
     }
-    await this.#consumer.consume(result.spans, body.length, this.name, tenant);
     // The body names the spans the decoder rejected, if any.
-    return result.rejectedSpans === 0 ? ACCEPTED : { type: TEXT_PLAIN, body: result.errorMessage };
+    const answer: HttpAnswer =
+      result.rejectedSpans === 0 ? ACCEPTED : { type: TEXT_PLAIN, body: result.errorMessage };
+    return handOver(this.#consumer, result.spans, body.length, this.name, tenant, answer);
   };
 }
 

@@ -6,6 +6,7 @@ import { GrpcReceiverServer } from '../grpc-receiver-server.ts';
 import { countRejectedSpans } from '../rejected-spans.ts';
 import { decodeOtlpProto } from './otlp-proto-decoder.ts';
 import { encodeExportTraceResponseProto } from './otlp-response.ts';
+import { handOver } from '../hand-over.ts';
 
 /**
  * OTLP/gRPC trace receiver: `opentelemetry.proto.collector.trace.v1.TraceService`
@@ -34,10 +35,11 @@ export class OtlpGrpcReceiver extends GrpcReceiverServer {
     this.#consumer = consumer;
   }
 
-  protected async handle(request: Buffer, tenant: string): Promise<Buffer> {
+  /** Not async: the decoded spans must not stay reachable while the intake syncs (hand-over.ts). */
+  protected handle(request: Buffer, tenant: string): Promise<Buffer> {
     const result = decodeOtlpProto(request, this.spanLimits);
     countRejectedSpans(this.metrics, this.name, result);
-    await this.#consumer.consume(result.spans, request.length, this.name, tenant);
-    return encodeExportTraceResponseProto(result.rejectedSpans, result.errorMessage);
+    const answer = encodeExportTraceResponseProto(result.rejectedSpans, result.errorMessage);
+    return handOver(this.#consumer, result.spans, request.length, this.name, tenant, answer);
   }
 }

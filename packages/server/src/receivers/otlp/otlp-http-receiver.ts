@@ -1,3 +1,4 @@
+import { handOver } from '../hand-over.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { SkeinConfig } from '../../config/config.ts';
@@ -84,28 +85,34 @@ export class OtlpHttpReceiver extends HttpReceiverServer {
     }
   }
 
-  readonly #exportProto = async (body: Buffer, tenant: string): Promise<HttpAnswer> => {
-    const { rejectedSpans, errorMessage } = await this.#consume(
-      decodeOtlpProto(body, this.spanLimits),
-      body.length,
-      tenant,
-    );
-    return { type: PROTOBUF, body: encodeExportTraceResponseProto(rejectedSpans, errorMessage) };
+  // Plain functions, not async: the decoded spans must not stay reachable while the
+  // intake syncs (hand-over.ts).
+  readonly #exportProto = (body: Buffer, tenant: string): Promise<HttpAnswer> => {
+    const result = decodeOtlpProto(body, this.spanLimits);
+    const answer: HttpAnswer = {
+      type: PROTOBUF,
+      body: encodeExportTraceResponseProto(result.rejectedSpans, result.errorMessage),
+    };
+    return this.#consume(result, body.length, tenant, answer);
   };
 
-  readonly #exportJson = async (body: Buffer, tenant: string): Promise<HttpAnswer> => {
-    const { rejectedSpans, errorMessage } = await this.#consume(
-      decodeOtlpJson(parseJson(body), this.spanLimits),
-      body.length,
-      tenant,
-    );
-    return { type: JSON_TYPE, body: encodeExportTraceResponseJson(rejectedSpans, errorMessage) };
+  readonly #exportJson = (body: Buffer, tenant: string): Promise<HttpAnswer> => {
+    const result = decodeOtlpJson(parseJson(body), this.spanLimits);
+    const answer: HttpAnswer = {
+      type: JSON_TYPE,
+      body: encodeExportTraceResponseJson(result.rejectedSpans, result.errorMessage),
+    };
+    return this.#consume(result, body.length, tenant, answer);
   };
 
-  async #consume(result: DecodeResult, bytes: number, tenant: string): Promise<DecodeResult> {
+  #consume(
+    result: DecodeResult,
+    bytes: number,
+    tenant: string,
+    answer: HttpAnswer,
+  ): Promise<HttpAnswer> {
     countRejectedSpans(this.metrics, this.name, result);
-    await this.#consumer.consume(result.spans, bytes, this.name, tenant);
-    return result;
+    return handOver(this.#consumer, result.spans, bytes, this.name, tenant, answer);
   }
 }
 

@@ -21,6 +21,7 @@ import { decodeZipkinJsonV1 } from './zipkin-json-v1-decoder.ts';
 import { decodeZipkinJsonV2 } from './zipkin-json-v2-decoder.ts';
 import { decodeZipkinProto } from './zipkin-proto-decoder.ts';
 import { decodeZipkinThrift } from './zipkin-thrift-decoder.ts';
+import { handOver } from '../hand-over.ts';
 
 const V1_PATH = '/api/v1/spans';
 const V2_PATH = '/api/v2/spans';
@@ -161,14 +162,14 @@ export class ZipkinReceiver extends HttpReceiverServer {
     );
   }
 
-  async #accept(result: DecodeResult, bytes: number, tenant: string): Promise<HttpAnswer> {
+  /** Not async: the decoded spans must not stay reachable while the intake syncs (hand-over.ts). */
+  #accept(result: DecodeResult, bytes: number, tenant: string): Promise<HttpAnswer> {
     if (result.rejectedSpans > 0) {
       countRejectedSpans(this.metrics, this.name, result);
       this.#rejectedLog.problem(undefined, result.errorMessage);
     } else {
       this.#rejectedLog.ok();
     }
-    await this.#consumer.consume(result.spans, bytes, this.name, tenant);
-    return ACCEPTED;
+    return handOver(this.#consumer, result.spans, bytes, this.name, tenant, ACCEPTED);
   }
 }
