@@ -113,9 +113,13 @@ describe('hot reload of the processor chain in a running skein', () => {
       async () => ((await reloads('refused')) >= 1 ? true : undefined),
       'the refusal',
     );
-    assert.ok(
-      skein.output.some((l) => /configuration reload refused: .*rules\[0\]\.action/.test(l)),
-      'the log says which key was wrong',
+    // The counter can be scraped before the log line has come through the pipe.
+    await eventually(
+      async () =>
+        skein.output.some((l) => /configuration reload refused: .*rules\[0\]\.action/.test(l))
+          ? true
+          : undefined,
+      'the log line saying which key was wrong',
     );
     const stillSecond = await roundTrip();
     assert.equal(stillSecond['second.secret'], undefined, 'the previous rules still apply');
