@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { TraceFlags } from '@opentelemetry/api';
 import { JaegerRemoteSampler } from '@opentelemetry/sampler-jaeger-remote';
-import { AlwaysOnSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  type IdGenerator,
+} from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { defaultConfig, type SkeinConfig } from '../config/config.ts';
@@ -82,6 +87,25 @@ function sampledFraction(sample: () => boolean, n: number): number {
   let sampled = 0;
   for (let i = 0; i < n; i++) if (sample()) sampled++;
   return sampled / n;
+}
+
+/**
+ * Ids from SHA-256 of a counter: spread like random ids, but the same sequence after each
+ * `restart()`, so the OTel sampler's fraction over 10,000 root spans is a fixed number and
+ * not luck (its ratio sampler decides by trace id; with Math.random ids CI once saw 0.278
+ * at a served 0.3).
+ */
+function replayableIds(): IdGenerator & { restart(): void } {
+  let n = 0;
+  const id = (hexChars: number) =>
+    createHash('sha256').update(String(n++)).digest('hex').slice(0, hexChars);
+  return {
+    generateTraceId: () => id(32),
+    generateSpanId: () => id(16),
+    restart: () => {
+      n = 0;
+    },
+  };
 }
 
 /** Polls until batches of 2,000 root spans are sampled near `p` (the client applied it). */
@@ -254,7 +278,8 @@ describe('remote sampling service', () => {
     } finally {
       globalThis.setInterval = realSetInterval;
     }
-    const provider = new BasicTracerProvider({ sampler: otelSampler });
+    const ids = replayableIds();
+    const provider = new BasicTracerProvider({ sampler: otelSampler, idGenerator: ids });
     const otelTracer = provider.getTracer('sampling-test');
     try {
       const jaegerSampled = () => jaeger.startSpan('root').context().isSampled();
@@ -267,6 +292,7 @@ describe('remote sampling service', () => {
       await appliedProbability('jaeger-client to apply 0.3', jaegerSampled, 0.3);
       await appliedProbability('the OTel sampler to apply 0.3', otelSampled, 0.3);
       const jaeger1 = sampledFraction(jaegerSampled, ROOT_SPANS);
+      ids.restart();
       const otel1 = sampledFraction(otelSampled, ROOT_SPANS);
       assert.ok(
         Math.abs(jaeger1 - 0.3) <= TOLERANCE,
@@ -282,6 +308,7 @@ describe('remote sampling service', () => {
       await appliedProbability('jaeger-client to apply 0.7', jaegerSampled, 0.7);
       await appliedProbability('the OTel sampler to apply 0.7', otelSampled, 0.7);
       const jaeger2 = sampledFraction(jaegerSampled, ROOT_SPANS);
+      ids.restart();
       const otel2 = sampledFraction(otelSampled, ROOT_SPANS);
       assert.ok(
         Math.abs(jaeger2 - 0.7) <= TOLERANCE,
