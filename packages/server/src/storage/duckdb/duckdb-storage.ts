@@ -54,6 +54,7 @@ import { traceIdToHex } from './ids.ts';
 import { OriginBatch, OriginRegistry } from './origin-registry.ts';
 import type { OriginRow } from './origin-registry.ts';
 import { migrateTenant } from './migrate-tenant.ts';
+import { materializedColumn, materializedRows } from './materialized-rows.ts';
 import { purgeScopeSql } from './purge-scope.ts';
 import {
   CREATE_STATEMENTS,
@@ -649,7 +650,7 @@ export class DuckDbStorage
         [id, tenant],
         [UHUGEINT, VARCHAR],
       );
-      const [min, max] = (await b.getRows())[0] as [bigint | null, bigint | null];
+      const [min, max] = materializedRows(b)[0] as [bigint | null, bigint | null];
       if (min === null || max === null) return null;
       if (range !== undefined && (Number(max) < range.start || Number(min) > range.end))
         return null;
@@ -723,7 +724,7 @@ export class DuckDbStorage
       const slice: TraceQuery = { ...q, startTimeMin: lo, startTimeMax: hi };
       const { sql, values, types } = buildTraceSearch(slice, this.origins);
       const r = await this.query(c, sql, values, types);
-      for (const id of ((await r.getColumns())[0] ?? []) as bigint[]) {
+      for (const id of materializedColumn(r, 0) as bigint[]) {
         if (found.size < limit) found.add(id);
       }
       hi = lo - 1;
@@ -751,7 +752,7 @@ export class DuckDbStorage
         [q.tenant, ...ids],
         [VARCHAR, ...ids.map(() => UHUGEINT)],
       );
-      const bounds = ((await b.getRows()) as [bigint, bigint | null, bigint | null][]).filter(
+      const bounds = (materializedRows(b) as [bigint, bigint | null, bigint | null][]).filter(
         (r): r is [bigint, bigint, bigint] => r[1] !== null,
       );
       // Most recent first, as `ids`: a search cut short by its budget keeps the newest.
@@ -1064,7 +1065,7 @@ export class DuckDbStorage
       ],
       [BIGINT, BIGINT, BIGINT, BIGINT, BIGINT, VARCHAR],
     );
-    return (await r.getRows()).map(([h, parent, child, calls]) => ({
+    return materializedRows(r).map(([h, parent, child, calls]) => ({
       hour: Number(h as bigint),
       parent: parent as string,
       child: child as string,
