@@ -34,6 +34,7 @@ import {
 } from '../pipeline/processors/completeness/index.ts';
 import { registerJaegerUi } from '../query/jaeger-ui-static.ts';
 import { createQueryApp, type QueryAppOptions } from '../query/query-app.ts';
+import { QueryMetrics } from '../query/query-metrics.ts';
 import { QueryGate } from '../query/query-gate.ts';
 import type { SearchTagRewrite } from '../query/query-params.ts';
 import { registerUi } from '../query/ui-static.ts';
@@ -598,13 +599,16 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
           skewMs = next.pipeline.processors.completeness.clockSkewMs;
         },
       });
+      // Every read of the query ports is timed (skein_storage_read_duration_seconds).
+      const queryMetrics = new QueryMetrics(ctx.registry);
+      const reads = queryMetrics.timed(storage);
       const options: QueryAppOptions = {
-        reader: storage,
+        reader: reads,
         // Like Jaeger without a metrics backend: /api/metrics/* answer 501 when span metrics is off at start.
-        metrics: runs('spanMetrics') ? storage : undefined,
-        completeness: storage,
+        metrics: runs('spanMetrics') ? reads : undefined,
+        completeness: reads,
         classifyTrace: createTraceJudge({
-          reader: storage,
+          reader: reads,
           directory: (tenant) => ctx.completeness?.running?.directoryOf(tenant),
           skewMs: () => skewMs,
         }),
@@ -627,6 +631,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
       const app = await createQueryApp({
         ...options,
         protect: (a) => ctx.security?.fastify(a, 'query'),
+        timing: { metrics: queryMetrics, port: 'query' },
       });
       await registerUi(app);
       // Jaeger UI calls /api/* at its own origin's root, where Skein's UI is: it gets a port.
@@ -636,6 +641,7 @@ export const modules: Record<ModuleName, ModuleDefinition<AppContext, ModuleName
           : await createQueryApp({
               ...options,
               protect: (a) => ctx.security?.fastify(a, 'jaeger-ui'),
+              timing: { metrics: queryMetrics, port: 'jaeger-ui' },
             });
       const endpoints: { name: string; url: string }[] = [];
       const listen = async (name: string, server: typeof app, port: number) => {

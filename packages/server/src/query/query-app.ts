@@ -20,6 +20,7 @@ import { errorEnvelope, registerJaegerRoutes } from './jaeger/jaeger-routes.ts';
 import { registerSpmRoutes } from './metrics/spm-routes.ts';
 import { apiV3Error, registerApiV3Routes } from './v3/api-v3-routes.ts';
 import { QueryGate } from './query-gate.ts';
+import type { QueryMetrics } from './query-metrics.ts';
 import type { SearchTagRewrite } from './query-params.ts';
 
 export interface QueryAppOptions {
@@ -63,6 +64,12 @@ export interface QueryAppOptions {
    * (`SecurityLayer.fastify`) goes in here. Absent: the app is open.
    */
   protect?: (app: FastifyInstance) => void;
+  /**
+   * Request latency per route on /metrics (`QueryMetrics.observe`), labelled with `port`;
+   * absent, requests are not timed. The store's reads are timed by giving the app a
+   * `QueryMetrics.timed` reader.
+   */
+  timing?: { metrics: QueryMetrics; port: string };
 }
 
 /** The query limits' defaults (config.ts repeats them as `query.*`). */
@@ -97,6 +104,7 @@ export async function createQueryApp(opts: QueryAppOptions): Promise<FastifyInst
     : Fastify({ routerOptions, logger: false })) as unknown as FastifyInstance;
   applyHttpTimeouts(app.server, opts.httpLimits ?? defaultConfig.limits.http);
   opts.protect?.(app);
+  opts.timing?.metrics.observe(app, opts.timing.port);
 
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let status: number;
