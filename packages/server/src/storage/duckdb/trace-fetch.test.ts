@@ -76,9 +76,7 @@ test("one trace's read probes the index and scans only the row groups of its bou
   const SPANS = 500_000;
   await c.run(`INSERT INTO spans SELECT range, 1, (range // 4)::UHUGEINT, range::UBIGINT, 0, 's', 'n',
     0, 0, 0, 0, '', ['k' || chr(0) || 'v'], NULL, '' FROM range(0, ${SPANS})`);
-  await c.run(
-    `INSERT INTO spans VALUES (4001, 1, 1000, 9, 0, 's', 'n', 0, 0, 0, 0, '', [], NULL, 'acme')`,
-  );
+  await c.run(`INSERT INTO spans VALUES (4001, 1, 1000, 9, 0, 's', 'n', 0, 0, 0, 0, '', [], NULL, 'acme')`);
   await c.run(`INSERT INTO traces SELECT (range // 4)::UHUGEINT, min(range), max(range), ''
     FROM range(0, ${SPANS}) GROUP BY range // 4`);
   await c.run(`INSERT INTO traces VALUES (1000, 4001, 4001, 'acme')`);
@@ -108,11 +106,7 @@ test("one trace's read probes the index and scans only the row groups of its bou
   const profile = JSON.parse(
     String(
       (
-        await c.runAndReadAll(
-          'EXPLAIN ANALYZE ' + TRACE_BY_ID_SQL,
-          [100_000n, ''],
-          [UHUGEINT, VARCHAR],
-        )
+        await c.runAndReadAll('EXPLAIN ANALYZE ' + TRACE_BY_ID_SQL, [100_000n, ''], [UHUGEINT, VARCHAR])
       ).getRows()[0][1],
     ),
   ) as { children: ProfileNode[] };
