@@ -64,7 +64,7 @@ import {
 } from './schema.ts';
 import { DuckDbSamplingStore } from './sampling-store.ts';
 import { readError } from './read-error.ts';
-import { buildTraceFetch, TRACE_BY_ID_SQL } from './trace-fetch.ts';
+import { buildTraceFetch } from './trace-fetch.ts';
 import { SpanDecoder } from './span-decoder.ts';
 import { bySpanStart, decodeMaterialized, decodeStream } from './span-stream.ts';
 import { SpanMetricsStore } from './span-metrics-store.ts';
@@ -640,14 +640,29 @@ export class DuckDbStorage
     if (!TRACE_ID_PATTERN.test(traceId)) return null;
     const id = BigInt('0x' + traceId);
     return this.read('read a trace', async (c) => {
+      // The index probe finds the id's rows of every tenant (a few); the aggregates keep
+      // ours. The tenant is in FILTER, not WHERE: a second WHERE conjunct makes DuckDB
+      // 1.5 scan the table instead of probing the index (1.4 vs 0.6 ms at 1M spans).
+      const b = await this.query(
+        c,
+        `SELECT min(start_min) FILTER (WHERE tenant = $2), max(start_max) FILTER (WHERE tenant = $2)
+         FROM traces WHERE trace_id = $1`,
+        [id, tenant],
+        [UHUGEINT, VARCHAR],
+      );
+      const [min, max] = materializedRows(b)[0] as [bigint | null, bigint | null];
+      if (min === null || max === null) return null;
+      if (range !== undefined && (Number(max) < range.start || Number(min) > range.end))
+        return null;
       // Sorted here, not by DuckDB: an ORDER BY would hold the whole trace in DuckDB's
       // memory before the first row came back; streamed, a big trace stops at the budget.
       const spans: Span[] = [];
       const whole = await this.selectSpans(
         c,
-        TRACE_BY_ID_SQL,
-        [id, tenant],
-        [UHUGEINT, VARCHAR],
+        `SELECT ${SPAN_SELECT_COLUMNS} FROM spans
+         WHERE start_time >= $1 AND start_time <= $2 AND trace_id = $3 AND tenant = $4`,
+        [min, max, id, tenant],
+        [BIGINT, BIGINT, UHUGEINT, VARCHAR],
         spans,
         budget,
       );

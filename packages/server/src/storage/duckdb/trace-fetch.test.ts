@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DuckDBInstance, UHUGEINT, VARCHAR } from '@duckdb/node-api';
-import { CREATE_STATEMENTS, INDEX_STATEMENTS } from './schema.ts';
-import { buildTraceFetch, CLUSTER_GAP_MICROS, TRACE_BY_ID_SQL } from './trace-fetch.ts';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { buildTraceFetch, CLUSTER_GAP_MICROS } from './trace-fetch.ts';
 
 test('traces close in time share one range scan; a distant one gets its own', () => {
   const s = 1_000_000_000n;
@@ -67,72 +66,3 @@ test("the statement reads exactly the spans of the asked traces, the asking tena
   c.closeSync();
   db.closeSync();
 });
-
-test("one trace's read probes the index and scans only the row groups of its bounds", async () => {
-  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const c = await db.connect();
-  for (const sql of [...CREATE_STATEMENTS, ...INDEX_STATEMENTS]) await c.run(sql);
-  // 500k spans in start-time order, 4 per trace; trace 1000 also has a span of acme's.
-  const SPANS = 500_000;
-  await c.run(`INSERT INTO spans SELECT range, 1, (range // 4)::UHUGEINT, range::UBIGINT, 0, 's', 'n',
-    0, 0, 0, 0, '', ['k' || chr(0) || 'v'], NULL, '' FROM range(0, ${SPANS})`);
-  await c.run(`INSERT INTO spans VALUES (4001, 1, 1000, 9, 0, 's', 'n', 0, 0, 0, 0, '', [], NULL, 'acme')`);
-  await c.run(`INSERT INTO traces SELECT (range // 4)::UHUGEINT, min(range), max(range), ''
-    FROM range(0, ${SPANS}) GROUP BY range // 4`);
-  await c.run(`INSERT INTO traces VALUES (1000, 4001, 4001, 'acme')`);
-  const read = async (id: bigint, tenant: string) =>
-    (await c.runAndReadAll(TRACE_BY_ID_SQL, [id, tenant], [UHUGEINT, VARCHAR])).getRows();
-
-  assert.deepEqual(
-    (await read(1000n, '')).map((r) => r[3]),
-    [4000n, 4001n, 4002n, 4003n],
-  );
-  assert.deepEqual(
-    (await read(1000n, 'acme')).map((r) => r[3]),
-    [9n],
-  );
-  assert.deepEqual(await read(10n ** 9n, ''), [], 'an unknown id reads nothing');
-
-  const plan = (
-    await c.runAndReadAll('EXPLAIN ANALYZE ' + TRACE_BY_ID_SQL, [100_000n, ''], [UHUGEINT, VARCHAR])
-  )
-    .getRows()
-    .map((r) => String(r[1]))
-    .join('\n');
-  assert.match(plan, /Index Scan/, 'the bounds come from the ART index, not a scan of traces');
-  assert.match(plan, /Dynamic Filters:[\s│]*start_time/, 'the bounds reach the spans scan');
-  await c.run(`PRAGMA enable_profiling = 'json'`);
-  await c.run(`PRAGMA profiling_output = ''`);
-  const profile = JSON.parse(
-    String(
-      (
-        await c.runAndReadAll('EXPLAIN ANALYZE ' + TRACE_BY_ID_SQL, [100_000n, ''], [UHUGEINT, VARCHAR])
-      ).getRows()[0][1],
-    ),
-  ) as { children: ProfileNode[] };
-  const scanned = rowsScanned(profile.children, 'spans');
-  assert.ok(
-    scanned > 0 && scanned <= SPANS / 2,
-    `the spans scan read ${scanned} of ${SPANS} rows: the zonemap pruned nothing`,
-  );
-  c.closeSync();
-  db.closeSync();
-});
-
-interface ProfileNode {
-  operator_name?: string;
-  operator_type?: string;
-  operator_rows_scanned?: number;
-  extra_info?: Record<string, unknown>;
-  children: ProfileNode[];
-}
-
-/** Rows the table scans of `table` read, from DuckDB's JSON profile. */
-function rowsScanned(nodes: ProfileNode[], table: string): number {
-  let n = 0;
-  for (const node of nodes) {
-    if (String(node.extra_info?.Table ?? '').endsWith(table)) n += node.operator_rows_scanned ?? 0;
-    n += rowsScanned(node.children, table);
-  }
-  return n;
-}

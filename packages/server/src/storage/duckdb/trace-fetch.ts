@@ -3,26 +3,6 @@ import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { SPAN_SELECT_COLUMNS } from './schema.ts';
 import type { BoundSql } from './trace-search.ts';
 
-/**
- * The statement reading every span one tenant wrote under one trace id ($1 the id as
- * UHUGEINT, $2 the tenant), in one round trip: the CTE probes `traces_by_id` (the ART
- * index) for the trace's start-time bounds, and DuckDB pushes those bounds into the
- * `spans` scan as dynamic filters, so the zonemap still prunes it to the row groups
- * they cover (EXPLAIN ANALYZE shows `Index Scan` on traces and `Dynamic Filters` on
- * spans; the plan is held by trace-fetch.test.ts). The probe's rows of other tenants
- * (two may use one id) are dropped by the aggregates' FILTER: a `tenant` conjunct in
- * its WHERE makes DuckDB 1.5 scan `traces` instead of probing the index (1.4 against
- * 0.6 ms at 1M spans). An unknown id gives NULL bounds, hence no rows. At 10M spans
- * this is 0.85-0.92x the time of the probe and the scan as two statements
- * (BENCHMARKS.md, "One statement per trace read").
- */
-export const TRACE_BY_ID_SQL = `WITH bounds AS (
-    SELECT min(start_min) FILTER (WHERE tenant = $2) AS lo, max(start_max) FILTER (WHERE tenant = $2) AS hi
-    FROM traces WHERE trace_id = $1
-  )
-  SELECT ${SPAN_SELECT_COLUMNS} FROM spans, bounds
-  WHERE start_time >= bounds.lo AND start_time <= bounds.hi AND trace_id = $1 AND tenant = $2`;
-
 /** A trace to fetch: its id and the start-time bounds of its stored spans (µs). */
 export type TraceBounds = readonly [id: bigint, min: bigint, max: bigint];
 
