@@ -7,6 +7,7 @@
  *        [--store file|memory] [--queue-spans N] [--batch-spans N]
  *        [--processors default|off|realistic|completeness|tail] [--intake on|off]
  *        [--security on|off] [--protocol http|grpc] [--source synthetic|otel-sdk]
+ *        [--skein-node-options "--max-old-space-size=192"]
  *
  * `--set path=value` (repeatable) passes a config override to skein (`--path=value`).
  * The server's CPU is also reported per thread name (/proc/<pid>/task: the main
@@ -220,10 +221,17 @@ for (let r = 0; r < 5; r++) {
 
 // ---- the server
 const dir = mkdtempSync(join(tmpdir(), 'skein-bench-'));
+// `--skein-node-options "<flags>"`: NODE_OPTIONS for the server alone (e.g. a V8 heap cap);
+// the load generator here keeps its own.
+const ownNodeOptions = process.env.NODE_OPTIONS;
+const skeinNodeOptions = arg('skein-node-options', '');
+if (skeinNodeOptions !== '') process.env.NODE_OPTIONS = skeinNodeOptions;
 const skein = await startSkein('all', [
   `--storage.duckdb.path=${store === 'memory' ? ':memory:' : dir}`,
   ...extra,
 ]);
+if (ownNodeOptions === undefined) delete process.env.NODE_OPTIONS;
+else process.env.NODE_OPTIONS = ownNodeOptions;
 const otlp = new URL(skein.urls.get('otlp-http')!);
 const admin = skein.urls.get('admin')!;
 const query = skein.urls.get('query')!;
