@@ -221,17 +221,15 @@ for (let r = 0; r < 5; r++) {
 
 // ---- the server
 const dir = mkdtempSync(join(tmpdir(), 'skein-bench-'));
-// `--skein-node-options "<flags>"`: NODE_OPTIONS for the server alone (e.g. a V8 heap cap);
-// the load generator here keeps its own.
-const ownNodeOptions = process.env.NODE_OPTIONS;
-const skeinNodeOptions = arg('skein-node-options', '');
-if (skeinNodeOptions !== '') process.env.NODE_OPTIONS = skeinNodeOptions;
-const skein = await startSkein('all', [
-  `--storage.duckdb.path=${store === 'memory' ? ':memory:' : dir}`,
-  ...extra,
-]);
-if (ownNodeOptions === undefined) delete process.env.NODE_OPTIONS;
-else process.env.NODE_OPTIONS = ownNodeOptions;
+// `--skein-node-options "<flags>"`: node's own flags for the server alone (e.g. a V8 heap cap).
+const skeinNodeOptions = arg('skein-node-options', '')
+  .split(' ')
+  .filter((f) => f !== '');
+const skein = await startSkein(
+  'all',
+  [`--storage.duckdb.path=${store === 'memory' ? ':memory:' : dir}`, ...extra],
+  skeinNodeOptions,
+);
 const otlp = new URL(skein.urls.get('otlp-http')!);
 const admin = skein.urls.get('admin')!;
 const query = skein.urls.get('query')!;

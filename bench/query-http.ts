@@ -175,17 +175,17 @@ async function inProcessRound(): Promise<Map<string, { p50: number; p95: number 
 }
 
 async function httpRound(): Promise<Map<string, { p50: number; p95: number }>> {
-  const saved = process.env.NODE_OPTIONS;
-  if (args['cpu-prof'] !== undefined) {
-    process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${args['cpu-prof']}`;
-  }
-  const skein = await startSkein('all', [
-    `--storage.duckdb.path=${dir}`,
-    `--storage.duckdb.memoryLimitMB=${memoryLimitMB}`,
-    `--storage.duckdb.threads=${threads}`,
-    ...args['skein-arg']!,
-  ]);
-  process.env.NODE_OPTIONS = saved;
+  const cpuProf = args['cpu-prof'];
+  const skein = await startSkein(
+    'all',
+    [
+      `--storage.duckdb.path=${dir}`,
+      `--storage.duckdb.memoryLimitMB=${memoryLimitMB}`,
+      `--storage.duckdb.threads=${threads}`,
+      ...args['skein-arg']!,
+    ],
+    cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`],
+  );
   const base = skein.urls.get('query')!;
   const out = new Map<string, { p50: number; p95: number }>();
   try {

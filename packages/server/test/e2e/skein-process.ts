@@ -23,9 +23,16 @@ export interface SkeinProcess {
 /**
  * Starts `skein <role>` with every listener on port 0 and resolves once its banner
  * says where each listener is. Rejects with the process output if it exits first.
+ * `nodeArgs` go to node itself, before the program (e.g. a V8 heap cap or `--cpu-prof`
+ * for a benchmark: flags NODE_OPTIONS may refuse, as Node 20 does `--cpu-prof`).
  */
-export async function startSkein(role: string, extraArgs: string[]): Promise<SkeinProcess> {
+export async function startSkein(
+  role: string,
+  extraArgs: string[],
+  nodeArgs: readonly string[] = [],
+): Promise<SkeinProcess> {
   const args = [
+    ...nodeArgs,
     ...(MAIN.endsWith('.ts') ? ['--import', 'tsx'] : []),
     MAIN,
     role,
